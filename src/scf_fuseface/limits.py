@@ -1,0 +1,24 @@
+"""FuseFace 2022-09-27 input limits, in one place (SDK models.py docstrings; API doc 670/85618)."""
+
+MAX_MERGE_INFOS = 6
+MIN_SIDE_EXCLUSIVE = 64  # each side must be > 64 px
+MAX_SIDE_EXCLUSIVE = 4096  # each side must be < 4096 px
+MIN_FACE_SIDE_EXCLUSIVE = 34  # a face must be > 34x34 px
+MIN_FACE_RECT = 30  # InputImageFaceRect Width/Height >= 30
+MAX_BASE64_BYTES = 5 * 1024 * 1024  # base64 string of Image <= 5 MB
+MAX_URL_BYTES = 10 * 1024 * 1024  # object behind Url <= 10 MB
+MAX_DEGREE = 100
+FORMATS = ("jpeg", "png")
+ALGORITHMS = ("faceswap", "reinvent", "redefine")
+# Recommended FuseFaceDegree/FuseProfileDegree levels per algorithm; the default is marked in DEFAULT_DEGREE.
+RECOMMENDED_LEVELS = {"reinvent": (10, 20, 30, 50, 70), "redefine": (30, 40, 50, 60, 70), "faceswap": ()}
+DEFAULT_DEGREE = {"reinvent": 30, "redefine": 50, "faceswap": 0}
+# Header sniffing reads at most this many bytes of an object (HEAD + ranged GET).
+SNIFF_BYTES = 64 * 1024
+# A decoded image may not claim more pixels than this (decompression-bomb guard, checked before decoding).
+MAX_PIXELS = MAX_SIDE_EXCLUSIVE * MAX_SIDE_EXCLUSIVE
+
+
+def base64_len(n_bytes: int) -> int:
+    """Length of the base64 text of ``n_bytes`` bytes."""
+    return 4 * ((n_bytes + 2) // 3)
