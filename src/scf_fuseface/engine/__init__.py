@@ -1,0 +1,28 @@
+"""Local face-fusion engine: FuseFace semantics offline on CPU (local extra only; never imported by the
+cloud path).
+
+Public names (a contract; scripts depend on them):
+
+* ``FusionEngine()`` -- loads the models once. ``.fuse(template, users, *, algorithm="redefine",
+  face_degree=None, profile_degree=None, user_rects=None, template_face_ids=None) -> bytes`` (JPEG) and
+  ``.detect(image) -> list[DetectedFace]``.
+* ``FusionError`` -- raised for every input problem, with FuseFace's ``.code`` and ``.message``.
+
+Heavy modules (numpy, cv2, LiteRT) load on first use of ``FusionEngine``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import FusionError
+
+__all__ = ["FusionEngine", "FusionError"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FusionEngine":
+        from .core import FusionEngine
+
+        return FusionEngine
+    raise AttributeError(name)
