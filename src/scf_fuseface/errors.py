@@ -119,6 +119,10 @@ CATALOG: Dict[str, ErrorSpec] = {
     "ResourceNotFound.Route": _s(404, "input", "No such route."),
     "UnauthorizedOperation.ApiKey": _s(401, "config", "A valid API key is required."),
     "LimitExceeded.MaterialQuota": _s(400, "config", "The material quota of the account is used up."),
+    "InvalidParameterValue.Configuration": _s(500, "config", "The function's environment configuration is invalid."),
+    "ResourceNotFound.CosObject": _s(404, "input", "The COS object does not exist."),
+    "FailedOperation.StorageRejected": _s(502, "config", "COS refused the request (access, bucket or argument)."),
+    "RequestSizeLimitExceeded.Response": _s(413, "input", "The reply would exceed SCF's 6 MB limit."),
 }
 
 _UNKNOWN = ErrorSpec(502, "transient", "Unknown error.")

@@ -1,0 +1,87 @@
+"""FuseFace 2022-09-27 through ``tencentcloud-sdk-python-facefusion`` (sync client, typed models).
+
+``TencentCloudSDKException`` -> ``FuseFaceError(code, message, request_id=...)``; the SDK's client-side codes
+(``ClientNetworkError``, ``ServerNetworkError``, ``JSONDecodeError``, ``KeyError``) are in the catalogue as
+transient. A response without ``FusedImage`` (e.g. an error body with the wrong Content-Type, which the SDK does
+not raise) is ``FailedOperation.EmptyFusedImage``. The region breaker stays off; no SDK retryer (we retry).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+from ..config import Credentials, Settings
+from ..errors import FuseFaceError
+
+__all__ = ["FuseFaceClient", "FuseFaceResult"]
+
+
+@dataclass(frozen=True)
+class FuseFaceResult:
+    fused_image: str  # base64 or URL, as RspImgType asked
+    request_id: Optional[str]
+
+    def __repr__(self) -> str:
+        return f"FuseFaceResult(<{len(self.fused_image)} chars>, request_id={self.request_id!r})"
+
+
+def _sdk_error(exc: Any) -> FuseFaceError:
+    code = getattr(exc, "code", None) or "InternalError"
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(message, bytes):
+        message = message[:200].decode("utf-8", "replace")
+    request_id = getattr(exc, "requestId", None)
+    return FuseFaceError(str(code), str(message)[:500], request_id=request_id)
+
+
+class FuseFaceClient:
+    """One configured SDK client; ``timeout`` (s) caps each HTTP call (the remaining budget, at most
+    ``FUSEFACE_TIMEOUT``)."""
+
+    def __init__(self, settings: Settings, creds: Credentials, *, timeout: Optional[float] = None) -> None:
+        from tencentcloud.common import credential
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+        from tencentcloud.facefusion.v20220927 import facefusion_client, models
+
+        self._models = models
+        self._sdk_exception = TencentCloudSDKException
+        req_timeout = max(1, int(round(timeout if timeout is not None else settings.timeout)))
+        try:
+            cred = credential.Credential(creds.secret_id, creds.secret_key, creds.token)
+        except TencentCloudSDKException as exc:
+            raise _sdk_error(exc) from None
+        http = HttpProfile(protocol=settings.scheme, endpoint=settings.endpoint, reqTimeout=req_timeout)
+        profile = ClientProfile(httpProfile=http, language="en-US", disable_region_breaker=True)
+        self._client = facefusion_client.FacefusionClient(cred, settings.region, profile)
+
+    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFace`` with wire-named ``params``; raises ``FuseFaceError``."""
+        req = self._models.FuseFaceRequest()
+        req.from_json_string(json.dumps(params))
+        try:
+            resp = self._client.FuseFace(req)
+        except self._sdk_exception as exc:
+            raise _sdk_error(exc) from None
+        if not resp.FusedImage:
+            raise FuseFaceError(
+                "FailedOperation.EmptyFusedImage", "FuseFace answered without a FusedImage.", request_id=resp.RequestId
+            )
+        return FuseFaceResult(resp.FusedImage, resp.RequestId)
+
+    def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
+                           limit: int = 20, offset: int = 0) -> Dict[str, Any]:
+        """``DescribeMaterialList`` -> ``{"MaterialInfos": [...], "Count": n, "RequestId": ...}``."""
+        params: Dict[str, Any] = {"ActivityId": activity_id, "Limit": limit, "Offset": offset}
+        if material_id:
+            params["MaterialId"] = material_id
+        req = self._models.DescribeMaterialListRequest()
+        req.from_json_string(json.dumps(params))
+        try:
+            resp = self._client.DescribeMaterialList(req)
+        except self._sdk_exception as exc:
+            raise _sdk_error(exc) from None
+        return json.loads(resp.to_json_string())

@@ -1,0 +1,33 @@
+"""Local cloud emulator: the unchanged official SDKs (tencentcloud-sdk-python, qcloud_cos) talk to it on loopback.
+
+One port serves both APIs, routed by the ``Host`` header:
+
+* ``Host: {bucket}.cos.{region}.myqcloud.com`` -> COS XML API subset (PUT/GET with Range/HEAD/DELETE object,
+  PUT-copy, GET bucket), ``q-sign-algorithm=sha1`` header and presigned-URL signatures verified.
+* any other Host, ``POST /`` -> TencentCloud API 3.0 for facefusion 2022-09-27 (``FuseFace``,
+  ``DescribeMaterialList``), TC3-HMAC-SHA256 verified; ``GET /<key>?q-sign-...`` serves presigned URLs that
+  name no bucket (the emulator's own ``RspImgType=url`` results and ``CosConfig(IP=...)`` presigned URLs).
+
+Credentials: ``secret_id``/``secret_key``/``session_token`` arguments, else the environment variables
+``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` / ``TENCENTCLOUD_SESSIONTOKEN``, else the documented
+loopback-only defaults SecretId ``AKIDLOCALFUSEFACEEMULATOR`` and SecretKey ``local-emulator-secret`` (no token).
+
+Data (``data_dir``): ``cos/<bucket>/<key>`` objects with sidecars in ``cos/.meta/``; ``materials/index.json``
+and the material images. Everything survives a restart.
+
+Deviations from the real services are documented in each module: the AI label is ASCII (``render``), the
+codec metadata is a JPEG COM segment (``render``), keys that are prefixes of other keys cannot coexist
+(``store``), and only signed (presigned) URLs to emulated COS can be fused (``fuseface_api.fetch_url``).
+"""
+
+from __future__ import annotations
+
+from .materials import QUOTA, MaterialStore
+from .render import read_metadata
+from .server import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorError, EmulatorServer
+from .store import ObjectStore, StoreError
+
+__all__ = [
+    "DEFAULT_SECRET_ID", "DEFAULT_SECRET_KEY", "QUOTA", "EmulatorError", "EmulatorServer", "MaterialStore",
+    "ObjectStore", "StoreError", "read_metadata",
+]

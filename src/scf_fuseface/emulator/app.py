@@ -1,0 +1,167 @@
+"""The emulator's WSGI application: host-based routing, authentication, call counters and fault injection.
+
+A request whose Host is ``{bucket}.cos.{region}.myqcloud.com`` goes to the COS route map; every other Host
+goes to the API route map: ``POST /`` is TencentCloud API 3.0 (``fuseface_api``), and ``GET|HEAD /<key>``
+serves presigned COS URLs that name no bucket (``http://127.0.0.1:PORT/<key>?q-sign-...``, which is what
+``CosS3Client.get_presigned_url`` builds with ``IP=``/``Port=``): the bucket is the one bucket holding the key.
+
+Unexpected exceptions are answered as ``InternalError`` and recorded in ``errors`` so the test thread can
+re-raise them (``EmulatorServer.check_errors``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from typing import Callable, Deque, Dict, List, Optional, Tuple
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import cos_api, fuseface_api
+from .auth import AuthError, Credentials, verify_cos
+from .materials import MaterialStore
+from .store import ObjectStore, StoreError
+
+__all__ = ["EmulatorApp", "Injections"]
+
+_COS_MAP = Map([
+    Rule("/", methods=["GET", "HEAD"], endpoint="cos.list_bucket"),
+    Rule("/", methods=["PUT"], endpoint="cos.put_bucket"),
+    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+    Rule("/<path:key>", methods=["PUT"], endpoint="cos.put_object"),
+    Rule("/<path:key>", methods=["DELETE"], endpoint="cos.delete_object"),
+], merge_slashes=False, strict_slashes=False)
+
+_API_MAP = Map([
+    Rule("/", methods=["POST"], endpoint="api3"),
+    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+], merge_slashes=False, strict_slashes=False)
+
+# COS status codes for injected COS errors (FuseFace errors are always HTTP 200 envelopes).
+_COS_STATUS = {"InternalError": 500, "ServiceUnavailable": 503, "SlowDown": 503, "AccessDenied": 403,
+               "NoSuchKey": 404, "NoSuchBucket": 404, "RequestTimeout": 400}
+
+
+class Injections:
+    """Per-name queues of injected errors and delays, consumed one per call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._errors: Dict[str, Deque[Tuple[str, Optional[str]]]] = defaultdict(deque)
+        self._delays: Dict[str, Deque[float]] = defaultdict(deque)
+
+    def add_error(self, name: str, code: str, times: int, message: Optional[str]) -> None:
+        with self._lock:
+            self._errors[name].extend([(code, message)] * int(times))
+
+    def add_delay(self, name: str, seconds: float, times: int) -> None:
+        with self._lock:
+            self._delays[name].extend([float(seconds)] * int(times))
+
+    def take(self, name: str) -> Tuple[float, Optional[Tuple[str, Optional[str]]]]:
+        with self._lock:
+            delay = self._delays[name].popleft() if self._delays[name] else 0.0
+            error = self._errors[name].popleft() if self._errors[name] else None
+        return delay, error
+
+    def clear(self) -> None:
+        with self._lock:
+            self._errors.clear()
+            self._delays.clear()
+
+
+class EmulatorApp:
+    """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
+
+    def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
+                 engine: Callable[[], object], region: str = "ap-guangzhou") -> None:
+        self.store = store
+        self.materials = materials
+        self.creds = creds
+        self.engine = engine
+        self.region = region
+        self.public_host = "127.0.0.1"
+        self.port: Optional[int] = None
+        self.calls: Counter = Counter()
+        self.injections = Injections()
+        self.errors: List[BaseException] = []
+        self._calls_lock = threading.Lock()
+
+    # --- bookkeeping -------------------------------------------------------------------------------------
+    def count(self, name: str) -> None:
+        with self._calls_lock:
+            self.calls[name] += 1
+
+    def injected(self, name: str) -> Optional[Tuple[str, Optional[str]]]:
+        """Sleep for an injected delay, then return an injected ``(code, message)`` or None."""
+        delay, error = self.injections.take(name)
+        if delay:
+            time.sleep(delay)
+        return error
+
+    # --- WSGI --------------------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except Exception as exc:  # recorded for the test thread; the client sees an internal error
+            self.errors.append(exc)
+            message = f"Emulator failure: {type(exc).__name__}."
+            if request.method == "POST" and not cos_api.COS_HOST_RE.match(request.host.split(":")[0].lower()):
+                response = fuseface_api.error_response("InternalError", message)
+            else:
+                response = cos_api.cos_error("InternalError", message, 500, request.path,
+                                             head=request.method == "HEAD")
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        hostname = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host
+        match = cos_api.COS_HOST_RE.match(hostname.lower())
+        url_map = _COS_MAP if match else _API_MAP
+        try:
+            endpoint, args = url_map.bind_to_environ(request.environ).match()
+        except (NotFound, MethodNotAllowed) as exc:
+            if match is None and request.method == "POST":
+                return fuseface_api.handle(self, request)
+            return cos_api.cos_error("MethodNotAllowed" if isinstance(exc, MethodNotAllowed) else "NoSuchKey",
+                                     exc.description or "Not found.", exc.code or 404, request.path,
+                                     head=request.method == "HEAD")
+        except HTTPException as exc:  # pragma: no cover - redirects are disabled by the map options
+            return cos_api.cos_error("InvalidURI", str(exc), 400, request.path)
+        if endpoint == "api3":
+            return fuseface_api.handle(self, request)
+        return self._cos(request, endpoint, match.group("bucket") if match else None, args.get("key", ""),
+                         hostname)
+
+    def _cos(self, request: Request, endpoint: str, bucket: Optional[str], key: str, hostname: str) -> Response:
+        view, counter = cos_api.VIEWS[endpoint]
+        head = request.method == "HEAD"
+        if head:
+            counter = "cos:HEAD"
+        self.count(counter)
+        resource = f"{hostname}/{key}"
+        try:
+            verify_cos(self.creds, method=request.method, key=key, host=hostname, headers=request.headers,
+                       query=request.args.to_dict())
+            if bucket is None:
+                bucket = self._bucket_for(key)
+            injected = self.injected(counter)
+            if injected is not None:
+                code, message = injected
+                return cos_api.cos_error(code, message or f"Injected {code}.", _COS_STATUS.get(code, 400),
+                                         resource, head=head)
+            return view(self.store, request, bucket, key)
+        except AuthError as exc:
+            return cos_api.cos_error(exc.code, exc.message, 403, resource, head=head)
+        except StoreError as exc:
+            return cos_api.cos_error(exc.code, exc.message, exc.status, resource, head=head)
+
+    def _bucket_for(self, key: str) -> str:
+        buckets = self.store.find_buckets(key)
+        if len(buckets) != 1:
+            reason = "No bucket holds" if not buckets else "Several buckets hold"
+            raise StoreError("NoSuchKey", f"{reason} this key; address the bucket with its Host header.", 404)
+        return buckets[0]

@@ -1,0 +1,219 @@
+"""COS XML API subset (wire format + views): object PUT/GET/HEAD/DELETE, PUT-copy, GET bucket, HEAD bucket.
+
+Views are ``view(ctx, request, bucket, key) -> Response``; routing and authentication happen in ``app.py``.
+Errors use COS's XML body ``<Error><Code/><Message/><Resource/><RequestId/><TraceId/></Error>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from typing import Dict, Iterable, Optional
+from urllib.parse import quote, unquote
+
+from werkzeug.http import http_date
+from werkzeug.wrappers import Request, Response
+
+from .store import ObjectRecord, ObjectStore, StoreError
+
+__all__ = ["COS_HOST_RE", "VIEWS", "cos_error", "new_request_id"]
+
+COS_HOST_RE = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d+)\.cos\.(?P<region>[a-z0-9-]+)\.myqcloud\.com$"
+)
+# Headers stored with an object and returned on GET/HEAD, besides Content-Type and x-cos-meta-*.
+_KEPT_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+
+
+def new_request_id() -> str:
+    return base64.b64encode(uuid.uuid4().hex.encode()).decode().rstrip("=")
+
+
+def _xml(root: ET.Element, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
+    body = b"<?xml version='1.0' encoding='utf-8' ?>\n" + ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return Response(body, status=status, headers=headers or {}, content_type="application/xml")
+
+
+def _sub(parent: ET.Element, tag: str, text: object = "") -> ET.Element:
+    el = ET.SubElement(parent, tag)
+    el.text = "" if text is None else str(text)
+    return el
+
+
+def cos_error(code: str, message: str, status: int, resource: str = "", head: bool = False) -> Response:
+    """COS's error response; a HEAD answer has no body (the SDK then reports ``NoSuchResource``)."""
+    request_id = new_request_id()
+    headers = {"x-cos-request-id": request_id, "x-cos-trace-id": request_id}
+    if head:
+        return Response(b"", status=status, headers=headers, content_type="application/xml")
+    root = ET.Element("Error")
+    for tag, text in (("Code", code), ("Message", message), ("Resource", resource),
+                      ("RequestId", request_id), ("TraceId", request_id)):
+        _sub(root, tag, text)
+    return _xml(root, status, headers)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _object_headers(record: ObjectRecord) -> Dict[str, str]:
+    headers = {
+        "ETag": f'"{record.etag}"', "Last-Modified": http_date(record.last_modified),
+        "Accept-Ranges": "bytes", "x-cos-request-id": new_request_id(), "x-cos-storage-class": "STANDARD",
+    }
+    headers.update(record.headers)
+    headers.update(record.metadata)
+    return headers
+
+
+def _response_for(record: ObjectRecord, data: bytes, request: Request) -> Response:
+    headers = _object_headers(record)
+    status = 200
+    rng = request.range
+    if rng is not None and len(rng.ranges) == 1:
+        bounds = rng.range_for_length(record.size)
+        if bounds is None:
+            return cos_error("InvalidRange", "The requested range is not satisfiable.", 416, record.key)
+        start, stop = bounds
+        data = data[start:stop]
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{record.size}"
+        status = 206
+    content_type = request.args.get("response-content-type") or record.content_type
+    if request.method == "HEAD":
+        response = Response(b"", status=status, headers=headers, content_type=content_type)
+        response.headers["Content-Length"] = str(len(data))
+        return response
+    return Response(data, status=status, headers=headers, content_type=content_type)
+
+
+# --- views ------------------------------------------------------------------------------------------------
+def get_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
+    record, data = store.read(bucket, key)
+    return _response_for(record, data, request)
+
+
+def put_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
+    source = request.headers.get("x-cos-copy-source")
+    if source:
+        return _copy_object(store, request, bucket, key, source)
+    data = request.get_data(cache=False)
+    md5 = request.headers.get("Content-MD5")
+    if md5 and base64.b64encode(hashlib.md5(data).digest()).decode() != md5:  # noqa: S324
+        raise StoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
+    record = store.put(bucket, key, data, metadata=_meta_from(request.headers.items()),
+                       content_type=request.headers.get("Content-Type"), headers=_kept_from(request))
+    return Response(b"", status=200, headers={"ETag": f'"{record.etag}"', "x-cos-request-id": new_request_id()})
+
+
+def _copy_object(store: ObjectStore, request: Request, bucket: str, key: str, source: str) -> Response:
+    host, _, src_path = source.partition("/")
+    match = COS_HOST_RE.match(host.split(":")[0])
+    if match is None or not src_path:
+        raise StoreError("InvalidArgument", "x-cos-copy-source must be <bucket>.cos.<region>.myqcloud.com/<key>.")
+    src_record, data = store.read(match["bucket"], unquote(src_path.split("?")[0]))
+    if request.headers.get("x-cos-metadata-directive", "Copy").lower() == "replaced":
+        metadata, content_type = _meta_from(request.headers.items()), request.headers.get("Content-Type")
+        kept = _kept_from(request)
+    else:
+        metadata, content_type, kept = src_record.metadata, src_record.content_type, src_record.headers
+    record = store.put(bucket, key, data, metadata=metadata, content_type=content_type, headers=kept)
+    root = ET.Element("CopyObjectResult")
+    _sub(root, "ETag", f'"{record.etag}"')
+    _sub(root, "LastModified", _iso(record.last_modified))
+    return _xml(root, headers={"x-cos-request-id": new_request_id()})
+
+
+def delete_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
+    store.delete(bucket, key)
+    return Response(b"", status=204, headers={"x-cos-request-id": new_request_id()})
+
+
+def put_bucket(store: ObjectStore, request: Request, bucket: str, key: str = "") -> Response:
+    if store.bucket_exists(bucket):
+        raise StoreError("BucketAlreadyOwnedByYou", "The bucket already exists.", 409)
+    (store.root / bucket).mkdir(parents=True)
+    return Response(b"", status=200, headers={"x-cos-request-id": new_request_id()})
+
+
+def list_bucket(store: ObjectStore, request: Request, bucket: str, key: str = "") -> Response:
+    if not store.bucket_exists(bucket):
+        raise StoreError("NoSuchBucket", "The specified bucket does not exist.", 404)
+    if request.method == "HEAD":
+        return Response(b"", status=200, headers={"x-cos-request-id": new_request_id()})
+    args = request.args
+    prefix, marker, delimiter = args.get("prefix", ""), args.get("marker", ""), args.get("delimiter", "")
+    try:
+        max_keys = max(0, min(1000, int(args.get("max-keys") or 1000)))
+    except ValueError:
+        raise StoreError("InvalidArgument", "max-keys must be an integer.") from None
+    url_encode = args.get("encoding-type") == "url"
+    contents, prefixes, truncated, next_marker = _page(store.records(bucket, prefix), prefix, marker,
+                                                        delimiter, max_keys)
+    enc = (lambda s: quote(s.encode("utf-8"), "/-_.~")) if url_encode else (lambda s: s)
+    root = ET.Element("ListBucketResult")
+    _sub(root, "Name", bucket)
+    if url_encode:
+        _sub(root, "EncodingType", "url")
+    for tag, text in (("Prefix", enc(prefix)), ("Marker", enc(marker)), ("MaxKeys", max_keys),
+                      ("Delimiter", enc(delimiter)), ("IsTruncated", "true" if truncated else "false")):
+        _sub(root, tag, text)
+    if truncated:
+        _sub(root, "NextMarker", enc(next_marker))
+    for record in contents:
+        item = _sub(root, "Contents")
+        for tag, text in (("Key", enc(record.key)), ("LastModified", _iso(record.last_modified)),
+                          ("ETag", f'"{record.etag}"'), ("Size", record.size), ("StorageClass", "STANDARD")):
+            _sub(item, tag, text)
+        owner = _sub(item, "Owner")
+        _sub(owner, "ID", "1250000000")
+        _sub(owner, "DisplayName", "1250000000")
+    for common in prefixes:
+        _sub(_sub(root, "CommonPrefixes"), "Prefix", enc(common))
+    return _xml(root, headers={"x-cos-request-id": new_request_id()})
+
+
+def _page(records: Iterable[ObjectRecord], prefix: str, marker: str, delimiter: str, max_keys: int):
+    contents, prefixes, last = [], [], ""
+    for record in records:
+        if marker and record.key <= marker:
+            continue
+        entry, is_prefix = record.key, False
+        if delimiter:
+            cut = record.key.find(delimiter, len(prefix))
+            if cut >= 0:
+                entry, is_prefix = record.key[: cut + len(delimiter)], True
+                if prefixes and prefixes[-1] == entry:
+                    continue
+                if entry <= marker:
+                    continue
+        if len(contents) + len(prefixes) >= max_keys:
+            return contents, prefixes, True, last
+        if is_prefix:
+            prefixes.append(entry)
+        else:
+            contents.append(record)
+        last = entry
+    return contents, prefixes, False, ""
+
+
+def _meta_from(headers) -> Dict[str, str]:
+    return {name.lower(): value for name, value in headers if name.lower().startswith("x-cos-meta-")}
+
+
+def _kept_from(request: Request) -> Dict[str, str]:
+    return {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+
+
+# endpoint name -> (view, counter name)
+VIEWS = {
+    "cos.get_object": (get_object, "cos:GET"),
+    "cos.put_object": (put_object, "cos:PUT"),
+    "cos.delete_object": (delete_object, "cos:DELETE"),
+    "cos.list_bucket": (list_bucket, "cos:LIST"),
+    "cos.put_bucket": (put_bucket, "cos:PUT_BUCKET"),
+}

@@ -1,0 +1,268 @@
+"""TencentCloud API 3.0 for FuseFace 2022-09-27: TC3 check, action routing, ``FuseFace`` and
+``DescribeMaterialList``, Tencent's JSON envelopes (always HTTP 200, ``Content-Type: application/json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from typing import Any, Callable, Dict, Optional, Tuple
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from werkzeug.wrappers import Request, Response
+
+from .. import limits
+from ..errors import FuseFaceError
+from ..imageinfo import check_dimensions, sniff
+from . import render
+from .auth import AuthError, cos_presign, verify_cos, verify_tc3
+from .cos_api import COS_HOST_RE
+from .store import StoreError
+
+__all__ = ["ACTIONS", "RESULT_BUCKET", "SERVICE", "VERSION", "error_response", "fetch_url", "handle"]
+
+SERVICE = "facefusion"
+VERSION = "2022-09-27"
+RESULT_BUCKET = "fuseface-results-1250000000"  # emulator-owned bucket for RspImgType=url results
+RESULT_TTL_SECONDS = 7 * 24 * 3600
+MAX_BODY_BYTES = 10 * 1024 * 1024
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _envelope(payload: Dict[str, Any], request_id: str) -> Response:
+    body = json.dumps({"Response": {**payload, "RequestId": request_id}}, ensure_ascii=False)
+    response = Response(body.encode("utf-8"), status=200)
+    response.headers["Content-Type"] = "application/json"  # exactly: the SDK ignores errors otherwise
+    return response
+
+
+def _error(code: str, message: str, request_id: str) -> Response:
+    return _envelope({"Error": {"Code": code, "Message": message}}, request_id)
+
+
+def error_response(code: str, message: str) -> Response:
+    """An error envelope with a fresh RequestId (used for unexpected emulator failures)."""
+    return _error(code, message, str(uuid.uuid4()))
+
+
+def _bad(message: str, code: str = "InvalidParameterValue.ParameterValueError") -> FuseFaceError:
+    return FuseFaceError(code, message)
+
+
+def handle(ctx, request: Request) -> Response:
+    """Answer one API 3.0 request (``ctx`` is the ``EmulatorApp``)."""
+    request_id = str(uuid.uuid4())
+    action = request.headers.get("X-TC-Action", "")
+    if action:
+        ctx.count(action)
+    length = request.content_length or 0
+    if length > MAX_BODY_BYTES:
+        return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
+    body = request.get_data(cache=False)
+    try:
+        verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
+                   headers=request.headers, body=body, service=SERVICE)
+        if request.headers.get("X-TC-Version") != VERSION:
+            raise FuseFaceError("NoSuchVersion", f"The API version {request.headers.get('X-TC-Version')!r} "
+                                                 f"does not exist; facefusion serves {VERSION}.")
+        view = ACTIONS.get(action)
+        if view is None:
+            raise FuseFaceError("InvalidAction", f"The action {action!r} does not exist.")
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            raise FuseFaceError("InvalidParameter", "The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise FuseFaceError("InvalidParameter", "The request body must be a JSON object.")
+        injected = ctx.injected(action)
+        if injected is not None:
+            code, message = injected
+            raise FuseFaceError(code, message)
+        return _envelope(view(ctx, params), request_id)
+    except AuthError as exc:
+        return _error(exc.code, exc.message, request_id)
+    except FuseFaceError as exc:
+        return _error(exc.code, exc.message, request_id)
+
+
+# --- DescribeMaterialList ---------------------------------------------------------------------------------
+_PUBLIC_FIELDS = ("MaterialId", "MaterialStatus", "CreateTime", "UpdateTime", "MaterialFaceList",
+                  "MaterialName", "AuditResult")
+
+
+def _int_param(params: Dict, name: str, default: int, low: int, high: int) -> int:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad(f"{name} must be an integer in [{low}, {high}], got {value!r}.")
+    return value
+
+
+def describe_material_list(ctx, params: Dict) -> Dict:
+    activity = params.get("ActivityId")
+    if not activity:
+        raise FuseFaceError("MissingParameter", "ActivityId is required.")
+    limit = _int_param(params, "Limit", 20, 0, 20)
+    offset = _int_param(params, "Offset", 0, 0, 1 << 31)
+    if not ctx.materials.project_exists(str(activity)):
+        raise FuseFaceError("InvalidParameterValue.ActivityIdNotFound", f"No activity {activity!r}.")
+    records = ctx.materials.list(str(activity))
+    if params.get("MaterialId"):
+        records = [r for r in records if r["MaterialId"] == params["MaterialId"]]
+    page = records[offset:offset + limit]
+    return {"MaterialInfos": [{k: r[k] for k in _PUBLIC_FIELDS} for r in page], "Count": len(records)}
+
+
+# --- FuseFace ---------------------------------------------------------------------------------------------
+def _degree(params: Dict, name: str, default: int) -> int:
+    if params.get(name) is None:
+        return default
+    return _int_param(params, name, default, 0, limits.MAX_DEGREE)
+
+
+def _codec_metadata(params: Dict) -> Optional[Tuple[str, str]]:
+    fuse_param = params.get("FuseParam") or {}
+    items = ((fuse_param.get("ImageCodecParam") or {}).get("MetaData")) or []
+    if not isinstance(items, list) or len(items) > 1:
+        raise _bad("FuseParam.ImageCodecParam.MetaData takes at most 1 entry.")
+    if not items:
+        return None
+    key, value = str(items[0].get("MetaKey") or ""), str(items[0].get("MetaValue") or "")
+    if not key or len(key) > 32 or len(value) > 256:
+        raise _bad("MetaKey must be 1..32 characters and MetaValue at most 256.")
+    return key, value
+
+
+def _face_rect(info: Dict) -> Optional[Tuple[int, int, int, int]]:
+    rect = info.get("InputImageFaceRect")
+    if not rect:
+        return None
+    try:
+        x, y, w, h = (int(rect.get(k, 0)) for k in ("X", "Y", "Width", "Height"))
+    except (TypeError, ValueError, AttributeError):
+        raise _bad("InputImageFaceRect needs integer X, Y, Width, Height.",
+                   "InvalidParameterValue.FaceRectParameterValueError") from None
+    if w < limits.MIN_FACE_RECT or h < limits.MIN_FACE_RECT or x < 0 or y < 0:
+        raise FuseFaceError("InvalidParameterValue.FaceRectParameterValueError",
+                            f"InputImageFaceRect must be at least {limits.MIN_FACE_RECT}x{limits.MIN_FACE_RECT}.")
+    return x, y, w, h
+
+
+def _template_face(info: Dict, material: Dict) -> Optional[int]:
+    face_id = info.get("TemplateFaceID")
+    if not face_id:
+        return None
+    ids = [f["FaceId"] for f in material["MaterialFaceList"]]
+    if face_id not in ids:
+        raise FuseFaceError("FailedOperation.TemplateFaceIDNotExist", f"The material has no face {face_id!r}.")
+    return ids.index(face_id) + 1
+
+
+def _decode_base64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be a base64 string.")
+    if len(text) > limits.MAX_BASE64_BYTES:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The base64 Image exceeds 5 MB.")
+    if text.lstrip().startswith("data:"):
+        raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be bare base64 (no data: prefix).")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image is not valid base64.") from None
+
+
+def fetch_url(ctx, url: Any) -> bytes:
+    """The object behind a (presigned) emulated-COS URL, as FuseFace's downloader would get it."""
+    def fail(why: str) -> FuseFaceError:
+        return FuseFaceError("FailedOperation.ImageDownloadError", f"The image could not be downloaded: {why}.")
+
+    if not isinstance(url, str):
+        raise fail("Url must be a string")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise fail("not an http(s) URL")
+    match = COS_HOST_RE.match(host)
+    if match is None and not (host in _LOOPBACK and parts.port == ctx.port):
+        raise fail("the emulator only reaches emulated COS")
+    key = unquote(parts.path[1:])
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    try:
+        verify_cos(ctx.creds, method="GET", key=key, host=host, headers={}, query=query)
+        bucket = match["bucket"] if match else ctx._bucket_for(key)
+        record, data = ctx.store.read(bucket, key)
+    except (AuthError, StoreError) as exc:
+        raise fail(f"COS answered {exc.code}") from None
+    if record.size > limits.MAX_URL_BYTES:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The image behind Url exceeds 10 MB.")
+    return data
+
+
+def _user_image(ctx, info: Dict) -> bytes:
+    if info.get("Url"):
+        data = fetch_url(ctx, info["Url"])  # Url wins over Image
+    elif info.get("Image"):
+        data = _decode_base64(info["Image"])
+    else:
+        raise _bad("Each MergeInfos entry needs Image or Url.")
+    check_dimensions(sniff(data))
+    return data
+
+
+def _material(ctx, params: Dict) -> Dict:
+    for name in ("ProjectId", "ModelId", "RspImgType", "MergeInfos"):
+        if params.get(name) in (None, ""):
+            raise FuseFaceError("MissingParameter", f"{name} is required.")
+    project, model = str(params["ProjectId"]), str(params["ModelId"])
+    if not ctx.materials.project_exists(project):
+        raise FuseFaceError("InvalidParameterValue.ActivityIdNotFound", f"No activity {project!r}.")
+    material = ctx.materials.get(model)
+    if material is None or material["ProjectId"] != project:
+        raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model!r} in {project!r}.")
+    if material["MaterialStatus"] not in (1, 21):
+        raise FuseFaceError("FailedOperation.FuseMaterialNotAuth", "The material has not passed review.")
+    return material
+
+
+def fuse_face(ctx, params: Dict) -> Dict:
+    material = _material(ctx, params)
+    rsp_type = params["RspImgType"]
+    if rsp_type not in ("url", "base64"):
+        raise _bad(f"RspImgType must be url or base64, got {rsp_type!r}.")
+    infos = params["MergeInfos"]
+    if not isinstance(infos, list) or not 1 <= len(infos) <= limits.MAX_MERGE_INFOS or \
+            not all(isinstance(i, dict) for i in infos):
+        raise _bad(f"MergeInfos must hold 1..{limits.MAX_MERGE_INFOS} objects.")
+    face_degree = _degree(params, "FuseFaceDegree", material["FuseFaceDegree"])
+    profile_degree = _degree(params, "FuseProfileDegree", material["FuseProfileDegree"])
+    logo = params.get("LogoAdd", 1) != 0
+    metadata = _codec_metadata(params)
+    rects = [_face_rect(i) for i in infos]
+    template_ids = [_template_face(i, material) for i in infos]
+    users = [_user_image(ctx, i) for i in infos]
+    fused = ctx.engine().fuse(
+        ctx.materials.image(material), users, algorithm=material["Algorithm"], face_degree=face_degree,
+        profile_degree=profile_degree, user_rects=rects, template_face_ids=template_ids,
+    )
+    fused = render.finish(fused, logo=logo, metadata=metadata)
+    if rsp_type == "base64":
+        return {"FusedImage": base64.b64encode(fused).decode("ascii")}
+    return {"FusedImage": _publish(ctx, fused)}
+
+
+def _publish(ctx, jpeg: bytes) -> str:
+    """Store a result in the emulator's bucket; a presigned URL (7 days) served on the emulator's port."""
+    key = f"fuseface/{time.strftime('%Y%m%d', time.gmtime())}/{uuid.uuid4().hex}.jpg"
+    ctx.store.put(RESULT_BUCKET, key, jpeg, content_type="image/jpeg")
+    host = ctx.public_host.rsplit(":", 1)[0]
+    params = {"x-cos-security-token": ctx.creds.session_token} if ctx.creds.session_token else None
+    query = cos_presign(ctx.creds, method="GET", key=key, host=host, expires=RESULT_TTL_SECONDS, params=params)
+    return f"http://{ctx.public_host}/{quote(key)}?{query}"
+
+
+ACTIONS: Dict[str, Callable[[Any, Dict], Dict]] = {
+    "FuseFace": fuse_face,
+    "DescribeMaterialList": describe_material_list,
+}

@@ -1,0 +1,169 @@
+"""Activities and materials (the console's 活动/素材), persisted under ``DATA/materials/``.
+
+``index.json`` holds a list of material records; each image is ``<ModelId>.<jpg|png>`` next to it. A record
+is DescribeMaterialList's ``PublicMaterialInfos`` plus ``ProjectId``, ``Algorithm``, the console degrees
+(``FuseFaceDegree``/``FuseProfileDegree``, the algorithm's default) and ``Image`` (the file name).
+
+``add`` runs the review a real upload goes through: the image must be a jpg/png under 10 MB with each side in
+(64, 4096); the engine must find at least one face larger than 34x34 px (``NoFaceDetected`` /
+``FaceSizeTooSmall`` otherwise); the account holds at most ``QUOTA`` (10) materials
+(``LimitExceeded.MaterialQuota``). Re-adding an existing ``model_id`` replaces it without using quota.
+Faces are numbered in the engine's order (left to right): ``FaceId = f"{ModelId}_{n}"``, n from 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from .. import limits
+from ..errors import FuseFaceError
+from ..imageinfo import check_dimensions, sniff
+
+__all__ = ["MaterialStore", "QUOTA"]
+
+QUOTA = 10
+APPROVED = 1
+_MODEL_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PROJECT_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _now_text() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+class MaterialStore:
+    """Materials on disk; ``engine`` is a zero-argument callable returning a ``FusionEngine`` (lazy)."""
+
+    def __init__(self, root: Path, engine: Callable[[], object]) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._engine = engine
+        self._lock = threading.RLock()
+
+    # --- persistence -------------------------------------------------------------------------------------
+    @property
+    def _index_path(self) -> Path:
+        return self.root / "index.json"
+
+    def _load(self) -> List[Dict]:
+        if not self._index_path.is_file():
+            return []
+        return json.loads(self._index_path.read_text("utf-8"))
+
+    def _save(self, records: List[Dict]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".index-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(records, fh, ensure_ascii=False, indent=1)
+        os.replace(tmp, self._index_path)
+
+    # --- queries -----------------------------------------------------------------------------------------
+    def list(self, project_id: Optional[str] = None) -> List[Dict]:
+        """Every material (of one activity), in creation order."""
+        with self._lock:
+            return [r for r in self._load() if project_id is None or r["ProjectId"] == str(project_id)]
+
+    def get(self, model_id: str) -> Optional[Dict]:
+        return next((r for r in self.list() if r["MaterialId"] == model_id), None)
+
+    def project_exists(self, project_id: str) -> bool:
+        return bool(self.list(project_id))
+
+    def image(self, record: Dict) -> bytes:
+        return (self.root / record["Image"]).read_bytes()
+
+    # --- changes -----------------------------------------------------------------------------------------
+    def add(self, project_id: str, image_bytes: bytes, *, name: Optional[str] = None, algorithm: str = "redefine",
+            model_id: Optional[str] = None) -> Dict:
+        """Review and store a material; returns its record (see the module docstring)."""
+        project_id = str(project_id)
+        if not _PROJECT_RE.match(project_id):
+            raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ProjectId must be [A-Za-z0-9_-]{1,32}.")
+        if algorithm not in limits.ALGORITHMS:
+            raise FuseFaceError("InvalidParameterValue.ParameterValueError",
+                                f"Algorithm must be one of {', '.join(limits.ALGORITHMS)}, got {algorithm!r}.")
+        if model_id is not None and not _MODEL_ID_RE.match(model_id):
+            raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ModelId must be [A-Za-z0-9_-]{1,64}.")
+        faces = self._review(image_bytes)
+        info = sniff(image_bytes)
+        with self._lock:
+            records = self._load()
+            existing = next((r for r in records if r["MaterialId"] == model_id), None) if model_id else None
+            if existing is None and len(records) >= QUOTA:
+                raise FuseFaceError("LimitExceeded.MaterialQuota",
+                                    f"The account already has {QUOTA} materials (the quota); delete one first.")
+            model_id = model_id or self._next_model_id(project_id, records)
+            image_name = f"{model_id}.{'jpg' if info.format == 'jpeg' else 'png'}"
+            (self.root / image_name).write_bytes(image_bytes)
+            now = _now_text()
+            degree = limits.DEFAULT_DEGREE[algorithm]
+            record = {
+                "MaterialId": model_id, "MaterialStatus": APPROVED,
+                "CreateTime": existing["CreateTime"] if existing else now, "UpdateTime": now,
+                "MaterialFaceList": [
+                    {"FaceId": f"{model_id}_{n}", "FaceInfo": {"X": x, "Y": y, "Width": w, "Height": h}}
+                    for n, (x, y, w, h) in enumerate(faces, start=1)
+                ],
+                "MaterialName": name or model_id, "AuditResult": "", "ProjectId": project_id,
+                "Algorithm": algorithm, "FuseFaceDegree": degree, "FuseProfileDegree": degree,
+                "Image": image_name,
+            }
+            if existing is not None:
+                records[records.index(existing)] = record
+            else:
+                records.append(record)
+            self._save(records)
+            return dict(record)
+
+    def set_status(self, model_id: str, status: int) -> None:
+        """Change a material's review status (0 under review, 1 approved, 2 rejected, ...)."""
+        with self._lock:
+            records = self._load()
+            for record in records:
+                if record["MaterialId"] == model_id:
+                    record["MaterialStatus"] = int(status)
+                    record["UpdateTime"] = _now_text()
+                    self._save(records)
+                    return
+        raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model_id!r}.")
+
+    def remove(self, model_id: str) -> None:
+        with self._lock:
+            records = self._load()
+            kept = [r for r in records if r["MaterialId"] != model_id]
+            if len(kept) == len(records):
+                raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model_id!r}.")
+            self._save(kept)
+
+    # --- review ------------------------------------------------------------------------------------------
+    def _review(self, image_bytes: bytes) -> List[tuple]:
+        if len(image_bytes) > limits.MAX_URL_BYTES:
+            raise FuseFaceError("FailedOperation.ImageSizeExceed", "A material image must be at most 10 MB.")
+        info = sniff(image_bytes)
+        if max(info.width, info.height) >= limits.MAX_SIDE_EXCLUSIVE:
+            raise FuseFaceError("FailedOperation.ImagePixelExceed",
+                                f"Each side of a material must be < {limits.MAX_SIDE_EXCLUSIVE} px.")
+        check_dimensions(info)
+        faces = self._engine().detect(image_bytes)
+        if not faces:
+            raise FuseFaceError("FailedOperation.NoFaceDetected", "Review refused: no face in the material.")
+        usable = [f for f in faces if min(f.width, f.height) > limits.MIN_FACE_SIDE_EXCLUSIVE]
+        if not usable:
+            raise FuseFaceError("FailedOperation.FaceSizeTooSmall",
+                                f"Review refused: every face is smaller than {limits.MIN_FACE_SIDE_EXCLUSIVE} px.")
+        # All faces keep the engine's numbering (TemplateFaceID n is the engine's n-th face).
+        return [(int(f.x), int(f.y), int(f.width), int(f.height)) for f in faces]
+
+    @staticmethod
+    def _next_model_id(project_id: str, records: List[Dict]) -> str:
+        taken = {r["MaterialId"] for r in records}
+        n = 1
+        while f"qc_{project_id}_{n:06d}_1" in taken:
+            n += 1
+        return f"qc_{project_id}_{n:06d}_1"

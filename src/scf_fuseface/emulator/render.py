@@ -1,0 +1,90 @@
+"""Finishing touches on a fused JPEG, as FuseFace applies them: the AI label and the codec metadata.
+
+* Label (``LogoAdd != 0``): FuseFace draws "本图片为AI合成图片" bottom-right. OpenCV's Hershey fonts have no CJK
+  glyphs, so the emulator draws the ASCII text ``AI-generated`` (white on a dark box) instead.
+* ``FuseParam.ImageCodecParam.MetaData`` (at most one ``{MetaKey, MetaValue}``): written as one JPEG COM
+  segment whose payload is ``"{MetaKey}={MetaValue}"`` in UTF-8, placed after the APPn segments. Read it back
+  with :func:`read_metadata` or ``PIL.Image.open(...).info["comment"]``.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Dict, List, Optional, Tuple
+
+__all__ = ["LABEL_TEXT", "add_label", "insert_comment", "read_comments", "read_metadata"]
+
+LABEL_TEXT = "AI-generated"
+
+
+def add_label(jpeg: bytes, text: str = LABEL_TEXT, quality: int = 95) -> bytes:
+    """Draw ``text`` in a small dark box at the bottom-right corner; returns a new JPEG."""
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:  # the engine always returns a JPEG; keep the bytes rather than fail the call
+        return jpeg
+    h, w = img.shape[:2]
+    scale = max(0.35, min(w, h) / 900.0)
+    thickness = max(1, int(round(scale * 1.5)))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    pad = max(3, int(round(6 * scale)))
+    x1, y1 = w - tw - 3 * pad, h - th - base - 3 * pad
+    x2, y2 = w - pad, h - pad
+    roi = img[max(0, y1):y2, max(0, x1):x2]
+    roi[:] = (roi.astype(np.float32) * 0.35).astype(np.uint8)
+    cv2.putText(img, text, (x1 + pad, y2 - base - pad // 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (255, 255, 255), thickness, cv2.LINE_AA)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return bytes(buf) if ok else jpeg
+
+
+def _segments(jpeg: bytes):
+    """Yield ``(marker, start, end)`` of each marker segment before the scan data."""
+    pos = 2
+    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF:
+        marker = jpeg[pos + 1]
+        if marker == 0xDA:  # start of scan: no more headers
+            return
+        length = struct.unpack(">H", jpeg[pos + 2:pos + 4])[0]
+        yield marker, pos, pos + 2 + length
+        pos += 2 + length
+
+
+def insert_comment(jpeg: bytes, payload: bytes) -> bytes:
+    """Insert one COM segment after SOI and the APPn segments."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    if len(payload) > 65533:
+        raise ValueError("COM payload too long")
+    at = 2
+    for marker, _start, end in _segments(jpeg):
+        if 0xE0 <= marker <= 0xEF:
+            at = end
+        else:
+            break
+    segment = b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload
+    return jpeg[:at] + segment + jpeg[at:]
+
+
+def read_comments(jpeg: bytes) -> List[bytes]:
+    return [jpeg[start + 4:end] for marker, start, end in _segments(jpeg) if marker == 0xFE]
+
+
+def read_metadata(jpeg: bytes) -> Dict[str, str]:
+    """``{MetaKey: MetaValue}`` from the COM segments written by :func:`finish`."""
+    out = {}
+    for payload in read_comments(jpeg):
+        key, sep, value = payload.decode("utf-8", "replace").partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+def finish(jpeg: bytes, *, logo: bool, metadata: Optional[Tuple[str, str]]) -> bytes:
+    if logo:
+        jpeg = add_label(jpeg)
+    if metadata is not None:
+        jpeg = insert_comment(jpeg, f"{metadata[0]}={metadata[1]}".encode())
+    return jpeg

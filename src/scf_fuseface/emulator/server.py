@@ -1,0 +1,162 @@
+"""``EmulatorServer``: the local cloud on one loopback port, in a daemon thread, usable as a context manager."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Counter, Optional
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .app import EmulatorApp
+from .auth import Credentials
+from .materials import MaterialStore
+from .store import ObjectStore
+
+__all__ = ["DEFAULT_SECRET_ID", "DEFAULT_SECRET_KEY", "EmulatorError", "EmulatorServer"]
+
+DEFAULT_SECRET_ID = "AKIDLOCALFUSEFACEEMULATOR"  # noqa: S105 - public loopback default
+DEFAULT_SECRET_KEY = "local-emulator-secret"  # noqa: S105 - a documented, public, loopback-only default
+
+
+_log = logging.getLogger("scf_fuseface.emulator")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Access log through ``logging`` at DEBUG, path only: query strings may carry signatures or tokens."""
+
+    def log_request(self, code="-", size="-") -> None:
+        _log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        _log.debug("emulator: " + format, *args)
+
+
+class EmulatorError(Exception):
+    """Misuse of the server (not running, already running) or an error raised inside a server thread."""
+
+
+class EmulatorServer:
+    """FuseFace API 3.0 + COS XML API on ``host:port`` (port 0 picks a free one), backed by ``data_dir``.
+
+    Credentials: the arguments, else ``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` /
+    ``TENCENTCLOUD_SESSIONTOKEN``, else ``DEFAULT_SECRET_ID`` / ``DEFAULT_SECRET_KEY`` (and no token).
+    ``engine`` is a ``FusionEngine``; by default one is created on first use (FuseFace or ``materials.add``).
+    """
+
+    def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
+                 secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
+                 region: str = "ap-guangzhou") -> None:
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self._requested_port = int(port)
+        self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
+        self.secret_key = secret_key or os.environ.get("TENCENTCLOUD_SECRETKEY") or DEFAULT_SECRET_KEY
+        if session_token is None:
+            session_token = os.environ.get("TENCENTCLOUD_SESSIONTOKEN") or None
+        self.session_token = session_token
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+        self.store = ObjectStore(self.data_dir / "cos")
+        self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
+        self.app = EmulatorApp(store=self.store, materials=self.materials,
+                               creds=Credentials(self.secret_id, self.secret_key, self.session_token),
+                               engine=self.get_engine, region=region)
+        self._server = None
+        self._thread: Optional[threading.Thread] = None
+
+    def __repr__(self) -> str:
+        return f"EmulatorServer(endpoint={self.endpoint if self._server else None!r}, secret_id={self.secret_id!r})"
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+    def start(self) -> EmulatorServer:
+        if self._server is not None:
+            raise EmulatorError("The emulator is already running.")
+        self._server = make_server(self.host, self._requested_port, self.app, threaded=True,
+                                   request_handler=_QuietHandler)
+        self._server.daemon_threads = True
+        self.app.port = self.port
+        public = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host  # noqa: S104
+        self.app.public_host = f"{public}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fuseface-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, then re-raise the first error a server thread recorded (see ``check_errors``)."""
+        if self._server is None:
+            raise EmulatorError("The emulator is not running.")
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+        self.check_errors()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.stop()
+        else:  # do not hide the test's own exception behind a recorded server error
+            self.app.errors.clear()
+            self.stop()
+
+    def serve_forever(self) -> None:
+        """Foreground mode for the CLI: start, then block until KeyboardInterrupt."""
+        self.start()
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            if self._server is not None:
+                self.stop()
+
+    # --- properties and test helpers ---------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise EmulatorError("The emulator is not running.")
+        return self._server.server_port
+
+    @property
+    def endpoint(self) -> str:
+        """``"127.0.0.1:PORT"`` for ``HttpProfile(protocol="http", endpoint=...)``."""
+        return self.app.public_host
+
+    @property
+    def calls(self) -> Counter:
+        return self.app.calls
+
+    def get_engine(self):
+        with self._engine_lock:
+            if self._engine is None:
+                from ..engine import FusionEngine
+
+                self._engine = FusionEngine()
+            return self._engine
+
+    def inject_error(self, action: str, code: str, times: int = 1, message: Optional[str] = None) -> None:
+        """The next ``times`` calls of ``action`` (e.g. "FuseFace", "cos:GET") answer ``code``."""
+        self.app.injections.add_error(action, code, times, message)
+
+    def inject_delay(self, action: str, seconds: float = 2.0, times: int = 1) -> None:
+        """The next ``times`` calls of ``action`` sleep ``seconds`` before any work."""
+        self.app.injections.add_delay(action, seconds, times)
+
+    def reset(self) -> None:
+        """Clear counters, injections and recorded errors; keep objects and materials."""
+        self.app.calls.clear()
+        self.app.injections.clear()
+        self.app.errors.clear()
+
+    def check_errors(self) -> None:
+        """Re-raise (as ``EmulatorError`` from the original) the first exception a server thread recorded."""
+        if self.app.errors:
+            first, count = self.app.errors[0], len(self.app.errors)
+            self.app.errors.clear()
+            raise EmulatorError(f"{count} error(s) in the emulator; the first: {first!r}") from first

@@ -1,0 +1,165 @@
+"""Colour transfer, skin and occluder masks and feathered compositing, on small float32 ROI arrays.
+
+All images here are ``(H, W, 3) float32`` CIE Lab (L in 0..100) unless named ``*_bgr``; masks are
+``(H, W) float32`` in [0, 1]. Statistics are robust: medians and MADs over skin pixels only, after
+rejecting very dark or bright pixels (hair, beard, shadows, specular highlights, sunglasses) and pixels
+with too little or too much chroma for skin (grey hair, glasses, lipstick).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "match_colour", "feather",
+    "polygon_mask", "blur_normalized", "sunglasses",
+]
+
+
+@dataclass(frozen=True)
+class SkinStats:
+    """Robust skin colour: per-channel Lab ``median`` (3,) and ``scale`` (3,) (1.4826 * MAD, floored)."""
+
+    median: np.ndarray
+    scale: np.ndarray
+    count: int
+
+
+def to_lab(img_bgr: np.ndarray) -> np.ndarray:
+    """``(H, W, 3) uint8`` BGR -> float32 Lab."""
+    return cv2.cvtColor(img_bgr.astype(np.float32) * (1.0 / 255.0), cv2.COLOR_BGR2Lab)
+
+
+def to_bgr(lab: np.ndarray) -> np.ndarray:
+    """float32 Lab -> float32 BGR in 0..255 (not clipped)."""
+    return cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255.0
+
+
+def polygon_mask(shape: tuple, polys: list, offset: tuple = (0, 0)) -> np.ndarray:
+    """Filled polygons (each (N, 2) image coords) as a ``(H, W) uint8`` 0/255 mask; ``offset`` = ROI origin."""
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    pts = [np.round((np.asarray(p, np.float64) - offset) * 16).astype(np.int32) for p in polys]
+    cv2.fillPoly(mask, pts, 255, lineType=cv2.LINE_AA, shift=4)
+    return mask
+
+
+def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
+    """Robust Lab skin statistics over pixels with ``weight`` > 0.5, rejecting outliers in two passes."""
+    sel = lab[weight > 0.5]
+    if len(sel) < 50:
+        sel = lab.reshape(-1, 3)
+    L = sel[:, 0]
+    chroma = np.hypot(sel[:, 1], sel[:, 2])
+    lo, hi = np.percentile(L, [8.0, 94.0])
+    med_l = float(np.median(L))
+    med_c = float(np.median(chroma))
+    keep = (L >= max(lo, 0.45 * med_l)) & (L <= min(hi, 1.45 * med_l + 5.0))
+    keep &= (chroma >= 0.45 * med_c) & (chroma <= 2.2 * med_c + 3.0)
+    if keep.sum() >= 30:
+        sel = sel[keep]
+    med = np.median(sel, axis=0)
+    mad = np.median(np.abs(sel - med), axis=0) * 1.4826
+    keep = (np.abs(sel - med) <= 2.5 * np.maximum(mad, 1.0)).all(axis=1)
+    if keep.sum() >= 30:
+        sel = sel[keep]
+        med = np.median(sel, axis=0)
+        mad = np.median(np.abs(sel - med), axis=0) * 1.4826
+    scale = np.maximum(mad, np.array([4.0, 1.5, 1.5]))
+    return SkinStats(med.astype(np.float32), scale.astype(np.float32), int(len(sel)))
+
+
+def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0) -> np.ndarray:
+    """Soft skin likelihood ``(H, W) float32``: 1 near the skin colour, 0 far from it.
+
+    Chroma (a, b) decides; lightness only rejects what is far darker or brighter than skin (hair, beard,
+    sunglasses, white highlights), so shading across the face still counts as skin.
+    """
+    med, sc = stats.median, stats.scale
+    da = (lab[:, :, 1] - med[1]) / max(sc[1], 2.0)
+    db = (lab[:, :, 2] - med[2]) / max(sc[2], 2.0)
+    d2 = da * da + db * db
+    L = lab[:, :, 0]
+    dark = np.clip((0.55 * med[0] - L) / (0.15 * med[0] + 1.0), 0.0, None)
+    bright = np.clip((L - (med[0] + 28.0)) / 10.0, 0.0, None)
+    d2 = d2 / (tol * tol) + dark * dark + bright * bright
+    return np.exp(-d2).astype(np.float32)
+
+
+def blur_normalized(
+    values: np.ndarray, weight: np.ndarray, sigma: float, *, prior: np.ndarray, factor: int = 4
+) -> np.ndarray:
+    """Weighted low-pass (Gaussian ``sigma`` px) of ``values`` (H, W, C); pixels weigh ``weight`` (H, W).
+
+    Where few weighted pixels are near, the result falls back smoothly to ``prior`` (C,), so the field has
+    no spikes at the edge of the data. Computed on a ``factor``-times smaller grid.
+    """
+    h, w = weight.shape
+    sh, sw = max(h // factor, 2), max(w // factor, 2)
+    wv = values * (weight[:, :, None] if values.ndim == 3 else weight)
+    small_v = cv2.resize(wv, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_w = cv2.resize(weight, (sw, sh), interpolation=cv2.INTER_AREA)
+    s = max(sigma / factor, 0.5)
+    small_v = cv2.GaussianBlur(small_v, (0, 0), s)
+    small_w = cv2.GaussianBlur(small_w, (0, 0), s)
+    eps = 0.08
+    out = (small_v + eps * np.asarray(prior, np.float32)) / (small_w + eps)[:, :, None]
+    return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def match_colour(
+    user: np.ndarray,
+    user_w: np.ndarray,
+    tmpl: np.ndarray,
+    tmpl_w: np.ndarray,
+    *,
+    sigma: float,
+    shading: float = 1.0,
+) -> np.ndarray:
+    """Recolour the user's face (Lab) so its skin matches the template's: global then low-frequency.
+
+    Global: per-channel median shift with a clipped MAD gain (no blotchy over-contrast). Local: the
+    difference of skin-weighted low-pass fields (template minus recoloured user) is added, clipped, so the
+    template's lighting (direction, dim light, tint) lands on the user's features. ``shading`` scales it.
+    """
+    su = skin_stats(user, user_w)
+    st = skin_stats(tmpl, tmpl_w)
+    gain = np.clip(st.scale / su.scale, [0.8, 0.75, 0.75], [1.25, 1.3, 1.3]).astype(np.float32)
+    out = (user - su.median) * gain + st.median
+    low_t = blur_normalized(tmpl, tmpl_w, sigma, prior=st.median)
+    low_u = blur_normalized(out, user_w, sigma, prior=st.median)
+    delta = np.clip(low_t - low_u, [-22.0, -8.0, -8.0], [22.0, 8.0, 8.0]).astype(np.float32)
+    out = out + delta * shading
+    out[:, :, 0] = np.clip(out[:, :, 0], 0.0, 100.0)
+    return out
+
+
+def feather(mask: np.ndarray, *, erode: float, sigma: float) -> np.ndarray:
+    """A hard ``uint8`` mask eroded by ``erode`` px (dilated if negative), softened by a Gaussian -> float32."""
+    m = mask
+    r = int(round(abs(erode)))
+    if r > 0:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        m = cv2.erode(m, k) if erode > 0 else cv2.dilate(m, k)
+    f = m.astype(np.float32) * (1.0 / 255.0)
+    if sigma > 0.3:
+        h, w = f.shape
+        factor = 2 if sigma > 6 else 1
+        if factor > 1:
+            small = cv2.resize(f, (max(w // factor, 1), max(h // factor, 1)), interpolation=cv2.INTER_AREA)
+            small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+            f = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        else:
+            f = cv2.GaussianBlur(f, (0, 0), sigma)
+    return f
+
+
+def sunglasses(lab: np.ndarray, eye_mask: np.ndarray, surround: np.ndarray, stats: SkinStats) -> bool:
+    """True when the skin around an eye (``surround``, a uint8 mask) is mostly very dark: glasses cover it."""
+    ring = (surround > 127) & (eye_mask < 128)
+    if ring.sum() < 20:
+        return False
+    L = lab[:, :, 0][ring]
+    return float(np.mean(L < 0.5 * stats.median[0])) > 0.55

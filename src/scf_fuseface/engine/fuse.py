@@ -1,0 +1,323 @@
+"""Fuse one user face into one template face (pure ndarray functions; no I/O, no detection).
+
+Pipeline (``fuse_face``):
+
+1. Umeyama similarity alignment of the user's 468 landmarks onto the template's (silhouette excluded).
+2. Per-vertex weights toward the template: ``face_degree`` on the features (brows, eyes, nose, mouth),
+   ``profile_degree`` on the silhouette, blended by "contour-ness" in between; the forehead/hairline stays
+   the template's. The fused shape is ``w * template + (1 - w) * user``.
+3. The expression stays the template's: the mouth opening is the template's, and the mouth interior
+   (teeth, tongue) is always taken from the template, so an open/closed mismatch never shows ghost teeth.
+4. The silhouette may move inward freely but outward only a little (the fused jaw stays inside the
+   template head) and never far enough to fold the background mesh.
+5. One raster: a sparse mesh (silhouette + fixed outer ring) warps the template's surroundings, and a dense
+   Delaunay mesh of the 468 points warps the inside of the face, both template and user texture.
+6. The user texture is recoloured to the template's skin (robust global + low-frequency transfer), masked
+   by user skin (the user's own hands/hair/beard are not pasted) and template non-occluders (template
+   hair, glasses, hands of a different colour stay in front), mixed by the texture weight and composited
+   with a feathered alpha. Pixels outside the outer ring are never written.
+
+``reinvent`` adds side-face correction: with a strongly yawed user, the hidden half of the user's face
+(shape and texture) is replaced by the mirror image of the visible half (a second landmark pass on the
+horizontally flipped user image supplies it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from . import blend
+from . import topology as topo
+from .warp import MeshRaster, Roi, delaunay, remap_roi
+
+__all__ = ["UserFace", "umeyama", "fuse_face", "face_region", "RING_SCALE"]
+
+RING_SCALE = 1.4  # outer ring (the "dilated face region") = silhouette scaled about the face centre
+_UPPER_OUTER = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409], dtype=np.int32)
+_LOWER_OUTER = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375], dtype=np.int32)
+
+
+@dataclass
+class UserFace:
+    """A user face: ``img`` (H, W, 3) uint8 BGR, ``landmarks`` (468, 2); optional mirror for side faces."""
+
+    img: np.ndarray
+    landmarks: np.ndarray
+    yaw: float = 0.0
+    mirror_img: Optional[np.ndarray] = None
+    mirror_landmarks: Optional[np.ndarray] = None
+
+
+def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple:
+    """Least-squares similarity ``dst ~ src @ A.T + t`` (rotation, uniform scale, translation): ``(A, t)``."""
+    src = np.asarray(src, np.float64)
+    dst = np.asarray(dst, np.float64)
+    ms, md = src.mean(axis=0), dst.mean(axis=0)
+    s0, d0 = src - ms, dst - md
+    cov = d0.T @ s0 / len(src)
+    u, d, vt = np.linalg.svd(cov)
+    sign = np.ones(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        sign[-1] = -1.0
+    rot = u @ np.diag(sign) @ vt
+    var = (s0 ** 2).sum() / len(src)
+    scale = float((d * sign).sum() / max(var, 1e-12))
+    a = scale * rot
+    return a, md - ms @ a.T
+
+
+def _align(src_lm: np.ndarray, dst_lm: np.ndarray) -> np.ndarray:
+    idx = topo.ALIGN_POINTS
+    a, t = umeyama(src_lm[idx], dst_lm[idx])
+    return src_lm @ a.T + t
+
+
+def _centre(lm: np.ndarray) -> np.ndarray:
+    return lm[topo.FACE_OVAL].mean(axis=0)
+
+
+def face_region(landmarks: np.ndarray, *, scale: float = RING_SCALE) -> np.ndarray:
+    """The outer ring (the dilated face region) of a template face: ``(36, 2)`` polygon, image coords."""
+    c = _centre(landmarks)
+    return c + (landmarks[topo.FACE_OVAL] - c) * scale
+
+
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _vertex_weights(lt: np.ndarray, fd: float, pd: float) -> tuple:
+    """Per-vertex template weights (shape, texture) from the two degrees, on the template's geometry."""
+    oval, feat = lt[topo.FACE_OVAL], lt[topo.FEATURES]
+    d_oval = np.sqrt(((lt[:, None, :] - oval[None]) ** 2).sum(-1)).min(axis=1)
+    d_feat = np.sqrt(((lt[:, None, :] - feat[None]) ** 2).sum(-1)).min(axis=1)
+    c = d_feat / np.maximum(d_feat + d_oval, 1e-6)  # 0 on features, 1 on the silhouette
+    c[topo.FACE_OVAL] = 1.0
+    c[topo.FEATURES] = 0.0
+    w = fd * (1.0 - c) + pd * c
+    # Forehead and hairline belong to the template (hair is part of the material).
+    er, el = lt[topo.RIGHT_EYE].mean(axis=0), lt[topo.LEFT_EYE].mean(axis=0)
+    eyes = (er + el) / 2
+    ipd = max(float(np.linalg.norm(el - er)), 1.0)
+    up = eyes - lt[topo.LIPS_OUTER].mean(axis=0)
+    up /= max(float(np.linalg.norm(up)), 1e-6)
+    height = (lt - eyes) @ up / ipd
+    forehead = _smoothstep(0.55, 1.1, height) * c
+    w_shape = w + (1.0 - w) * forehead
+    w_tex = w + (1.0 - w) * forehead * 0.6
+    return w_shape, w_tex, ipd, up, height
+
+
+def _mouth_from_template(f: np.ndarray, lt: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Give the fused shape the template's mouth opening (the expression is the template's)."""
+    f = f.copy()
+    ui, li = topo.INNER_LIP_PAIRS[:, 0], topo.INNER_LIP_PAIRS[:, 1]
+    opening = lt[li] - lt[ui]
+    mid = (f[ui] + f[li]) / 2
+    new_u, new_l = mid - opening / 2, mid + opening / 2
+    du, dl = (new_u - f[ui]).mean(axis=0), (new_l - f[li]).mean(axis=0)
+    mouth_c = f[topo.LIPS_OUTER].mean(axis=0)
+    mouth_w = max(float(np.linalg.norm(f[61] - f[291])), 1.0)
+    rel = f - mouth_c
+    fall = np.exp(-((np.sqrt((rel ** 2).sum(-1)) / (0.7 * mouth_w)) ** 2))
+    below = (rel @ up) < 0
+    shift = np.where(below[:, None], dl[None] * fall[:, None], du[None] * fall[:, None])
+    shift[_UPPER_OUTER] = du
+    shift[_LOWER_OUTER] = dl
+    f += shift
+    f[ui], f[li] = new_u, new_l
+    return f
+
+
+def _clamp_contour(f: np.ndarray, lt: np.ndarray, face_w: float, max_out: float, height: np.ndarray) -> np.ndarray:
+    """Smooth the silhouette's move and clamp it: outward only a little (the jaw stays inside the head),
+    inward more at the jaw than at the ears/temples (no torn ear lobes), never enough to fold the mesh."""
+    f = f.copy()
+    idx = topo.FACE_OVAL
+    d = f[idx] - lt[idx]
+    for _ in range(3):  # circular [1, 2, 1] / 4 smoothing: no wavy cheek edge
+        d = (np.roll(d, 1, axis=0) + 2.0 * d + np.roll(d, -1, axis=0)) / 4.0
+    c = _centre(lt)
+    normal = lt[idx] - c
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-6)
+    out = (d * normal).sum(axis=1)
+    tang = d - out[:, None] * normal
+    max_in = (0.03 + 0.08 * (1.0 - _smoothstep(-1.1, -0.3, height[idx]))) * face_w
+    out = np.clip(out, -max_in, max_out * face_w)
+    tl = np.linalg.norm(tang, axis=1, keepdims=True)
+    tang *= np.minimum(1.0, 0.03 * face_w / np.maximum(tl, 1e-6))
+    f[idx] = lt[idx] + out[:, None] * normal + tang
+    return f
+
+
+def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
+    """Per-vertex weight (0..1) of the mirrored texture for a yawed user: 1 on the hidden half."""
+    strength = float(np.clip((abs(yaw) - 12.0) / 18.0, 0.0, 1.0))
+    if strength <= 0.0:
+        return np.zeros(len(lu))
+    mid = lu[topo.MIDLINE]
+    mc = mid.mean(axis=0)
+    _, _, vt = np.linalg.svd(mid - mc)
+    axis = vt[0]
+    normal = np.array([-axis[1], axis[0]])
+    if (lu[454] - mc) @ normal < 0:
+        normal = -normal  # positive towards the subject's left (454)
+    side = (lu - mc) @ normal
+    half = max(float(np.abs(side[topo.FACE_OVAL]).max()), 1.0)
+    hidden = 1.0 if np.linalg.norm(lu[454] - lu[1]) < np.linalg.norm(lu[234] - lu[1]) else -1.0
+    return strength * _smoothstep(-0.08, 0.25, hidden * side / half)
+
+
+def _close_user_mouth(img: np.ndarray, lu: np.ndarray) -> np.ndarray:
+    """A copy of the user's mouth area with the open mouth's interior painted lip-coloured."""
+    inner = lu[topo.LIPS_INNER]
+    roi = Roi.around(lu[topo.LIPS_OUTER], img.shape, pad=4)
+    crop = img[roi.slices].copy()
+    m_in = blend.polygon_mask(crop.shape, [inner], (roi.x0, roi.y0))
+    m_out = blend.polygon_mask(crop.shape, [lu[topo.LIPS_OUTER]], (roi.x0, roi.y0))
+    lips = (m_out > 127) & (m_in < 128)
+    if lips.sum() < 10:
+        return img
+    colour = np.median(crop[lips], axis=0)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    fill = cv2.dilate(m_in, k) > 64
+    crop[fill] = colour.astype(np.uint8)
+    out = img.copy()
+    out[roi.slices] = cv2.GaussianBlur(crop, (3, 3), 0)
+    return out
+
+
+def _mouth_open(lm: np.ndarray) -> float:
+    gap = np.linalg.norm(lm[topo.INNER_LIP_PAIRS[:, 1]] - lm[topo.INNER_LIP_PAIRS[:, 0]], axis=1).mean()
+    return float(gap / max(np.linalg.norm(lm[61] - lm[291]), 1.0))
+
+
+def fuse_face(
+    out: np.ndarray,
+    lt: np.ndarray,
+    user: UserFace,
+    *,
+    face_degree: int,
+    profile_degree: int,
+    algorithm: str,
+    ring_scale: float = RING_SCALE,
+) -> Roi:
+    """Fuse ``user`` into the template face with landmarks ``lt`` (468, 2) of ``out`` (modified in place).
+
+    Returns the ROI that was rewritten; only pixels inside the outer ring (``face_region``) change.
+    """
+    lt = np.asarray(lt, np.float64)
+    lu = np.asarray(user.landmarks, np.float64)
+    fd, pd = face_degree / 100.0, profile_degree / 100.0
+    w_shape, w_tex, ipd, up, height = _vertex_weights(lt, fd, pd)
+    face_w = max(float(np.linalg.norm(lt[454] - lt[234])), 2.0 * ipd)
+
+    au = _align(lu, lt)
+    hidden = np.zeros(len(lu))
+    if user.mirror_landmarks is not None and user.mirror_img is not None:
+        hidden = _hidden_side(lu, user.yaw)
+        if hidden.any():
+            am = _align(np.asarray(user.mirror_landmarks, np.float64), lt)
+            au = au * (1.0 - hidden[:, None]) + am * hidden[:, None]
+    mismatch = abs(_mouth_open(lu) - _mouth_open(lt)) > 0.05
+    if mismatch:
+        # Open vs closed mouth: the lips take the template's expression (shape); texture stays per degree.
+        # A smooth region around the mouth follows too, or the user's cheek points would fold over the lips.
+        mc = lt[topo.LIPS_OUTER].mean(axis=0)
+        mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
+        near = 1.0 - _smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
+        w_shape = np.maximum(w_shape, 0.85 * near)
+    f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
+    f = _mouth_from_template(f, lt, up)
+    f = _clamp_contour(f, lt, face_w, 0.045 if algorithm == "faceswap" else 0.025, height)
+
+    # Meshes: dense inside the silhouette, sparse (silhouette + fixed ring) around it.
+    c = _centre(lt)
+    ring = c + (lt[topo.FACE_OVAL] - c) * ring_scale
+    n = len(lt)
+    dst = np.vstack([f, ring])
+    src_t = np.vstack([lt, ring])
+    sparse_ids = np.concatenate([topo.FACE_OVAL, n + np.arange(len(ring))])
+    sparse = sparse_ids[delaunay(dst[sparse_ids])]
+    dense = delaunay(f)
+    roi = Roi.around(ring, out.shape, pad=1)
+    raster = MeshRaster(dst, np.vstack([sparse, dense]), roi)
+    warped_t = remap_roi(out, raster.maps(src_t))
+
+    # Heavy per-pixel work only on the box around the fused face.
+    box = Roi.around(f[topo.FACE_OVAL], out.shape, pad=0.04 * face_w)
+    by, bx = slice(box.y0 - roi.y0, box.y1 - roi.y0), slice(box.x0 - roi.x0, box.x1 - roi.x0)
+    sub = MeshRaster(f, dense, box)
+
+    img_u = user.img
+    if _mouth_open(lu) > 0.06 and _mouth_open(lt) < 0.06:
+        img_u = _close_user_mouth(img_u, lu)
+    src_u = remap_roi(img_u, sub.maps(lu)).astype(np.float32)
+    if hidden.any():
+        mirror = remap_roi(user.mirror_img, sub.maps(np.asarray(user.mirror_landmarks, np.float64)))
+        hpix = sub.interp(hidden)[:, :, None]
+        src_u = src_u * (1.0 - hpix) + mirror.astype(np.float32) * hpix
+    tmpl_bgr = warped_t[by, bx]
+    lab_t = blend.to_lab(tmpl_bgr)
+    lab_u = blend.to_lab(np.clip(src_u, 0, 255).astype(np.uint8))
+
+    origin = (box.x0, box.y0)
+    shape = box.shape
+    oval = blend.polygon_mask(shape, [f[topo.FACE_OVAL]], origin)
+    k = max(int(0.08 * ipd), 1)
+    feat_polys = [f[topo.LEFT_EYE], f[topo.RIGHT_EYE], f[topo.LEFT_BROW], f[topo.RIGHT_BROW],
+                  f[topo.LIPS_OUTER], cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]]
+    feat = cv2.dilate(blend.polygon_mask(shape, feat_polys, origin),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * k + 1, 4 * k + 1)))
+    eyes = blend.polygon_mask(shape, [f[topo.LEFT_EYE], f[topo.RIGHT_EYE]], origin)
+    inner = blend.feather(oval, erode=0.06 * face_w, sigma=0)
+    stat_w = (inner * (1.0 - feat.astype(np.float32) / 255.0)).astype(np.float32)
+
+    stats_t = blend.skin_stats(lab_t, stat_w)
+    stats_u = blend.skin_stats(lab_u, stat_w)
+    skin_t = blend.skin_likelihood(lab_t, stats_t)
+    skin_u = blend.skin_likelihood(lab_u, stats_u)
+    featf = feat.astype(np.float32) / 255.0
+    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * int(0.03 * face_w) + 1,) * 2)
+    # Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
+    user_bad = cv2.morphologyEx(1.0 - np.clip(skin_u * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
+    user_ok = 1.0 - user_bad * (1.0 - featf)
+    surround = cv2.dilate(eyes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (6 * k + 1, 6 * k + 1)))
+    glasses = blend.sunglasses(lab_t, eyes, surround, stats_t)
+    keep_feat = featf if not glasses else featf * (1.0 - surround.astype(np.float32) / 255.0)
+    tmpl_bad = cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
+    tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
+    soft = 0.02 * face_w
+    user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
+    tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
+
+    sigma = 0.16 * face_w
+    shading = 1.0 if algorithm != "redefine" else 0.85
+    colour_u = blend.match_colour(lab_u, stat_w * skin_u, lab_t, stat_w * skin_t, sigma=sigma, shading=shading)
+    user_bgr = blend.to_bgr(colour_u)
+
+    face_a = blend.feather(oval, erode=0.05 * face_w, sigma=0.035 * face_w)
+    if mismatch:  # open vs closed: the whole mouth is the template's (no ghost teeth, no stretched lips)
+        mouth = blend.feather(blend.polygon_mask(shape, [f[topo.LIPS_OUTER]], origin),
+                              erode=-0.2 * ipd, sigma=0.07 * ipd)
+    else:
+        mouth = blend.feather(blend.polygon_mask(shape, [f[topo.LIPS_INNER]], origin), erode=0, sigma=1.0)
+    tex = np.clip(sub.interp(w_tex, outside=1.0), 0.0, 1.0)
+    alpha = face_a * user_ok * tmpl_ok * (1.0 - tex) * (1.0 - mouth)
+    if algorithm == "_warp_only":
+        alpha[:] = 0
+    import os
+    if os.environ.get('FF_DEBUG'):
+        cv2.imwrite('/tmp/ff/dbg.png', np.hstack([np.dstack([m*255]*3) for m in (face_a, user_ok, tmpl_ok, 1-tex, alpha)]+[np.clip(user_bgr,0,255), tmpl_bgr]).astype(np.uint8))
+    a3 = alpha[:, :, None]
+    mixed = tmpl_bgr.astype(np.float32) * (1.0 - a3) + user_bgr * a3
+    warped_t[by, bx] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+
+    target = out[roi.slices]
+    target[raster.covered] = warped_t[raster.covered]
+    return roi

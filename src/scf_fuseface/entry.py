@@ -1,0 +1,96 @@
+"""The SCF entry point: ``main_handler(event, context)`` (``src/index.py`` re-exports it).
+
+It configures JSON logging, loads the settings (validated once per cold start; a bad configuration is one
+message naming every bad variable), infers the trigger, and runs the handler inside a time budget
+(``context["time_limit_in_ms"]`` minus the elapsed time minus ``FUSEFACE_SAFETY_MARGIN_MS``).
+
+Return values: COS -> ``{"trigger": "cos", "records": [{"status": fused|skipped|failed, ...}], ...}``;
+HTTP -> the integrated response. An unrecognised event is logged (its top-level key names only) and answered
+with ``{"error": {"Code": "InvalidParameterValue.InvalidEvent", ...}}`` without a traceback. Transient COS
+failures are raised so that SCF retries the event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Dict, Mapping, Optional
+
+from . import log as jsonlog
+from .config import Settings, get_settings
+from .errors import FuseFaceError
+from .handlers import infer
+from .pipeline import Run
+from .retry import Budget
+
+__all__ = ["main_handler", "COLD_START_ERROR"]
+
+log = logging.getLogger("scf_fuseface.entry")
+
+
+def _cold_start() -> Optional[FuseFaceError]:
+    """Validate the configuration at import (cold start) and log ONE line when it is bad."""
+    try:
+        get_settings()
+    except FuseFaceError as err:
+        jsonlog.configure()
+        log.error("invalid configuration", extra={"code": err.code, "error": err.message})
+        return err
+    return None
+
+
+COLD_START_ERROR = _cold_start()
+
+
+def _context_dict(context: Any) -> Dict[str, Any]:
+    if isinstance(context, Mapping):
+        return dict(context)
+    if context is None:
+        return {}
+    return {k: getattr(context, k) for k in ("request_id", "time_limit_in_ms", "function_name") if hasattr(context, k)}
+
+
+def _event_keys(event: Any) -> Any:
+    return sorted(str(k) for k in event)[:20] if isinstance(event, Mapping) else type(event).__name__
+
+
+def main_handler(event: Any, context: Any = None, **overrides: Any) -> Any:
+    """SCF handler. ``overrides`` (tests, replay) may pass ``storage_factory`` / ``fusion_factory`` / ``creds``."""
+    started = time.monotonic()
+    ctx = _context_dict(context)
+    request_id = ctx.get("request_id")
+    jsonlog.configure()
+    handler_cls = infer(event)
+    trigger = getattr(handler_cls, "trigger", "unknown")
+    with jsonlog.log_context(request_id=request_id, trigger=trigger):
+        try:
+            settings: Settings = get_settings()
+        except FuseFaceError as err:
+            log.error("invalid configuration", extra={"code": err.code, "error": err.message})
+            if trigger in ("apigw", "function_url"):
+                return {"isBase64Encoded": False, "statusCode": err.http_status,
+                        "headers": {"Content-Type": "application/json"},
+                        "body": json.dumps({"Response": {"Error": {"Code": err.code, "Message": "Invalid function "
+                                            "configuration."}, "RequestId": request_id}})}
+            raise
+        logging.getLogger("scf_fuseface").setLevel(settings.log_level)
+        if handler_cls is None:
+            log.error("unrecognised event", extra={"event_keys": _event_keys(event)})
+            return {"error": {"Code": "InvalidParameterValue.InvalidEvent",
+                              "Message": "The event matches no supported trigger (COS, API Gateway, Function URL)."}}
+        limit = ctx.get("time_limit_in_ms") or settings.default_time_limit_ms
+        budget = Budget(float(limit), margin_ms=settings.safety_margin_ms, started=started)
+        run = Run(settings, overrides.get("creds"), budget, invocation_id=request_id,
+                  storage_factory=overrides.get("storage_factory"), fusion_factory=overrides.get("fusion_factory"))
+        log.info("invocation start", extra={"time_limit_ms": limit})
+        try:
+            result = handler_cls(event, run)()
+        except FuseFaceError as err:
+            log.error("invocation failed", extra={"code": err.code, "error": err.message, "retryable": err.retryable,
+                                                  "duration_ms": round(budget.elapsed_ms(), 1)})
+            if err.retryable:
+                raise
+            return {"trigger": trigger, "error": err.to_error()}
+        log.info("invocation end", extra={"duration_ms": round(budget.elapsed_ms(), 1)})
+        return result

@@ -1,0 +1,269 @@
+"""The HTTP API shared by the API Gateway and Function URL handlers (integrated-response shape).
+
+Routes (matched on the path *suffix*, so APIGW stage/service prefixes do not matter):
+
+* ``POST /fuse`` -- FuseFace's own request JSON (ProjectId/ModelId default from config), or a raw
+  ``image/jpeg|png`` body, or ``multipart/form-data`` (file part ``image``; parameters as form fields or in the
+  query). Reply: ``{"Response": {"FusedImage", "RequestId"}}``. When that reply would pass
+  ``FUSEFACE_HTTP_MAX_RESPONSE_BYTES`` (SCF: 6 MB) the image is stored in ``FUSEFACE_HTTP_BUCKET`` under the
+  output prefix and the reply carries ``FusedImage`` = ``FusedImageUrl`` = a presigned GET URL and
+  ``RspImgType: "url"``.
+* ``GET /materials`` -- ``DescribeMaterialList`` (``ActivityId``/``ProjectId``, ``MaterialId``, ``Limit``, ``Offset``).
+* ``GET /healthz`` -- liveness, no credentials needed, no API key.
+* ``OPTIONS *`` -- CORS preflight. Allowed origins come from ``FUSEFACE_CORS_ORIGINS`` (``*`` allowed); the
+  request's Origin is echoed when allowed.
+
+Errors: ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`` with ``FuseFaceError.http_status``.
+API keys (``FUSEFACE_API_KEYS``): header ``X-Api-Key``, compared with ``hmac.compare_digest``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from . import __version__, limits, records
+from .errors import FuseFaceError
+from .imageprep import check_base64_image
+from .models.fusion import FuseRequest, parse_fuse_request
+from .models.http_event import HttpRequest
+from .pipeline import Run, decode_fused, fuse_with_retry
+
+__all__ = ["handle", "handle_event", "parse_multipart"]
+
+log = logging.getLogger(__name__)
+_INT_PARAMS = ("FuseFaceDegree", "FuseProfileDegree", "LogoAdd")
+_STR_PARAMS = ("ProjectId", "ModelId", "RspImgType")
+_IMAGE_FIELDS = ("image", "Image", "file", "photo")
+
+
+def _respond(status: int, payload: Any, headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    body = "" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    out_headers = {"Content-Type": "application/json"}
+    out_headers.update(headers or {})
+    return {"isBase64Encoded": False, "statusCode": status, "headers": out_headers, "body": body}
+
+
+def _error(err: FuseFaceError, request_id: str, headers: Dict[str, str]) -> Dict[str, Any]:
+    return _respond(err.http_status, {"Response": {"Error": err.to_error(), "RequestId": err.request_id or request_id}},
+                    headers)
+
+
+def _cors_headers(run: Run, req: HttpRequest) -> Dict[str, str]:
+    origin = req.header("origin")
+    allowed = run.settings.cors_origins
+    if not origin or not allowed or ("*" not in allowed and origin not in allowed):
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Expose-Headers": "X-Request-Id"}
+
+
+def _check_api_key(run: Run, req: HttpRequest) -> None:
+    keys = run.settings.api_key_values()
+    if not keys:
+        return
+    given = req.header("x-api-key").encode("utf-8")
+    ok = False
+    for key in keys:  # compare against every key: no early exit
+        ok |= hmac.compare_digest(given, key.encode("utf-8"))
+    if not ok:
+        raise FuseFaceError("UnauthorizedOperation.ApiKey", "A valid X-Api-Key header is required.")
+
+
+def _route(path: str) -> str:
+    clean = "/" + path.strip("/")
+    for name in ("fuse", "materials", "healthz"):
+        if clean == f"/{name}" or clean.endswith(f"/{name}"):
+            return name
+    return ""
+
+
+def handle_event(builder: Callable[[Any], HttpRequest], event: Any, run: Run) -> Dict[str, Any]:
+    """Build the :class:`HttpRequest` from a trigger event and serve it (a bad event is a 400 reply)."""
+    try:
+        req = builder(event)
+    except FuseFaceError as err:
+        log.warning("bad http event", extra={"code": err.code, "error": err.message})
+        return _error(err, run.invocation_id or str(uuid.uuid4()), {})
+    return handle(req, run)
+
+
+def handle(req: HttpRequest, run: Run) -> Dict[str, Any]:
+    """Serve one HTTP request; never raises (errors become the Tencent error envelope)."""
+    request_id = req.request_id or run.invocation_id or str(uuid.uuid4())
+    cors = _cors_headers(run, req)
+    headers = dict(cors, **{"X-Request-Id": request_id})
+    route = _route(req.path)
+    started = time.perf_counter()
+    try:
+        if req.method == "OPTIONS":
+            if cors:
+                cors.update({"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                             "Access-Control-Allow-Headers": "Content-Type, X-Api-Key",
+                             "Access-Control-Max-Age": "600"})
+            return _respond(204, None, cors)
+        if route == "healthz" and req.method in ("GET", "HEAD"):
+            return _respond(200, {"status": "ok", "version": __version__}, headers)
+        _check_api_key(run, req)
+        if route == "fuse" and req.method == "POST":
+            payload = _fuse(req, run, request_id)
+        elif route == "materials" and req.method == "GET":
+            payload = _materials(req, run)
+        else:
+            raise FuseFaceError("ResourceNotFound.Route", f"No route for {req.method} {req.path}.")
+        status = 200
+        response = _respond(200, payload, headers)
+    except FuseFaceError as err:
+        status = err.http_status
+        log.warning("http request failed", extra={"code": err.code, "error": err.message, "route": route,
+                                                   "fuseface_request_id": err.request_id})
+        response = _error(err, request_id, headers)
+    except Exception as exc:  # last resort: never a traceback to the caller
+        status = 500
+        log.error("unexpected error", extra={"route": route, "error_type": type(exc).__name__})
+        response = _respond(500, {"Response": {"Error": {"Code": "InternalError", "Message": "Internal error."},
+                                               "RequestId": request_id}}, headers)
+    log.info("http request done", extra={"method": req.method, "route": route, "status": status,
+                                         "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+    return response
+
+
+# --- POST /fuse ----------------------------------------------------------------------------------------
+def parse_multipart(content_type_header: str, body: bytes) -> Tuple[Dict[str, str], Optional[bytes]]:
+    """Form fields and the image bytes of a ``multipart/form-data`` body (stdlib ``email`` parser)."""
+    head = f"Content-Type: {content_type_header}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    msg = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not msg.is_multipart():
+        raise FuseFaceError("InvalidParameterValue", "The multipart body (or its boundary) could not be parsed.")
+    fields: Dict[str, str] = {}
+    image: Optional[bytes] = None
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        is_file = part.get_filename() is not None or part.get_content_maintype() == "image"
+        if image is None and (is_file or name in _IMAGE_FIELDS):
+            image = payload
+        elif name:
+            fields[str(name)] = payload.decode("utf-8", "replace").strip()
+    return fields, image
+
+
+def _params_request(params: Dict[str, str], image: bytes) -> Dict[str, Any]:
+    import base64
+
+    data: Dict[str, Any] = {}
+    for name in _STR_PARAMS:
+        if params.get(name):
+            data[name] = params[name]
+    for name in _INT_PARAMS:
+        if params.get(name, "") != "":
+            try:
+                data[name] = int(params[name])
+            except ValueError:
+                raise FuseFaceError("InvalidParameterValue", f"{name} must be an integer.") from None
+    merge: Dict[str, Any] = {"Image": base64.b64encode(image).decode("ascii")}
+    if params.get("TemplateFaceID"):
+        merge["TemplateFaceID"] = params["TemplateFaceID"]
+    data["MergeInfos"] = [merge]
+    return data
+
+
+def _read_request(req: HttpRequest) -> Dict[str, Any]:
+    ctype = req.content_type
+    if len(req.body) == 0:
+        raise FuseFaceError("MissingParameter", "The request body is empty.")
+    if ctype in ("application/json", "text/json", "text/plain") or (not ctype and req.body[:1] == b"{"):
+        try:
+            data = json.loads(req.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise FuseFaceError("InvalidParameterValue", "The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise FuseFaceError("InvalidParameterValue", "The body must be a JSON object.")
+        return data
+    if ctype in ("image/jpeg", "image/jpg", "image/png", "application/octet-stream"):
+        return _params_request(req.query, req.body)
+    if ctype == "multipart/form-data":
+        fields, image = parse_multipart(req.header("content-type"), req.body)
+        if not image:
+            raise FuseFaceError("MissingParameter", "The multipart body has no image part (field 'image').")
+        return _params_request(dict(req.query, **fields), image)
+    raise FuseFaceError("InvalidParameterValue.UnsupportedMediaType",
+                        f"Content-Type {ctype or '(none)'} is not supported: use JSON, image/jpeg, image/png or multipart.")
+
+
+def _complete(req: FuseRequest, run: Run, request_id: str) -> FuseRequest:
+    s = run.settings
+    update: Dict[str, Any] = {}
+    if not req.project_id:
+        update["project_id"] = s.project_id
+    if not req.model_id:
+        update["model_id"] = s.model_id
+    if req.logo_add is None:
+        update["logo_add"] = s.logo_add
+    if req.fuse_face_degree is None and s.face_degree is not None:
+        update["fuse_face_degree"] = s.face_degree
+    if req.fuse_profile_degree is None and s.profile_degree is not None:
+        update["fuse_profile_degree"] = s.profile_degree
+    merged = req.model_copy(update=update)
+    if not merged.project_id or not merged.model_id:
+        raise FuseFaceError("MissingParameter", "ProjectId and ModelId are required (or set FUSEFACE_PROJECT_ID/MODEL_ID).")
+    infos = [m.model_copy(update={"image": check_base64_image(m.image)}) if m.image and not m.url else m
+             for m in merged.merge_infos]
+    data = merged.model_copy(update={"merge_infos": infos}).to_api()
+    if "FuseParam" not in data:
+        label = records.ai_label(s, request_id)
+        if label:
+            data["FuseParam"] = label
+    return parse_fuse_request(data)
+
+
+def _fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
+    fuse_req = _complete(parse_fuse_request(_read_request(req)), run, request_id)
+    log.info("fuse request", extra={"params": fuse_req.summary()})
+    request_ids: list = []
+    result = fuse_with_retry(run, fuse_req.to_api(), request_ids)
+    reply = {"Response": {"FusedImage": result.fused_image, "RequestId": result.request_id}}
+    if fuse_req.rsp_img_type == "base64" and len(json.dumps(reply)) + 512 > run.settings.http_max_response_bytes:
+        url = _store_large(run, decode_fused(result.fused_image), result.request_id or request_id)
+        reply = {"Response": {"FusedImage": url, "FusedImageUrl": url, "RspImgType": "url",
+                              "RequestId": result.request_id}}
+    return reply
+
+
+def _store_large(run: Run, fused: bytes, request_id: str) -> str:
+    s = run.settings
+    if not s.http_bucket:
+        raise FuseFaceError("RequestSizeLimitExceeded.Response",
+                            "The fused image is too large for a synchronous reply; set FUSEFACE_HTTP_BUCKET.")
+    from .imageinfo import sniff
+
+    ext = ".png" if sniff(fused[: limits.SNIFF_BYTES]).format == "png" else ".jpg"
+    key = f"{s.output_prefix}http/{time.strftime('%Y/%m/%d', time.gmtime())}/{request_id}{ext}"
+    storage = run.storage(s.cos_region or s.region)
+    storage.put(s.http_bucket, key, fused, content_type="image/png" if ext == ".png" else "image/jpeg",
+                metadata={records.GENERATED: "1", records.META + "request-id": request_id})
+    log.info("large result stored in COS", extra={"output_bucket": s.http_bucket, "output_key": key})
+    return storage.presign_get(s.http_bucket, key, expires=s.presign_expires)
+
+
+# --- GET /materials ------------------------------------------------------------------------------------
+def _materials(req: HttpRequest, run: Run) -> Dict[str, Any]:
+    q = req.query
+    activity = q.get("ActivityId") or q.get("ProjectId") or run.settings.project_id
+    if not activity:
+        raise FuseFaceError("MissingParameter", "ActivityId (ProjectId) is required (or set FUSEFACE_PROJECT_ID).")
+    try:
+        limit = int(q.get("Limit") or 20)
+        offset = int(q.get("Offset") or 0)
+    except ValueError:
+        raise FuseFaceError("InvalidParameterValue", "Limit and Offset must be integers.") from None
+    client = run.fusion(run.budget.remaining_s())
+    result = client.describe_materials(activity, material_id=q.get("MaterialId") or None,
+                                       limit=max(1, min(limit, 20)), offset=max(0, offset))
+    return {"Response": result}

@@ -1,0 +1,52 @@
+"""Preparing an upload for FuseFace's base64 input: EXIF rotation and the 5 MB base64 limit (Pillow)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from . import limits
+from .errors import FuseFaceError
+from .imageinfo import sniff
+
+__all__ = ["upright_base64", "check_base64_image"]
+
+
+def upright_base64(data: bytes) -> str:
+    """Apply the EXIF orientation, re-encode as JPEG and return base64 within 5 MB (quality, then size, down)."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img = ImageOps.exif_transpose(img)
+            if img.mode not in ("RGB", "L"):
+                img = img.convert("RGB")
+            for scale in (1.0, 0.85, 0.7, 0.5):
+                current = img if scale == 1.0 else img.resize(
+                    (max(65, int(img.width * scale)), max(65, int(img.height * scale))), Image.LANCZOS)
+                for quality in (92, 85, 75):
+                    buf = io.BytesIO()
+                    current.save(buf, format="JPEG", quality=quality)
+                    if limits.base64_len(buf.tell()) <= limits.MAX_BASE64_BYTES:
+                        return base64.b64encode(buf.getvalue()).decode("ascii")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise FuseFaceError("FailedOperation.ImageDecodeFailed", f"The image could not be decoded: {exc}.") from None
+    raise FuseFaceError("FailedOperation.ImageSizeExceed", "The image does not fit in 5 MB of base64 even re-encoded.")
+
+
+def check_base64_image(text: str) -> str:
+    """Validate a base64 image (jpg/png, 64 < side < 4096, <= 5 MB); an EXIF-rotated one is made upright.
+
+    Returns the base64 text to send.
+    """
+    if len(text) > limits.MAX_BASE64_BYTES:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The base64 image is over 5 MB.")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image is not valid base64.") from None
+    from .imageinfo import check_dimensions
+
+    info = sniff(data[: limits.SNIFF_BYTES])
+    check_dimensions(info)
+    return upright_base64(data) if info.rotated else text

@@ -1,0 +1,108 @@
+"""JSON log lines on stdout, with request-scoped fields (request id, trigger, bucket, key).
+
+Modules log with ``logging.getLogger(__name__)`` and pass values as ``extra={...}``; only
+``main_handler`` calls :func:`configure`. Values whose field name looks secret (authorization, secret,
+token, password, signature, api key) are replaced by ``"<redacted>"`` as a last line of defence; callers
+must still never pass raw events, headers or image bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import sys
+import time
+from typing import Any, Dict, Iterator, Optional
+
+__all__ = ["configure", "log_context", "JsonFormatter", "Timer"]
+
+_CONTEXT: contextvars.ContextVar[Optional[Dict[str, Any]]] = contextvars.ContextVar("scf_fuseface_log_ctx", default=None)
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_SECRET_WORDS = ("authorization", "secret", "token", "password", "signature", "api_key", "apikey", "x-api-key")
+_ROOT = "scf_fuseface"
+
+
+def _redact(name: str, value: Any) -> Any:
+    if any(word in name.lower() for word in _SECRET_WORDS):
+        return "<redacted>"
+    if isinstance(value, dict):
+        return {k: _redact(str(k), v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, context fields and ``extra`` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: Dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update(_CONTEXT.get() or {})
+        for name, value in vars(record).items():
+            if name not in _STANDARD and not name.startswith("_"):
+                line[name] = _redact(name, value)
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exception"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is now (SCF collects stdout; pytest swaps it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D401
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def configure(level: str = "INFO") -> logging.Logger:
+    """Install the JSON handler on the package logger once (idempotent); returns that logger."""
+    logger = logging.getLogger(_ROOT)
+    if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
+        handler = _StdoutHandler()
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    return logger
+
+
+@contextlib.contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Add ``fields`` to every log line inside the block (nested blocks merge)."""
+    merged = dict(_CONTEXT.get() or {})
+    merged.update({k: v for k, v in fields.items() if v is not None})
+    token = _CONTEXT.set(merged)
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+class Timer:
+    """Phase timings in milliseconds: ``with timer("head"): ...``; ``timer.phases`` -> {"head": 12.3}."""
+
+    def __init__(self) -> None:
+        self.phases: Dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = (time.perf_counter() - start) * 1000.0
+            self.phases[phase] = round(self.phases.get(phase, 0.0) + elapsed, 1)

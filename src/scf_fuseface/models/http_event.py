@@ -1,0 +1,100 @@
+"""HTTP trigger events (API Gateway, Function URL) normalised into one :class:`HttpRequest`.
+
+API Gateway (doc 583/12513): ``requestContext{serviceId, path, httpMethod, requestId, sourceIp, stage}``,
+``headers``, ``body`` (string), ``queryString`` (values str, list or ``true``), ``queryStringParameters``,
+optional ``isBase64Encoded``. Function URL (doc 583/96099): the same minus ``requestContext``,
+``headerParameters``, ``isBase64Encoded``, ``pathParameters`` and ``queryStringParameters``; header names are
+lower-case and the client IP is ``x-scf-remote-addr``. Headers are kept out of ``repr`` (they may carry
+``Authorization`` or ``X-Api-Key``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Dict, Mapping, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import FuseFaceError
+
+__all__ = ["HttpRequest", "query_values"]
+
+
+def query_values(raw: Any) -> Dict[str, str]:
+    """Flatten a query mapping: lists keep their last value, ``true`` (a bare key) becomes ``""``."""
+    out: Dict[str, str] = {}
+    if not isinstance(raw, Mapping):
+        return out
+    for key, value in raw.items():
+        if isinstance(value, list):
+            value = value[-1] if value else ""
+        if value is True or value is None:
+            value = ""
+        out[str(key)] = str(value)
+    return out
+
+
+class HttpRequest(BaseModel):
+    """A trigger-agnostic HTTP request; ``headers`` keys are lower-case, ``body`` is the decoded bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trigger: str
+    method: str
+    path: str
+    headers: Dict[str, str] = Field(default_factory=dict, repr=False)
+    query: Dict[str, str] = Field(default_factory=dict)
+    body: bytes = Field(b"", repr=False)
+    request_id: Optional[str] = None
+    source_ip: Optional[str] = None
+    stage: Optional[str] = None
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+    @property
+    def content_type(self) -> str:
+        """The media type alone (parameters such as ``boundary`` stripped), lower-case."""
+        return self.header("content-type").split(";", 1)[0].strip().lower()
+
+    @classmethod
+    def _build(cls, trigger: str, event: Mapping[str, Any], method: str, path: str, **extra: Any) -> HttpRequest:
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        query = query_values(event.get("queryStringParameters"))
+        query.update(query_values(event.get("queryString")))
+        body = event.get("body")
+        if body is None:
+            raw = b""
+        elif isinstance(body, (bytes, bytearray)):
+            raw = bytes(body)
+        elif event.get("isBase64Encoded") is True or str(event.get("isBase64Encoded")).lower() == "true":
+            try:
+                raw = base64.b64decode("".join(str(body).split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise FuseFaceError("InvalidParameterValue", "isBase64Encoded is set but the body is not base64.") from None
+        else:
+            raw = str(body).encode("utf-8")
+        return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
+                   query=query, body=raw, **extra)
+
+    @classmethod
+    def from_apigw(cls, event: Mapping[str, Any]) -> HttpRequest:
+        ctx = event.get("requestContext") or {}
+        return cls._build(
+            "apigw", event,
+            method=str(event.get("httpMethod") or ctx.get("httpMethod") or "GET"),
+            path=str(event.get("path") or ctx.get("path") or "/"),
+            request_id=ctx.get("requestId"), source_ip=ctx.get("sourceIp"), stage=ctx.get("stage"),
+        )
+
+    @classmethod
+    def from_function_url(cls, event: Mapping[str, Any]) -> HttpRequest:
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        return cls._build(
+            "function_url", event,
+            method=str(event.get("httpMethod") or "GET"),
+            path=str(event.get("path") or "/"),
+            request_id=headers.get("x-scf-request-id") or headers.get("x-request-id"),
+            source_ip=headers.get("x-scf-remote-addr"),
+        )

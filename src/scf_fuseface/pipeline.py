@@ -1,0 +1,201 @@
+"""The COS upload path: one record in, one fused object (or a failure record, or a skip) out.
+
+Per record: skip non-ObjectCreated events and our own prefixes; resolve the key (raw, then decoded forms) by
+HEAD; skip objects carrying our generated marker; route to a material; skip when the output already exists for
+the same source ETag and parameters (idempotency: zero FuseFace calls on redelivery); pre-validate from HEAD
++ a 64 KB ranged GET; send a presigned URL (or upright base64 when EXIF says rotated); retry transient FuseFace
+errors inside the time budget; write the fused JPEG with metadata. Permanent errors write
+``failed/<key>.json`` and return; transient ones are raised (SCF retries the event).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from typing import Any, Callable, Dict, List, Optional
+
+from . import limits, records
+from .config import Credentials, Settings
+from .errors import FuseFaceError
+from .imageinfo import check_dimensions, sniff
+from .imageprep import upright_base64
+from .log import Timer, log_context
+from .models.cos_event import CosRecord
+from .retry import Budget, call_with_retry
+
+__all__ = ["Run", "process_record", "fuse_with_retry"]
+
+log = logging.getLogger(__name__)
+
+
+class Run:
+    """Everything one invocation needs: settings, credentials, time budget and SDK adapters (injectable)."""
+
+    def __init__(self, settings: Settings, creds: Optional[Credentials], budget: Budget, *,
+                 invocation_id: Optional[str] = None,
+                 storage_factory: Optional[Callable[[str], Any]] = None,
+                 fusion_factory: Optional[Callable[[float], Any]] = None) -> None:
+        self.settings = settings
+        self.creds = creds
+        self.budget = budget
+        self.invocation_id = invocation_id
+        self._storage_factory = storage_factory
+        self._fusion_factory = fusion_factory
+        self._storages: Dict[str, Any] = {}
+
+    def _credentials(self) -> Credentials:
+        if self.creds is None:
+            from .config import credentials_from_env
+
+            self.creds = credentials_from_env()
+        return self.creds
+
+    def storage(self, region: str) -> Any:
+        if region not in self._storages:
+            if self._storage_factory is not None:
+                self._storages[region] = self._storage_factory(region)
+            else:
+                from .adapters.cos import CosStorage
+
+                self._storages[region] = CosStorage(self.settings, self._credentials(), region)
+        return self._storages[region]
+
+    def fusion(self, timeout_s: float) -> Any:
+        if self._fusion_factory is not None:
+            return self._fusion_factory(timeout_s)
+        from .adapters.facefusion import FuseFaceClient
+
+        return FuseFaceClient(self.settings, self._credentials(), timeout=min(self.settings.timeout, timeout_s))
+
+
+def fuse_with_retry(run: Run, params: Dict[str, Any], request_ids: List[str]) -> Any:
+    """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
+    s = run.settings
+
+    def attempt(timeout_s: float) -> Any:
+        try:
+            result = run.fusion(timeout_s).fuse(params)
+        except FuseFaceError as err:
+            request_ids.append(err.request_id or "")
+            raise
+        request_ids.append(result.request_id or "")
+        return result
+
+    def on_retry(err: FuseFaceError, n: int, delay: float) -> None:
+        log.warning("fuseface transient error, retrying",
+                    extra={"code": err.code, "attempt": n, "delay_s": round(delay, 3),
+                           "fuseface_request_id": err.request_id})
+
+    return call_with_retry(attempt, budget=run.budget, max_attempts=s.retry_max_attempts,
+                           base_delay=s.retry_base_delay, max_delay=s.retry_max_delay,
+                           min_attempt_s=min(1.0, s.timeout), on_retry=on_retry)
+
+
+def decode_fused(fused_image: str) -> bytes:
+    try:
+        return base64.b64decode(fused_image, validate=True)
+    except (binascii.Error, ValueError):
+        raise FuseFaceError("FailedOperation.EmptyFusedImage", "FusedImage is not base64.") from None
+
+
+def _summary(record: CosRecord, key: str, status: str, **extra: Any) -> Dict[str, Any]:
+    out = {"bucket": record.bucket, "key": key, "event": record.event_name, "status": status}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out
+
+
+def process_record(record: CosRecord, run: Run) -> Dict[str, Any]:
+    """Process one COS record; returns ``{"status": fused|skipped|failed, ...}``; raises transient errors."""
+    key = record.object_key
+    with log_context(bucket=record.bucket, key=key, event=record.event_name):
+        if not record.is_created:
+            log.info("skipped: not an ObjectCreated event")
+            return _summary(record, key, "skipped", reason="not-created")
+        if records.is_own_key(run.settings, key):
+            log.info("skipped: our own output or failure prefix")
+            return _summary(record, key, "skipped", reason="own-output")
+        return _process_upload(record, run)
+
+
+def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
+    s, timer = run.settings, Timer()
+    bucket = record.bucket
+    storage = run.storage(s.cos_region_for(record.region_code))
+    out_bucket = s.output_bucket or bucket
+    key, head = record.object_key, None
+    with timer("head"):
+        for candidate in record.key_candidates():
+            head = storage.head(bucket, candidate)
+            if head is not None:
+                key = candidate
+                break
+    params: Optional[records.FuseParams] = None
+    request_ids: List[str] = []
+    with log_context(key=key):
+        try:
+            if head is None:
+                raise FuseFaceError("ResourceNotFound.CosObject", f"The source object {bucket}/{key} does not exist.")
+            if records.is_own_key(s, key) or records.is_generated(head.metadata):
+                log.info("skipped: object generated by this function")
+                return _summary(record, key, "skipped", reason="own-output")
+            params, routed_by = records.route(s, key, head.metadata)
+            out_key = records.output_key(s, key)
+            with timer("idempotency"):
+                existing = storage.head(out_bucket, out_key)
+            if existing is not None and records.already_fused(existing.metadata, source_etag=head.etag, params=params):
+                log.info("skipped: already fused (same source ETag and parameters)", extra={"output_key": out_key})
+                return _summary(record, key, "skipped", reason="already-fused", output_key=out_key)
+            if head.size > limits.MAX_URL_BYTES:
+                raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                                    f"The object is {head.size} bytes; FuseFace accepts at most 10 MB by Url.")
+            with timer("sniff"):
+                info = sniff(storage.get(bucket, key, first_bytes=limits.SNIFF_BYTES))
+                check_dimensions(info)
+            merge: Dict[str, Any] = {}
+            if info.rotated:
+                with timer("rotate"):
+                    merge["Image"] = upright_base64(storage.get(bucket, key))
+            else:
+                merge["Url"] = storage.presign_get(bucket, key, expires=max(300, min(3600, s.presign_expires)))
+            api = {k: v for k, v in params.items() if v is not None}
+            api.update(RspImgType="base64", MergeInfos=[merge])
+            label = records.ai_label(s, run.invocation_id or head.etag)
+            if label:
+                api["FuseParam"] = label
+            with timer("fuse"):
+                result = fuse_with_retry(run, api, request_ids)
+            fused = decode_fused(result.fused_image)
+            content_type = sniff(fused[: limits.SNIFF_BYTES]).content_type
+            meta = records.output_metadata(params=params, bucket=bucket, source_key=key, source_etag=head.etag,
+                                           request_id=result.request_id)
+            with timer("put"):
+                storage.put(out_bucket, out_key, fused, content_type=content_type, metadata=meta)
+            log.info("fused", extra={"output_bucket": out_bucket, "output_key": out_key, "routed_by": routed_by,
+                                     "fuseface_request_id": result.request_id, "phases_ms": timer.phases,
+                                     "rotated": info.rotated, "bytes_out": len(fused)})
+            return _summary(record, key, "fused", output_key=out_key, fuseface_request_id=result.request_id)
+        except FuseFaceError as err:
+            if err.retryable:
+                log.error("transient failure; raising so SCF retries",
+                          extra={"code": err.code, "error": err.message, "fuseface_request_ids": request_ids,
+                                 "phases_ms": timer.phases})
+                raise
+            return _record_failure(run, record, key, head, params, request_ids, err, out_bucket, timer)
+
+
+def _record_failure(run: Run, record: CosRecord, key: str, head: Any, params: Any, request_ids: List[str],
+                    err: FuseFaceError, out_bucket: str, timer: Timer) -> Dict[str, Any]:
+    s = run.settings
+    fkey = records.failure_key(s, key)
+    body = records.failure_record(err, bucket=record.bucket, source_key=key,
+                                  source_etag=head.etag if head is not None else None, params=params,
+                                  request_ids=request_ids + [err.request_id or ""], invocation_id=run.invocation_id)
+    storage = run.storage(s.cos_region_for(record.region_code))
+    with timer("failure_record"):
+        storage.put(out_bucket, fkey, body, content_type="application/json",
+                    metadata={records.GENERATED: "1", records.META + "error-code": err.code})
+    log.warning("failed permanently; failure record written",
+                extra={"code": err.code, "error": err.message, "kind": err.kind, "failure_key": fkey,
+                       "fuseface_request_ids": [r for r in request_ids if r], "phases_ms": timer.phases})
+    return _summary(record, key, "failed", code=err.code, failure_key=fkey)

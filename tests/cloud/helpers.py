@@ -1,0 +1,125 @@
+"""Helpers for the cloud-path tests: event fixtures, settings, and in-memory fakes of the adapters."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from scf_fuseface.adapters.cos import ObjectHead
+from scf_fuseface.adapters.facefusion import FuseFaceResult
+from scf_fuseface.config import Credentials, load_settings
+from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.pipeline import Run
+from scf_fuseface.retry import Budget
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+FACES = ROOT / "tests" / "assets" / "faces"
+BUCKET = "fuseface-1250000000"
+MODEL = "qc_300029_000001_1"
+
+
+def event_files() -> List[Path]:
+    return sorted(p for p in EVENTS.glob("*.json") if p.name.startswith(("cos_", "apigw_", "function_url_")))
+
+
+def load_event(name: str) -> Dict[str, Any]:
+    return json.loads((EVENTS / name).read_text("utf-8"))
+
+
+def jpeg_bytes(width: int = 200, height: int = 240, *, orientation: Optional[int] = None) -> bytes:
+    from PIL import Image
+
+    img = Image.new("RGB", (width, height), (180, 140, 120))
+    buf = io.BytesIO()
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        img.save(buf, format="JPEG", exif=exif.tobytes())
+    else:
+        img.save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def noisy_jpeg(size: int = 200) -> bytes:
+    """A JPEG that does not compress well (for size-limit tests)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.effect_noise((size, size), 80).convert("RGB").save(buf, format="JPEG", quality=95)
+    return buf.getvalue()
+
+
+def make_settings(**env: str):
+    base = {"FUSEFACE_PROJECT_ID": "300029"}
+    base.update(env)
+    return load_settings(base)
+
+
+class FakeStorage:
+    """In-memory ``CosStorage``: objects[(bucket, key)] = (data, content_type, metadata)."""
+
+    def __init__(self) -> None:
+        self.objects: Dict[Tuple[str, str], Tuple[bytes, str, Dict[str, str]]] = {}
+        self.calls: List[Tuple[str, str, str]] = []
+
+    def seed(self, bucket: str, key: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
+             content_type: str = "image/jpeg") -> None:
+        self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
+
+    def head(self, bucket: str, key: str) -> Optional[ObjectHead]:
+        self.calls.append(("HEAD", bucket, key))
+        if (bucket, key) not in self.objects:
+            return None
+        data, ctype, meta = self.objects[(bucket, key)]
+        return ObjectHead(len(data), f"etag-{hash(data) & 0xffff:x}", ctype, dict(meta))
+
+    def get(self, bucket: str, key: str, *, first_bytes: Optional[int] = None) -> bytes:
+        self.calls.append(("GET", bucket, key))
+        if (bucket, key) not in self.objects:
+            raise FuseFaceError("ResourceNotFound.CosObject", "missing")
+        data = self.objects[(bucket, key)][0]
+        return data[:first_bytes] if first_bytes else data
+
+    def put(self, bucket: str, key: str, data: bytes, *, content_type: str,
+            metadata: Optional[Dict[str, str]] = None) -> str:
+        self.calls.append(("PUT", bucket, key))
+        self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
+        return "etag"
+
+    def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
+        return f"https://{bucket}.cos.ap-guangzhou.myqcloud.com/{key}?q-signature=x"
+
+
+class FakeFusion:
+    """Scripted FuseFace: ``errors`` are raised first (one per call), then a small JPEG is returned."""
+
+    def __init__(self, errors: Optional[List[str]] = None, image: Optional[bytes] = None) -> None:
+        self.errors = list(errors or [])
+        self.calls: List[Dict[str, Any]] = []
+        self.image = image or jpeg_bytes(120, 120)
+
+    def __call__(self, timeout_s: float) -> FakeFusion:
+        return self
+
+    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        self.calls.append(copy.deepcopy(params))
+        if self.errors:
+            raise FuseFaceError(self.errors.pop(0), "scripted", request_id=f"req-{len(self.calls)}")
+        return FuseFaceResult(base64.b64encode(self.image).decode(), f"req-{len(self.calls)}")
+
+    def describe_materials(self, activity_id: str, **kw: Any) -> Dict[str, Any]:
+        self.calls.append({"DescribeMaterialList": activity_id, **kw})
+        return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
+
+
+def make_run(settings=None, *, storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
+             time_limit_ms: float = 30000) -> Run:
+    settings = settings or make_settings(FUSEFACE_RETRY_BASE_DELAY="0", FUSEFACE_SAFETY_MARGIN_MS="0")
+    storage = storage or FakeStorage()
+    return Run(settings, Credentials("AKIDtest", "secret"), Budget(time_limit_ms), invocation_id="inv-1",
+               storage_factory=lambda region: storage, fusion_factory=fusion or FakeFusion())

@@ -1,0 +1,54 @@
+"""Trigger inference: every fixture in events/ matches exactly one handler; unknown events are refused cleanly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scf_fuseface.entry import main_handler
+from scf_fuseface.handlers import HANDLERS, ApiGatewayHandler, CosUploadHandler, FunctionUrlHandler, infer
+
+from .helpers import event_files, load_event
+
+EXPECTED = {"cos": CosUploadHandler, "apigw": ApiGatewayHandler, "function_url": FunctionUrlHandler}
+
+
+def test_fixtures_exist():
+    assert len(event_files()) >= 9
+
+
+@pytest.mark.parametrize("path", event_files(), ids=lambda p: p.name)
+def test_every_fixture_matches_exactly_one_handler(path):
+    event = json.loads(path.read_text("utf-8"))
+    matches = [cls for cls in HANDLERS if cls.infer(event)]
+    assert len(matches) == 1, matches
+    prefix = next(p for p in EXPECTED if path.name.startswith(p))
+    assert matches[0] is EXPECTED[prefix]
+
+
+@pytest.mark.parametrize("event", [
+    {}, [], "text", None, {"Type": "Timer", "TriggerName": "t"}, {"Records": []}, {"Records": [{"s3": {}}]},
+    {"Records": [{"cos": {}, "event": {"eventSource": "qcs::cmq"}}]}, {"requestContext": {"requestId": "x"}},
+    {"body": "", "path": "/fuse"},
+])
+def test_unknown_events_match_nothing(event):
+    assert infer(event) is None
+
+
+def test_apigw_without_service_id_is_not_function_url():
+    event = load_event("apigw_post_json.json")
+    del event["requestContext"]["serviceId"]
+    assert [cls for cls in HANDLERS if cls.infer(event)] == []
+
+
+def test_unknown_event_is_logged_and_answered_without_traceback(capsys, monkeypatch):
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    result = main_handler({"Type": "Timer", "Message": "hello"}, {"request_id": "r-1"})
+    assert result["error"]["Code"] == "InvalidParameterValue.InvalidEvent"
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert any(line["message"] == "unrecognised event" and line["event_keys"] == ["Message", "Type"]
+               for line in lines)
+    assert "Traceback" not in out
+    assert "hello" not in out

@@ -1,0 +1,77 @@
+"""``fuseface emulator`` and ``fuseface materials`` command lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+import scf_fuseface.engine
+from scf_fuseface.cli import main
+from scf_fuseface.emulator import DEFAULT_SECRET_KEY, EmulatorServer
+
+from .helpers import BUCKET, FACES, FakeEngine, FakeFace, cos_client
+
+
+@pytest.fixture
+def fake_fusion_engine(monkeypatch):
+    engine = FakeEngine()
+    monkeypatch.setattr(scf_fuseface.engine, "FusionEngine", lambda: engine, raising=False)
+    return engine
+
+
+def test_materials_add_and_list(tmp_path, capsys, fake_fusion_engine):
+    fake_fusion_engine.faces = [FakeFace(10, 20, 100, 110), FakeFace(300, 20, 80, 90)]
+    rc = main(["materials", "add", "--data", str(tmp_path), "--project", "300029", "--image",
+               str(FACES / "obama.jpg"), "--name", "Obama", "--algorithm", "faceswap"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ModelId"] == "qc_300029_000001_1"
+    assert out["Faces"] == [
+        {"FaceId": "qc_300029_000001_1_1", "X": 10, "Y": 20, "Width": 100, "Height": 110},
+        {"FaceId": "qc_300029_000001_1_2", "X": 300, "Y": 20, "Width": 80, "Height": 90},
+    ]
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "300029"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["ModelId"], listed["Name"], listed["Algorithm"]) == ("qc_300029_000001_1", "Obama", "faceswap")
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "999"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    with EmulatorServer(tmp_path, engine=fake_fusion_engine) as emu:  # the server sees CLI-added materials
+        assert [m["MaterialId"] for m in emu.materials.list()] == ["qc_300029_000001_1"]
+
+
+def test_materials_review_refusal_exits_2_with_json(tmp_path, capsys, fake_fusion_engine):
+    fake_fusion_engine.faces = []
+    rc = main(["materials", "add", "--data", str(tmp_path), "--project", "300029", "--image",
+               str(FACES / "obama.jpg")])
+    assert rc == 2
+    err = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert err["Code"] == "FailedOperation.NoFaceDetected"
+    assert err["Message"]
+
+
+def test_emulator_command_serves_until_interrupted(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TENCENTCLOUD_")}
+    env["NO_PROXY"] = "127.0.0.1"
+    proc = subprocess.Popen([sys.executable, "-m", "scf_fuseface.cli", "emulator", "--port", "0", "--data",
+                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = json.loads(proc.stdout.readline())
+        assert banner["SecretId"] == "AKIDLOCALFUSEFACEEMULATOR"
+        host, port = banner["Endpoint"].split(":")
+
+        class Endpoint:
+            secret_id, secret_key = banner["SecretId"], DEFAULT_SECRET_KEY
+
+        Endpoint.port = int(port)
+        cos_client(Endpoint).put_object(Bucket=BUCKET, Key="cli/x.txt", Body=b"cli")
+        assert (tmp_path / "cos" / BUCKET / "cli" / "x.txt").read_bytes() == b"cli"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert DEFAULT_SECRET_KEY not in out + err
