@@ -49,14 +49,19 @@ def main() -> int:
     group = decode((FACES / "group.jpg").read_bytes())
     rgb = cv2.cvtColor(one_face, cv2.COLOR_BGR2RGB)
 
-    for label, img in ((f"one face, {one_face.shape[1]}x{one_face.shape[0]}", one_face), ("group.jpg, 1400x950", group)):
+    for label, img in (
+        (f"one face, {one_face.shape[1]}x{one_face.shape[0]}", one_face),
+        ("group.jpg, 1400x950", group),
+    ):
         n = len(analyzer.analyze(img))
         total = median_ms(lambda img=img: analyzer.analyze(img), args.repeat)
         detect = median_ms(lambda img=img: analyzer.detector.detect(img), args.repeat)
         print(f"{label}: {n} face(s)  analyze {total:.1f} ms  (detector {detect:.1f} ms)")
 
     det = analyzer.detector.detect(one_face)[0]
-    mesh = median_ms(lambda: analyzer.mesh.landmarks(rgb, det.box, det.keypoints[0], det.keypoints[1]), args.repeat)
+    mesh = median_ms(
+        lambda: analyzer.mesh.landmarks(rgb, det.box, det.keypoints[0], det.keypoints[1]), args.repeat
+    )
     print(f"mesh per face: {mesh:.1f} ms ({1 + analyzer.mesh.refine} passes)")
     return 0
 

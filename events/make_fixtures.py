@@ -133,6 +133,8 @@ def main() -> None:
         query={"ProjectId": PROJECT_ID, "ModelId": MODEL_ID}))
     _write_json(HERE / "function_url_post_json.json", http_event(
         "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True))
+    _write_json(HERE / "function_url_get_health.json", http_event("GET", "/healthz", function_url=True))
+    _write_json(HERE / "apigw_get_materials.json", http_event("GET", "/materials", query={"ProjectId": PROJECT_ID}))
 
     for name in sorted(p.name for p in HERE.glob("*.json")):
         print(f"{name:34s} {(HERE / name).stat().st_size:8d} bytes")

@@ -163,6 +163,8 @@ def _recursion_problems(s: Settings) -> List[str]:
 
 
 _EMPTY_IS_A_VALUE = {"FUSEFACE_TRIGGER_PREFIX"}
+_ROUTING_VARS = {"FUSEFACE_OUTPUT_BUCKET", "FUSEFACE_TRIGGER_BUCKET", "FUSEFACE_OUTPUT_PREFIX",
+                 "FUSEFACE_FAILURE_PREFIX", "FUSEFACE_TRIGGER_PREFIX"}
 _ENV_NAMES = {field.alias: name for name, field in Settings.model_fields.items()}
 
 
@@ -184,8 +186,12 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
             alias = str(err["loc"][0]) if err["loc"] else "?"
             shown = "<hidden>" if alias == "FUSEFACE_API_KEYS" else repr(raw.get(alias))
             problems.append(f"{alias}={shown}: {err['msg']}")
-    if settings is not None:
-        problems.extend(_recursion_problems(settings))
+    # The recursion check runs even when unrelated variables are bad, so one message names everything.
+    routing = {k: v for k, v in raw.items() if k in _ROUTING_VARS}
+    try:
+        problems.extend(_recursion_problems(Settings.model_validate(routing)))
+    except ValidationError:
+        pass  # those variables are already reported above
     if problems:
         raise FuseFaceError(
             "InvalidParameterValue.Configuration",

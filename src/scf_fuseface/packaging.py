@@ -266,13 +266,13 @@ def zip_dir(src: Path, output: Path) -> int:
     """Deterministic zip of ``src``'s contents (paths relative to ``src``); returns the zip size in bytes."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_suffix(output.suffix + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for path in sorted(p for p in src.rglob("*") if p.is_file()):
             info = zipfile.ZipInfo(path.relative_to(src).as_posix(), date_time=ZIP_DATE)
             info.external_attr = ((path.stat().st_mode & 0o777) | 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(path, "rb") as fh:
-                zf.writestr(info, fh.read(), compresslevel=9)
+                zf.writestr(info, fh.read(), compresslevel=6)
     tmp.replace(output)
     return output.stat().st_size
 

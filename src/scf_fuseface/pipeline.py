@@ -143,9 +143,15 @@ def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
             out_key = records.output_key(s, key)
             with timer("idempotency"):
                 existing = storage.head(out_bucket, out_key)
-            if existing is not None and records.already_fused(existing.metadata, source_etag=head.etag, params=params):
+                done = existing is not None and records.already_fused(existing.metadata, source_etag=head.etag,
+                                                                      params=params)
+                failed = None if done else storage.head(out_bucket, records.failure_key(s, key))
+            if done:
                 log.info("skipped: already fused (same source ETag and parameters)", extra={"output_key": out_key})
                 return _summary(record, key, "skipped", reason="already-fused", output_key=out_key)
+            if failed is not None and records.already_fused(failed.metadata, source_etag=head.etag, params=params):
+                log.info("skipped: already failed permanently (same source ETag and parameters)")
+                return _summary(record, key, "skipped", reason="already-failed")
             if head.size > limits.MAX_URL_BYTES:
                 raise FuseFaceError("FailedOperation.ImageSizeExceed",
                                     f"The object is {head.size} bytes; FuseFace accepts at most 10 MB by Url.")
@@ -192,9 +198,11 @@ def _record_failure(run: Run, record: CosRecord, key: str, head: Any, params: An
                                   source_etag=head.etag if head is not None else None, params=params,
                                   request_ids=request_ids + [err.request_id or ""], invocation_id=run.invocation_id)
     storage = run.storage(s.cos_region_for(record.region_code))
+    meta = {records.GENERATED: "1", records.META + "error-code": err.code}
+    if params is not None and head is not None:  # lets a redelivery skip a known permanent failure
+        meta.update({records.META + "source-etag": head.etag, records.META + "params": params.fingerprint()})
     with timer("failure_record"):
-        storage.put(out_bucket, fkey, body, content_type="application/json",
-                    metadata={records.GENERATED: "1", records.META + "error-code": err.code})
+        storage.put(out_bucket, fkey, body, content_type="application/json", metadata=meta)
     log.warning("failed permanently; failure record written",
                 extra={"code": err.code, "error": err.message, "kind": err.kind, "failure_key": fkey,
                        "fuseface_request_ids": [r for r in request_ids if r], "phases_ms": timer.phases})

@@ -136,7 +136,7 @@ def output_metadata(*, params: FuseParams, bucket: str, source_key: str, source_
 
 
 def already_fused(metadata: Mapping[str, str], *, source_etag: str, params: FuseParams) -> bool:
-    """True when an existing output was made from the same source ETag with the same parameters."""
+    """True when an existing output (or failure record) was made from the same source ETag and parameters."""
     return (
         is_generated(metadata)
         and bool(source_etag)

@@ -31,11 +31,11 @@ __all__ = [
     "Output",
     "ReplayResult",
     "default_events_dir",
-    "format_report",
     "invoke",
     "load_event",
     "replay_cloud",
     "replay_local",
+    "save_response_image",
     "seed",
 ]
 
@@ -72,6 +72,7 @@ class ReplayResult:
     max_memory_mb: float = 0.0
     fuseface_request_ids: List[str] = field(default_factory=list)
     outputs: List[Output] = field(default_factory=list)
+    existing: List[Output] = field(default_factory=list)  # outputs a skipped (already fused) record points at
     calls: Dict[str, int] = field(default_factory=dict)  # emulator call counters during the invocation
 
     @property
@@ -305,9 +306,25 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
         path = emulator.store.path_of(bucket, key) if emulator is not None else None
         res.outputs.append(Output(bucket, key, Path(path).resolve() if path is not None else None))
     if emulator is not None:
+        res.existing = _existing_outputs(res, emulator)
         after = dict(emulator.calls)
         res.calls = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
     return res
+
+
+def _existing_outputs(res: ReplayResult, emulator: Any) -> List[Output]:
+    """Outputs named by the handler's COS result records that were not written by this invocation."""
+    records = res.result.get("records") if isinstance(res.result, dict) else None
+    written = {(o.bucket, o.key) for o in res.outputs}
+    found = []
+    for rec in records if isinstance(records, list) else []:
+        if not isinstance(rec, dict) or not rec.get("output_key"):
+            continue
+        bucket = rec.get("output_bucket") or os.environ.get("FUSEFACE_OUTPUT_BUCKET") or rec.get("bucket")
+        key = rec["output_key"]
+        if bucket and (bucket, key) not in written and emulator.store.exists(bucket, key):
+            found.append(Output(bucket, key, Path(emulator.store.path_of(bucket, key)).resolve()))
+    return found
 
 
 def emulator_environ(emu: Any, events_dir: Optional[Path] = None) -> Dict[str, Optional[str]]:
@@ -340,13 +357,15 @@ def replay_local(event: Any, data_dir: Optional[Path] = None, *, events_dir: Opt
         seed(emulator, events_dir)
         with patched_environ(emulator_environ(emulator, events_dir)):
             return invoke(event, handler=handler, context=context, emulator=emulator, on_start=on_start)
-    from .emulator import EmulatorServer
+    from .emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
 
     if data_dir is None:
         raise ValueError("replay_local needs data_dir or a running emulator")
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    with EmulatorServer(data_dir=data_dir, host="127.0.0.1", port=0) as emu:
+    # The emulator's documented loopback-only keys: real credentials in the environment are never used here.
+    with EmulatorServer(data_dir=data_dir, host="127.0.0.1", port=0, secret_id=DEFAULT_SECRET_ID,
+                        secret_key=DEFAULT_SECRET_KEY) as emu:
         seed(emu, events_dir)
         with patched_environ(emulator_environ(emu, events_dir)):
             return invoke(event, handler=handler, context=context, emulator=emu, on_start=on_start)
@@ -388,50 +407,3 @@ def save_response_image(res: ReplayResult, directory: Path) -> Optional[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path.resolve()
-
-
-# --- printing -----------------------------------------------------------------------------------------
-
-def _shorten(value: Any, limit: int = 160) -> Any:
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:48]}...<{len(value)} chars>"
-    if isinstance(value, dict):
-        return {k: _shorten(v, limit) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v, limit) for v in value]
-    return value
-
-
-def format_result(result: Any, *, full: bool = False) -> str:
-    """The handler's return value as one JSON document; long strings (base64 images) shortened unless ``full``."""
-    shown = result if full else _shorten(result)
-    if not full and isinstance(result, dict) and isinstance(result.get("body"), str):
-        try:  # an integrated HTTP response: show its JSON body decoded
-            shown = dict(shown)
-            shown["body"] = _shorten(json.loads(result["body"]))
-        except ValueError:
-            pass
-    return json.dumps(shown, ensure_ascii=False, default=str)
-
-
-def format_report(res: ReplayResult, *, full: bool = False, start: bool = True) -> List[str]:
-    """scfcli-style lines: START (unless already printed), the result (or the error), END, REPORT, and one
-    OUTPUT line per object written (key -> file under the DATA dir, or cos://bucket/key in the cloud)."""
-    lines = [f"START RequestId: {res.request_id}"] if start else []
-    if res.error is not None:
-        lines.append(res.error_traceback.rstrip())
-    else:
-        lines.append(format_result(res.result, full=full))
-    lines.append(f"END RequestId: {res.request_id}")
-    init = f"Init Duration: {res.init_ms:.2f} ms\t" if res.init_ms else ""
-    lines.append(
-        f"REPORT RequestId: {res.request_id}\tDuration: {res.duration_ms:.2f} ms\t{init}"
-        f"Max Memory Used: {res.max_memory_mb:.1f} MB\t"
-        f"FuseFace RequestIds: {json.dumps(res.fuseface_request_ids)}"
-    )
-    for out in res.outputs:
-        where = str(out.path) if out.path is not None else f"cos://{out.bucket}/{out.key}"
-        lines.append(f"OUTPUT {out.key} -> {where}")
-    if res.error is not None:
-        lines.append(f"ERROR {type(res.error).__name__}: {res.error}")
-    return lines

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from scf_fuseface.errors import CATALOG, FuseFaceError
+from scf_fuseface.errors import CATALOG
 from scf_fuseface.http_api import handle
 from scf_fuseface.models.http_event import HttpRequest
 

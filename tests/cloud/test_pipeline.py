@@ -146,7 +146,8 @@ def test_oversize_source_fails_from_head_alone():
     storage.seed(BUCKET, KEY, jpeg_bytes() + b"\0" * (10 * 1024 * 1024))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     assert result["code"] == "FailedOperation.ImageSizeExceed"
-    assert [c[0] for c in storage.calls] == ["HEAD", "HEAD", "PUT"]  # source, output, failure record
+    # source, output, earlier failure record, then the failure record is written: no GET at all
+    assert [c[0] for c in storage.calls] == ["HEAD", "HEAD", "HEAD", "PUT"]
 
 
 def test_missing_source_is_a_permanent_failure():
@@ -194,6 +195,17 @@ def test_permanent_fuseface_error_writes_failure_record_with_request_ids():
     assert record["Code"] == "FailedOperation.NoFaceDetected" and record["RequestIds"] == ["req-1"]
     assert record["Parameters"]["ModelId"] == MODEL
     assert "Image" not in json.dumps(record) and "q-signature" not in json.dumps(record)
+
+
+def test_redelivered_permanent_failure_makes_no_second_call():
+    storage, fusion = FakeStorage(), FakeFusion(errors=["FailedOperation.NoFaceDetected"])
+    storage.seed(BUCKET, KEY, jpeg_bytes())
+    run = make_run(storage=storage, fusion=fusion)
+    assert process_record(_record(), run)["status"] == "failed"
+    again = process_record(_record(), run)
+    assert again["status"] == "skipped" and again["reason"] == "already-failed" and len(fusion.calls) == 1
+    storage.seed(BUCKET, KEY, jpeg_bytes(210, 240))  # a new upload under the same key is tried again
+    assert process_record(_record(), run)["status"] == "fused" and len(fusion.calls) == 2
 
 
 def test_transient_errors_are_retried_then_succeed():

@@ -135,10 +135,15 @@ def test_presigned_url_with_security_token(tmp_path):
         assert err.value.get_status_code() == 403
 
 
-def test_expired_presigned_url_is_refused(cos):
+def test_expired_presigned_url_is_refused(cos, monkeypatch):
+    import types
+
+    import qcloud_cos.cos_auth
+
     cos.put_object(Bucket=BUCKET, Key="exp.bin", Body=b"e")
-    url = cos.get_presigned_download_url(Bucket=BUCKET, Key="exp.bin", Expired=1)
-    time.sleep(2.1)
+    an_hour_ago = time.time() - 3600
+    monkeypatch.setattr(qcloud_cos.cos_auth, "time", types.SimpleNamespace(time=lambda: an_hour_ago))
+    url = cos.get_presigned_download_url(Bucket=BUCKET, Key="exp.bin", Expired=300)
     response = requests.get(url, timeout=10)
     assert response.status_code == 403
     assert b"<Code>AccessDenied</Code>" in response.content

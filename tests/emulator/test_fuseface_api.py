@@ -237,6 +237,8 @@ def test_injected_error_applies_before_work_then_clears(api, emulator, material,
 
 def test_injected_delay_provokes_a_client_timeout(emulator, material):
     emulator.inject_delay("FuseFace", seconds=2.0, times=1)
+    # The same call also takes an injected error, so the abandoned request does no work after its delay.
+    emulator.inject_error("FuseFace", "InternalError", times=1)
     with pytest.raises(TencentCloudSDKException) as err:
         api_client(emulator, timeout=1).call_json("FuseFace", _params(material))
     assert err.value.get_code() == "ClientNetworkError"
@@ -312,3 +314,16 @@ def test_materials_persist_and_number_faces(tmp_path):
         assert (again["MaterialName"], again["Algorithm"], again["FuseFaceDegree"]) == ("two", "faceswap", 0)
         assert emu.materials.image(again) == face_bytes()
         assert (tmp_path / "materials" / "index.json").is_file()
+
+
+def test_concurrent_calls_are_served(emulator, material, fake_engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(_):
+        return api_client(emulator).call_json("FuseFace", _params(material))["Response"]["FusedImage"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(call, range(8)))
+    assert all(results)
+    assert emulator.calls["FuseFace"] == 8
+    assert len(fake_engine.fuse_calls) == 8

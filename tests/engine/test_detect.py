@@ -83,7 +83,9 @@ def test_landmarks_match_an_independent_reference(analyzed, name):
     _, (face,) = analyzed(name)
     ref = np.array(DLIB_REFERENCE[name])
     r_eye, l_eye = _eyes(face)
-    ours = np.array([r_eye, l_eye, face.landmarks[4], face.landmarks[61], face.landmarks[291], face.landmarks[152]])
+    ours = np.array(
+        [r_eye, l_eye, face.landmarks[4], face.landmarks[61], face.landmarks[291], face.landmarks[152]]
+    )
     io = float(np.hypot(*(ref[1] - ref[0])))
     err = np.hypot(*(ours - ref).T) / io
     assert err[:2].max() < 0.08, err  # eye centres
@@ -165,7 +167,10 @@ def test_detect_cli_prints_json_faces(capsys):
 
 @pytest.mark.parametrize(
     "content,code",
-    [(b"GIF89a not really", "FailedOperation.ImageDecodeFailed"), (None, "InvalidParameterValue.ParameterValueError")],
+    [
+        (b"GIF89a not really", "FailedOperation.ImageDecodeFailed"),
+        (None, "InvalidParameterValue.ParameterValueError"),
+    ],
 )
 def test_detect_cli_input_errors_exit_2_with_json(tmp_path, capsys, content, code):
     path = tmp_path / "input.bin"

@@ -16,7 +16,8 @@ COS_FIXTURES = [
     "cos_put.json", "cos_put_unicode_space_key.json", "cos_put_url_encoded_key.json", "cos_multi_record.json",
     "cos_delete.json", "cos_own_output.json", "cos_put_not_image.json",
 ]
-HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json"]
+HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json",
+                 "function_url_get_health.json", "apigw_get_materials.json"]
 UNICODE_KEY = f"uploads/{MODEL_ID}/我的 自拍+1.jpg"
 
 
@@ -54,6 +55,25 @@ def test_cos_fixture_is_a_cos_trigger_event(name):
             obj = EVENTS / "objects" / BUCKET / key
             assert obj.is_file(), f"{name}: object {key!r} missing under events/objects"
             assert int(record["cos"]["cosObject"]["size"]) == obj.stat().st_size
+
+
+def test_every_fixture_is_listed_here():
+    assert sorted(p.name for p in EVENTS.glob("*.json") if p.name != "objects.json") == sorted(
+        COS_FIXTURES + HTTP_FIXTURES)
+
+
+@pytest.mark.parametrize("name", HTTP_FIXTURES)
+def test_http_fixture_shapes(name):
+    event = load_event(name)
+    assert isinstance(event["body"], str) and event["httpMethod"] in ("GET", "POST") and event["path"].startswith("/")
+    assert isinstance(event["queryString"], dict) and isinstance(event["headers"], dict)
+    if name.startswith("function_url_"):
+        assert set(event) == {"body", "headers", "httpMethod", "path", "queryString"}
+        assert all(k == k.lower() for k in event["headers"])
+    else:
+        assert event["requestContext"]["serviceId"].startswith("service-")
+        assert event["requestContext"]["httpMethod"] == event["httpMethod"]
+        assert isinstance(event["isBase64Encoded"], bool)
 
 
 def test_unicode_fixtures_hold_the_raw_and_the_percent_encoded_key():

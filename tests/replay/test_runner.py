@@ -10,11 +10,10 @@ import re
 import pytest
 
 from scf_fuseface.cli import main as cli_main
+from scf_fuseface.cli.replay_cmds import format_report, format_result
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.replay import (
     DEFAULT_CONTEXT,
-    format_report,
-    format_result,
     invoke,
     patched_environ,
     replay_cloud,

@@ -51,4 +51,8 @@ def _add_detect(sub) -> None:
 
 def register(subparsers) -> None:
     """Add the engine sub-commands to ``fuseface``'s sub-parsers."""
+    from .fusion_cmds import add_fuse, add_sweep
+
     _add_detect(subparsers)
+    add_fuse(subparsers)
+    add_sweep(subparsers)

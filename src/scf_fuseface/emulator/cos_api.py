@@ -129,7 +129,9 @@ def _copy_object(store: ObjectStore, request: Request, bucket: str, key: str, so
 
 
 def delete_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
-    store.delete(bucket, key)
+    if not store.bucket_exists(bucket):
+        raise StoreError("NoSuchBucket", "The specified bucket does not exist.", 404)
+    store.delete(bucket, key)  # a missing key in an existing bucket is 204, as in COS
     return Response(b"", status=204, headers={"x-cos-request-id": new_request_id()})
 
 

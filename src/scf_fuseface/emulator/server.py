@@ -34,6 +34,22 @@ class _QuietHandler(WSGIRequestHandler):
         _log.debug("emulator: " + format, *args)
 
 
+class _SerialEngine:
+    """One engine shared by the server threads, one call at a time (LiteRT interpreters are not thread-safe)."""
+
+    def __init__(self, factory) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+
+    def detect(self, image: bytes):
+        with self._lock:
+            return self._factory().detect(image)
+
+    def fuse(self, template: bytes, users, **kwargs) -> bytes:
+        with self._lock:
+            return self._factory().fuse(template, users, **kwargs)
+
+
 class EmulatorError(Exception):
     """Misuse of the server (not running, already running) or an error raised inside a server thread."""
 
@@ -59,6 +75,7 @@ class EmulatorServer:
         self.session_token = session_token
         self._engine = engine
         self._engine_lock = threading.Lock()
+        self._serial_engine = _SerialEngine(self._raw_engine)
         self.store = ObjectStore(self.data_dir / "cos")
         self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
         self.app = EmulatorApp(store=self.store, materials=self.materials,
@@ -80,7 +97,7 @@ class EmulatorServer:
         self.app.port = self.port
         public = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host  # noqa: S104
         self.app.public_host = f"{public}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fuseface-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fuseface-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -107,8 +124,9 @@ class EmulatorServer:
             self.stop()
 
     def serve_forever(self) -> None:
-        """Foreground mode for the CLI: start, then block until KeyboardInterrupt."""
-        self.start()
+        """Foreground mode for the CLI: start (unless running), then block until KeyboardInterrupt."""
+        if self._server is None:
+            self.start()
         try:
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(0.5)
@@ -133,6 +151,10 @@ class EmulatorServer:
         return self.app.calls
 
     def get_engine(self):
+        """The engine, serialised across server threads (created on first use unless one was given)."""
+        return self._serial_engine
+
+    def _raw_engine(self):
         with self._engine_lock:
             if self._engine is None:
                 from ..engine import FusionEngine

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "match_colour", "feather",
+    "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "colour_gain", "feather",
     "polygon_mask", "blur_normalized", "sunglasses",
 ]
 
@@ -38,11 +38,16 @@ def to_bgr(lab: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255.0
 
 
-def polygon_mask(shape: tuple, polys: list, offset: tuple = (0, 0)) -> np.ndarray:
-    """Filled polygons (each (N, 2) image coords) as a ``(H, W) uint8`` 0/255 mask; ``offset`` = ROI origin."""
+def polygon_mask(shape: tuple, polys: list, offset: tuple = (0, 0), *, dilate: int = 0) -> np.ndarray:
+    """Filled polygons (each (N, 2) image coords) as a ``(H, W) uint8`` 0/255 mask; ``offset`` = ROI origin.
+
+    ``dilate`` grows each polygon by that many px (a thick outline: much cheaper than ``cv2.dilate``).
+    """
     mask = np.zeros(shape[:2], dtype=np.uint8)
     pts = [np.round((np.asarray(p, np.float64) - offset) * 16).astype(np.int32) for p in polys]
     cv2.fillPoly(mask, pts, 255, lineType=cv2.LINE_AA, shift=4)
+    if dilate > 0:
+        cv2.polylines(mask, pts, True, 255, thickness=2 * int(dilate) + 1, lineType=cv2.LINE_AA, shift=4)
     return mask
 
 
@@ -71,7 +76,7 @@ def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
     return SkinStats(med.astype(np.float32), scale.astype(np.float32), int(len(sel)))
 
 
-def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0) -> np.ndarray:
+def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0, dark: float = 0.55) -> np.ndarray:
     """Soft skin likelihood ``(H, W) float32``: 1 near the skin colour, 0 far from it.
 
     Chroma (a, b) decides; lightness only rejects what is far darker or brighter than skin (hair, beard,
@@ -82,9 +87,9 @@ def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0) -> n
     db = (lab[:, :, 2] - med[2]) / max(sc[2], 2.0)
     d2 = da * da + db * db
     L = lab[:, :, 0]
-    dark = np.clip((0.55 * med[0] - L) / (0.15 * med[0] + 1.0), 0.0, None)
+    too_dark = np.clip((dark * med[0] - L) / (0.15 * med[0] + 1.0), 0.0, None)
     bright = np.clip((L - (med[0] + 28.0)) / 10.0, 0.0, None)
-    d2 = d2 / (tol * tol) + dark * dark + bright * bright
+    d2 = d2 / (tol * tol) + too_dark * too_dark + bright * bright
     return np.exp(-d2).astype(np.float32)
 
 
@@ -109,31 +114,40 @@ def blur_normalized(
     return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def match_colour(
-    user: np.ndarray,
+def colour_gain(
+    user_bgr: np.ndarray,
     user_w: np.ndarray,
-    tmpl: np.ndarray,
+    tmpl_bgr: np.ndarray,
     tmpl_w: np.ndarray,
     *,
     sigma: float,
     shading: float = 1.0,
 ) -> np.ndarray:
-    """Recolour the user's face (Lab) so its skin matches the template's: global then low-frequency.
+    """Per-pixel, per-channel gain ``(H, W, 3) float32`` that recolours the user's face (float BGR) to the
+    template's skin: ``user_bgr * gain`` matches.
 
-    Global: per-channel median shift with a clipped MAD gain (no blotchy over-contrast). Local: the
-    difference of skin-weighted low-pass fields (template minus recoloured user) is added, clipped, so the
-    template's lighting (direction, dim light, tint) lands on the user's features. ``shading`` scales it.
+    Skin colours differ mostly by albedo and light, both multiplicative, so the transfer is a gain: global
+    (ratio of robust skin medians; ``user_w``/``tmpl_w`` weigh skin pixels, extreme pixels rejected) times
+    a low-frequency field (ratio of skin-weighted low-pass images, clipped) that lays the template's
+    lighting (direction, dim light, tint) over the user's features. ``shading`` scales the local part.
     """
-    su = skin_stats(user, user_w)
-    st = skin_stats(tmpl, tmpl_w)
-    gain = np.clip(st.scale / su.scale, [0.8, 0.75, 0.75], [1.25, 1.3, 1.3]).astype(np.float32)
-    out = (user - su.median) * gain + st.median
-    low_t = blur_normalized(tmpl, tmpl_w, sigma, prior=st.median)
-    low_u = blur_normalized(out, user_w, sigma, prior=st.median)
-    delta = np.clip(low_t - low_u, [-22.0, -8.0, -8.0], [22.0, 8.0, 8.0]).astype(np.float32)
-    out = out + delta * shading
-    out[:, :, 0] = np.clip(out[:, :, 0], 0.0, 100.0)
-    return out
+    def medians(img: np.ndarray, w: np.ndarray) -> np.ndarray:
+        sel = img[w > 0.5]
+        if len(sel) < 50:
+            sel = img.reshape(-1, 3)
+        lum = sel.mean(axis=1)
+        lo, hi = np.percentile(lum, [10.0, 92.0])
+        keep = (lum >= lo) & (lum <= hi)
+        return np.median(sel[keep] if keep.sum() >= 30 else sel, axis=0) + 1.0
+
+    mu, mt = medians(user_bgr, user_w), medians(tmpl_bgr, tmpl_w)
+    gain = np.clip(mt / mu, 0.35, 2.8).astype(np.float32)
+    low_t = blur_normalized(tmpl_bgr + 1.0, tmpl_w, sigma, prior=mt)
+    low_u = blur_normalized(user_bgr * gain + 1.0, user_w, sigma, prior=mt)
+    ratio = np.clip(low_t / np.maximum(low_u, 1.0), 0.72, 1.38).astype(np.float32)
+    if shading != 1.0:
+        ratio = 1.0 + (ratio - 1.0) * shading
+    return ratio * gain
 
 
 def feather(mask: np.ndarray, *, erode: float, sigma: float) -> np.ndarray:

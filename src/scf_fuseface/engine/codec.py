@@ -59,7 +59,9 @@ def decode_with_info(data: bytes) -> tuple:
     info = check_header(data)
     raw = cv2.imdecode(np.frombuffer(bytes(data), dtype=np.uint8), _READ_FLAGS)
     if raw is None or raw.size == 0:
-        raise FusionError("FailedOperation.ImageDecodeFailed", "The image could not be decoded: corrupt data.")
+        raise FusionError(
+            "FailedOperation.ImageDecodeFailed", "The image could not be decoded: corrupt data."
+        )
     if raw.shape[0] != info.height or raw.shape[1] != info.width:
         raise FusionError(
             "FailedOperation.ImageDecodeFailed",

@@ -20,7 +20,7 @@ import numpy as np
 
 from .modelfiles import model_path
 
-__all__ = ["Detection", "FaceDetector"]
+__all__ = ["Detection", "FaceDetector", "weighted_nms"]
 
 _INPUT = 192
 _GRID = 48
@@ -60,7 +60,12 @@ def _iou_matrix(boxes: np.ndarray, box: np.ndarray) -> tuple:
 
 
 def weighted_nms(
-    boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, *, iou: float = 0.3, containment: float = 0.7
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    keypoints: np.ndarray,
+    *,
+    iou: float = 0.3,
+    containment: float = 0.7,
 ) -> list:
     """MediaPipe-style weighted NMS: each cluster of boxes overlapping the best remaining one by IoU > ``iou``
     is replaced by the score-weighted mean of its boxes and keypoints, keeping the best score. Then a box
@@ -98,10 +103,13 @@ class FaceDetector:
     """BlazeFace full-range on LiteRT. ``detect(img_bgr) -> list[Detection]`` (unsorted, merged).
 
     Options (keyword-only): ``threads`` for the interpreter, ``min_score`` (MediaPipe uses 0.6 for this
-    model), ``min_face`` (smallest face side in image px the tiled levels are sized to find).
+    model), ``min_face`` (smallest face side in image px the tiled levels are sized to find), ``max_views``
+    (budget of 192x192 model runs per image; very large images get a coarser finest level).
     """
 
-    def __init__(self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34) -> None:
+    def __init__(
+        self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, max_views: int = 40
+    ) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         self._interp = Interpreter(model_path=model_path(_MODEL), num_threads=threads)
@@ -113,6 +121,7 @@ class FaceDetector:
         self._anchors = _anchors()
         self.min_score = min_score
         self.min_face = min_face
+        self.max_views = max_views
 
     # -- one 192x192 view --------------------------------------------------------------------------------
     def _infer(self, tensor: np.ndarray) -> tuple:
@@ -143,29 +152,36 @@ class FaceDetector:
         return out
 
     # -- the views of one image --------------------------------------------------------------------------
-    def _scales(self, long_side: int) -> list:
-        """Pyramid scales: the whole image in one view, then finer tiled levels (at most 4x apart) until
-        a ``min_face`` px face reaches the ~14 px the model needs."""
-        scales = [_INPUT / long_side]
+    def plan(self, h: int, w: int) -> list:
+        """The views of an ``h`` x ``w`` image: ``[(scale, overlap, xs, ys)]`` per pyramid level, coarsest
+        first. Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
+        ``min_face`` px face reaches the ~14 px the model needs. When that would take more than
+        ``max_views`` views (very large images), the finest level is coarsened to fit the budget."""
         target = min(1.0, _MIN_VIEW_FACE / self.min_face)
-        while target / scales[-1] > _MIN_LEVEL_STEP:
-            scales.append(min(target, scales[-1] * 4.0))
-        return scales
+        while True:
+            scales = [_INPUT / max(h, w)]
+            while target / scales[-1] > _MIN_LEVEL_STEP:
+                scales.append(min(target, scales[-1] * 4.0))
+            levels = []
+            for i, scale in enumerate(scales):
+                ratio = scale / scales[i - 1] if i else 1.0
+                overlap = min(_INPUT // 2, int(np.ceil(ratio * _MIN_VIEW_FACE)) + 8)
+                lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
+                levels.append((scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
+            if sum(len(xs) * len(ys) for _, _, xs, ys in levels) <= self.max_views or len(levels) == 1:
+                return levels
+            target *= 0.85
 
     def detect(self, img_bgr: np.ndarray) -> list:
         """Faces in ``img_bgr`` ((H, W, 3) uint8 BGR), merged over every view."""
         h, w = img_bgr.shape[:2]
-        scales = self._scales(max(h, w))
         found = []  # (boxes, scores, keypoints) in image pixels
-        src, src_scale = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB), 1.0
-        for level in range(len(scales) - 1, -1, -1):  # finest first: each coarser level shrinks the last one
-            scale = scales[level]
+        src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
+        for scale, _overlap, xs, ys in reversed(self.plan(h, w)):  # finest first: coarser levels shrink it
             lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
-            src, src_scale = _shrink(src, lw, lh), scale
-            ratio = scale / scales[level - 1] if level else 1.0
-            overlap = min(_INPUT // 2, int(np.ceil(ratio * _MIN_VIEW_FACE)) + 8)
-            for x0 in _starts(lw, overlap):
-                for y0 in _starts(lh, overlap):
+            src = _shrink(src, lw, lh)
+            for x0 in xs:
+                for y0 in ys:
                     view = src[y0 : y0 + _INPUT, x0 : x0 + _INPUT]
                     boxes, scores, kps = self._infer(self._to_tensor(view))
                     if len(scores) == 0:
@@ -174,9 +190,9 @@ class FaceDetector:
                     offset = np.array([x0, y0], np.float32)
                     found.append(
                         (
-                            (boxes[keep] + np.tile(offset, 2)) / src_scale,
+                            (boxes[keep] + np.tile(offset, 2)) / scale,
                             scores[keep],
-                            (kps[keep] + offset) / src_scale,
+                            (kps[keep] + offset) / scale,
                         )
                     )
         if not found:

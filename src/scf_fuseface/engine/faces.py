@@ -59,7 +59,13 @@ class DetectedFace:
 
     def to_json(self) -> dict:
         """FuseFace-style ``{"X", "Y", "Width", "Height", "Score"}``."""
-        return {"X": self.x, "Y": self.y, "Width": self.width, "Height": self.height, "Score": round(self.score, 4)}
+        return {
+            "X": self.x,
+            "Y": self.y,
+            "Width": self.width,
+            "Height": self.height,
+            "Score": round(self.score, 4),
+        }
 
 
 def sort_faces(faces: list) -> list:
@@ -75,7 +81,9 @@ class FaceAnalyzer:
     passes re-centred on the landmarks).
     """
 
-    def __init__(self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, refine: int = 1) -> None:
+    def __init__(
+        self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, refine: int = 1
+    ) -> None:
         self.detector = FaceDetector(threads=threads, min_score=min_score, min_face=min_face)
         self.mesh = FaceMesh(threads=threads, refine=refine)
 

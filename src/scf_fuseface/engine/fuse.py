@@ -107,9 +107,9 @@ def _vertex_weights(lt: np.ndarray, fd: float, pd: float) -> tuple:
     up = eyes - lt[topo.LIPS_OUTER].mean(axis=0)
     up /= max(float(np.linalg.norm(up)), 1e-6)
     height = (lt - eyes) @ up / ipd
-    forehead = _smoothstep(0.55, 1.1, height) * c
+    forehead = _smoothstep(0.45, 0.8, height)
     w_shape = w + (1.0 - w) * forehead
-    w_tex = w + (1.0 - w) * forehead * 0.6
+    w_tex = w + (1.0 - w) * forehead * c * 0.6
     return w_shape, w_tex, ipd, up, height
 
 
@@ -234,7 +234,8 @@ def fuse_face(
         w_shape = np.maximum(w_shape, 0.85 * near)
     f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
     f = _mouth_from_template(f, lt, up)
-    f = _clamp_contour(f, lt, face_w, 0.045 if algorithm == "faceswap" else 0.025, height)
+    max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
+    f = _clamp_contour(f, lt, face_w, max_out, height)
 
     # Meshes: dense inside the silhouette, sparse (silhouette + fixed ring) around it.
     c = _centre(lt)
@@ -249,75 +250,110 @@ def fuse_face(
     raster = MeshRaster(dst, np.vstack([sparse, dense]), roi)
     warped_t = remap_roi(out, raster.maps(src_t))
 
-    # Heavy per-pixel work only on the box around the fused face.
+    # Heavy per-pixel work only on the box around the fused face; masks on a coarser grid.
     box = Roi.around(f[topo.FACE_OVAL], out.shape, pad=0.04 * face_w)
+    box = Roi(max(box.x0, roi.x0), max(box.y0, roi.y0), min(box.x1, roi.x1), min(box.y1, roi.y1))
     by, bx = slice(box.y0 - roi.y0, box.y1 - roi.y0), slice(box.x0 - roi.x0, box.x1 - roi.x0)
-    sub = MeshRaster(f, dense, box)
+    sub = raster.crop(box)
 
     img_u = user.img
     if _mouth_open(lu) > 0.06 and _mouth_open(lt) < 0.06:
         img_u = _close_user_mouth(img_u, lu)
-    src_u = remap_roi(img_u, sub.maps(lu)).astype(np.float32)
+    src_all = np.vstack([lu, ring])  # ring entries are never sampled for the user (alpha is 0 there)
+    src_u = remap_roi(img_u, sub.maps(src_all)).astype(np.float32)
+    hidden_all = np.concatenate([hidden, np.zeros(len(ring))])
     if hidden.any():
-        mirror = remap_roi(user.mirror_img, sub.maps(np.asarray(user.mirror_landmarks, np.float64)))
-        hpix = sub.interp(hidden)[:, :, None]
+        mirror_src = np.vstack([np.asarray(user.mirror_landmarks, np.float64), ring])
+        mirror = remap_roi(user.mirror_img, sub.maps(mirror_src))
+        hpix = sub.interp(hidden_all)[:, :, None]
         src_u = src_u * (1.0 - hpix) + mirror.astype(np.float32) * hpix
-    tmpl_bgr = warped_t[by, bx]
-    lab_t = blend.to_lab(tmpl_bgr)
-    lab_u = blend.to_lab(np.clip(src_u, 0, 255).astype(np.uint8))
-
-    origin = (box.x0, box.y0)
-    shape = box.shape
-    oval = blend.polygon_mask(shape, [f[topo.FACE_OVAL]], origin)
-    k = max(int(0.08 * ipd), 1)
-    feat_polys = [f[topo.LEFT_EYE], f[topo.RIGHT_EYE], f[topo.LEFT_BROW], f[topo.RIGHT_BROW],
-                  f[topo.LIPS_OUTER], cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]]
-    feat = cv2.dilate(blend.polygon_mask(shape, feat_polys, origin),
-                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * k + 1, 4 * k + 1)))
-    eyes = blend.polygon_mask(shape, [f[topo.LEFT_EYE], f[topo.RIGHT_EYE]], origin)
-    inner = blend.feather(oval, erode=0.06 * face_w, sigma=0)
-    stat_w = (inner * (1.0 - feat.astype(np.float32) / 255.0)).astype(np.float32)
-
-    stats_t = blend.skin_stats(lab_t, stat_w)
-    stats_u = blend.skin_stats(lab_u, stat_w)
-    skin_t = blend.skin_likelihood(lab_t, stats_t)
-    skin_u = blend.skin_likelihood(lab_u, stats_u)
-    featf = feat.astype(np.float32) / 255.0
-    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * int(0.03 * face_w) + 1,) * 2)
-    # Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
-    user_bad = cv2.morphologyEx(1.0 - np.clip(skin_u * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
-    user_ok = 1.0 - user_bad * (1.0 - featf)
-    surround = cv2.dilate(eyes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (6 * k + 1, 6 * k + 1)))
-    glasses = blend.sunglasses(lab_t, eyes, surround, stats_t)
-    keep_feat = featf if not glasses else featf * (1.0 - surround.astype(np.float32) / 255.0)
-    tmpl_bad = cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
-    tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
-    soft = 0.02 * face_w
-    user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
-    tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
-
-    sigma = 0.16 * face_w
-    shading = 1.0 if algorithm != "redefine" else 0.85
-    colour_u = blend.match_colour(lab_u, stat_w * skin_u, lab_t, stat_w * skin_t, sigma=sigma, shading=shading)
-    user_bgr = blend.to_bgr(colour_u)
-
-    face_a = blend.feather(oval, erode=0.05 * face_w, sigma=0.035 * face_w)
-    if mismatch:  # open vs closed: the whole mouth is the template's (no ghost teeth, no stretched lips)
-        mouth = blend.feather(blend.polygon_mask(shape, [f[topo.LIPS_OUTER]], origin),
-                              erode=-0.2 * ipd, sigma=0.07 * ipd)
-    else:
-        mouth = blend.feather(blend.polygon_mask(shape, [f[topo.LIPS_INNER]], origin), erode=0, sigma=1.0)
-    tex = np.clip(sub.interp(w_tex, outside=1.0), 0.0, 1.0)
-    alpha = face_a * user_ok * tmpl_ok * (1.0 - tex) * (1.0 - mouth)
-    if algorithm == "_warp_only":
-        alpha[:] = 0
-    import os
-    if os.environ.get('FF_DEBUG'):
-        cv2.imwrite('/tmp/ff/dbg.png', np.hstack([np.dstack([m*255]*3) for m in (face_a, user_ok, tmpl_ok, 1-tex, alpha)]+[np.clip(user_bgr,0,255), tmpl_bgr]).astype(np.uint8))
+    tmpl_bgr = warped_t[by, bx].astype(np.float32)
+    height_all = np.concatenate([height, np.full(len(ring), 2.0)])
+    tex_all = np.concatenate([w_tex, np.ones(len(ring))])
+    alpha, gain = _alpha_and_colour(
+        f, box, src_u, tmpl_bgr, face_w=face_w, ipd=ipd, mismatch=mismatch, algorithm=algorithm,
+        hpix=sub.interp(height_all, outside=2.0), tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
+    )
     a3 = alpha[:, :, None]
-    mixed = tmpl_bgr.astype(np.float32) * (1.0 - a3) + user_bgr * a3
+    mixed = tmpl_bgr * (1.0 - a3) + src_u * gain * a3
     warped_t[by, bx] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
     target = out[roi.slices]
     target[raster.covered] = warped_t[raster.covered]
     return roi
+
+
+def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorithm, hpix, tex) -> tuple:
+    """The user's per-pixel alpha and colour gain field over ``box``, both computed on a coarse grid.
+
+    alpha = feathered face mask x user skin (no user hands/hair/beard) x template non-occluder (template
+    hair/glasses/hands stay in front) x (1 - texture weight) x (1 - mouth) x hairline fade.
+    """
+    h, w = box.shape
+    step = 2 if face_w > 160 else 1
+    sh, sw = max(h // step, 2), max(w // step, 2)
+    sx, sy = sw / w, sh / h
+    small = (sh, sw)
+
+    def down(img):
+        return cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA) if step > 1 else img
+
+    def up(img):
+        return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR) if step > 1 else img
+
+    def poly(points):
+        return (np.asarray(points, np.float64) - (box.x0, box.y0)) * (sx, sy)
+
+    fw, pdist = face_w * sx, ipd * sx
+    tmpl_s, user_s = down(tmpl_bgr), down(src_u)
+    lab_t = blend.to_lab(np.clip(tmpl_s, 0, 255).astype(np.uint8))
+    lab_u = blend.to_lab(np.clip(user_s, 0, 255).astype(np.uint8))
+    hp = down(hpix)
+
+    oval = blend.polygon_mask(small, [poly(f[topo.FACE_OVAL])])
+    r = max(int(0.16 * pdist), 1)
+    feat_polys = [poly(f[i]) for i in (topo.LEFT_EYE, topo.RIGHT_EYE, topo.LEFT_BROW, topo.RIGHT_BROW,
+                                          topo.LIPS_OUTER)]
+    feat_polys.append(poly(cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]))
+    feat = blend.polygon_mask(small, feat_polys, dilate=r)
+    eye_polys = [poly(f[topo.LEFT_EYE]), poly(f[topo.RIGHT_EYE])]
+    eyes = blend.polygon_mask(small, eye_polys)
+    surround = blend.polygon_mask(small, eye_polys, dilate=int(1.5 * r))
+    inner = blend.feather(oval, erode=0.06 * fw, sigma=0)
+    featf = feat.astype(np.float32) * (1.0 / 255.0)
+    stat_w = inner * (1.0 - featf)
+
+    stats_t = blend.skin_stats(lab_t, stat_w)
+    stats_u = blend.skin_stats(lab_u, stat_w)
+    skin_t = blend.skin_likelihood(lab_t, stats_t)
+    skin_u = blend.skin_likelihood(lab_u, stats_u)
+    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.03 * fw), 1) + 1,) * 2)
+    # Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
+    fore = _smoothstep(0.38, 0.55, hp)  # above the brows: fringes and bangs are darker than skin
+    strict = blend.skin_likelihood(lab_u, stats_u, dark=0.8)
+    user_bad = 1.0 - np.clip(skin_u * 2.5, 0.0, 1.0)
+    user_bad = np.maximum(user_bad, fore * (1.0 - np.clip(strict * 2.5, 0.0, 1.0)))
+    user_bad = cv2.morphologyEx(user_bad, cv2.MORPH_OPEN, big)
+    user_ok = 1.0 - user_bad * (1.0 - featf)
+    glasses = blend.sunglasses(lab_t, eyes, surround, stats_t)
+    keep_feat = featf if not glasses else featf * (1.0 - surround.astype(np.float32) / 255.0)
+    tmpl_bad = cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
+    tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
+    soft = 0.02 * fw
+    user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
+    tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
+
+    shading = 1.0 if algorithm != "redefine" else 0.85
+    gain = blend.colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.16 * fw, shading=shading)
+
+    face_a = blend.feather(oval, erode=0.05 * fw, sigma=0.035 * fw)
+    if mismatch:  # open vs closed: the whole mouth is the template's (no ghost teeth, no stretched lips)
+        mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_OUTER])], dilate=int(0.2 * pdist)),
+                              erode=0, sigma=0.07 * pdist)
+    else:
+        mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_INNER])]), erode=0, sigma=0.6)
+    hairline = 1.0 - _smoothstep(0.45, 0.78, hp)  # the top of the forehead is always the template's
+    alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
+    if algorithm == "_warp_only":
+        alpha[:] = 0
+    return np.clip(up(alpha), 0.0, 1.0), up(gain)

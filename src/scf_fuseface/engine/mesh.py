@@ -79,7 +79,9 @@ class FaceMesh:
         pts = np.concatenate([xy, raw[:, 2:3] * scale], axis=1)
         return pts, presence, raw
 
-    def landmarks(self, img_rgb: np.ndarray, box: tuple, right_eye: np.ndarray, left_eye: np.ndarray) -> MeshResult:
+    def landmarks(
+        self, img_rgb: np.ndarray, box: tuple, right_eye: np.ndarray, left_eye: np.ndarray
+    ) -> MeshResult:
         """Mesh of the face in ``box`` (x0, y0, x1, y1) with detector eye keypoints, in image coordinates."""
         x0, y0, x1, y1 = box
         centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
@@ -88,7 +90,8 @@ class FaceMesh:
         for _ in range(self.refine):
             r_eye = pts[list(RIGHT_EYE), :2].mean(0)
             l_eye = pts[list(LEFT_EYE), :2].mean(0)
-            m = roi_from_eyes(np.zeros(2), r_eye, l_eye, 1.0)  # rotation only: measure the box in the eye frame
+            # rotation only: measure the landmarks' box in the eye-aligned frame
+            m = roi_from_eyes(np.zeros(2), r_eye, l_eye, 1.0)
             rot = m[:, :2] / np.hypot(m[0, 0], m[1, 0])
             local = pts[:, :2] @ rot  # coordinates along (ux, uy)
             lo, hi = local.min(0), local.max(0)

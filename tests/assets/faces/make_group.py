@@ -51,7 +51,9 @@ def _background(rng: np.random.Generator) -> np.ndarray:
     return np.clip(base + noise, 0, 255)
 
 
-def _paste(canvas: np.ndarray, src: np.ndarray, box: tuple, width: int, cx: int, cy: int, mirror: bool) -> None:
+def _paste(
+    canvas: np.ndarray, src: np.ndarray, box: tuple, width: int, cx: int, cy: int, mirror: bool
+) -> None:
     x0, y0, x1, y1 = box
     fw, fh = x1 - x0, y1 - y0
     fcx, fcy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -86,7 +88,9 @@ def make_group() -> bytes:
     for name, width, cx, cy, mirror in sorted(PLACEMENTS, key=lambda p: -p[1]):  # big first, small on top
         src = cv2.imread(str(HERE / name), cv2.IMREAD_COLOR)
         _paste(canvas, src, FACE_BOXES[name], width, cx, cy, mirror)
-    ok, buf = cv2.imencode(".jpg", np.clip(canvas + 0.5, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(canvas + 0.5, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 88]
+    )
     assert ok
     return buf.tobytes()
 

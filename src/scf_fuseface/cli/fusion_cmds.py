@@ -1,0 +1,166 @@
+"""``fuseface fuse`` and ``fuseface sweep`` (registered by ``engine_cmds.register``).
+
+Heavy imports (numpy, cv2, the engine) happen inside the command functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import FuseFaceError
+from ..limits import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
+
+__all__ = ["add_fuse", "add_sweep", "parse_rect"]
+
+_TILE_H = 360
+
+
+def parse_rect(text: str) -> tuple:
+    """``"X,Y,W,H"`` -> a 4-tuple of ints; anything else is ``InvalidParameterValue.FaceRectParameterValueError``."""
+    try:
+        parts = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise FuseFaceError("InvalidParameterValue.FaceRectParameterValueError",
+                            f"--user-rect must be X,Y,W,H (four integers), got {text!r}.")
+    return parts
+
+
+def _read(path: str) -> bytes:
+    from .engine_cmds import read_image_arg
+
+    return read_image_arg(path)
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise FuseFaceError("InvalidParameterValue.ParameterValueError",
+                            f"Cannot write {path}: {exc.strerror or exc}.") from exc
+
+
+def _cmd_fuse(args: argparse.Namespace) -> int:
+    from ..engine import FusionEngine
+
+    template = _read(args.template)
+    users = [_read(p) for p in args.user]
+    rects = None
+    if args.user_rect:
+        if len(args.user_rect) > len(users):
+            raise FuseFaceError("InvalidParameterValue.ParameterValueError",
+                                "There are more --user-rect than --user arguments.")
+        rects = [parse_rect(r) for r in args.user_rect] + [None] * (len(users) - len(args.user_rect))
+    ids = None
+    if args.template_face_id:
+        ids = list(args.template_face_id) + [None] * max(len(users) - len(args.template_face_id), 0)
+    FusionEngine.validate(users, args.algorithm, args.face_degree, args.profile_degree, rects, ids)
+    out = FusionEngine().fuse(template, users, algorithm=args.algorithm, face_degree=args.face_degree,
+                              profile_degree=args.profile_degree, user_rects=rects, template_face_ids=ids)
+    _write(args.output, out)
+    print(f"{args.output}: {len(out)} bytes", file=sys.stderr)
+    return 0
+
+
+def add_fuse(sub) -> None:
+    p = sub.add_parser(
+        "fuse",
+        help="fuse user faces into a template (material) image",
+        description="Fuse each --user face into the template, FuseFace-style. Exit 2 with one JSON line "
+        '{"Code","Message"} on stderr for an input error (FuseFace codes).',
+    )
+    p.add_argument("--template", required=True, help="the material image (jpg/png)")
+    p.add_argument("--user", required=True, action="append", help="a user image; repeat for several faces")
+    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
+    p.add_argument("--face-degree", type=int, default=None, help="FuseFaceDegree 0..100 (features)")
+    p.add_argument("--profile-degree", type=int, default=None, help="FuseProfileDegree 0..100 (contour)")
+    p.add_argument("--user-rect", action="append", metavar="X,Y,W,H",
+                   help="InputImageFaceRect of the matching --user (in order)")
+    p.add_argument("--template-face-id", action="append", type=int, metavar="N",
+                   help="1-based template face (left to right) for the matching --user")
+    p.add_argument("--output", required=True, help="output JPEG path")
+    p.set_defaults(func=_cmd_fuse)
+
+
+def _tile(img, label: str, box=None):
+    """A labelled tile of ``img``, cropped to ``box`` (x0, y0, x1, y1) when given."""
+    import cv2
+    import numpy as np
+
+    if box is not None:
+        img = img[box[1]:box[3], box[0]:box[2]]
+    h, w = img.shape[:2]
+    scale = _TILE_H / h
+    tile = cv2.resize(img, (max(int(round(w * scale)), 1), _TILE_H), interpolation=cv2.INTER_AREA)
+    bar = np.full((34, tile.shape[1], 3), 255, np.uint8)
+    cv2.putText(bar, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2, cv2.LINE_AA)
+    return np.vstack([bar, tile])
+
+
+def _face_box(img, faces) -> tuple:
+    """A square around the largest face (2.4x its box), clipped to the image; the whole image if none."""
+    h, w = img.shape[:2]
+    if not faces:
+        return (0, 0, w, h)
+    f = max(faces, key=lambda face: face.area)
+    cx, cy = f.x + f.width / 2, f.y + f.height / 2
+    half = 1.2 * max(f.width, f.height)
+    return (int(max(cx - half, 0)), int(max(cy - half, 0)), int(min(cx + half, w)), int(min(cy + half, h)))
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import cv2
+    import numpy as np
+
+    from ..engine import FusionEngine
+    from ..engine.codec import decode
+
+    template, user = _read(args.template), _read(args.user)
+    engine = FusionEngine()
+    t_img, u_img = decode(template), decode(user)
+    t_box = _face_box(t_img, engine.analyzer.analyze(t_img))
+    tiles = [_tile(t_img, "template", t_box), _tile(u_img, "user", _face_box(u_img, engine.analyzer.analyze(u_img)))]
+    if args.algorithm == "faceswap":
+        tiles.append(_tile(decode(engine.fuse(template, [user], algorithm="faceswap")), "faceswap", t_box))
+    else:
+        levels = [0, *RECOMMENDED_LEVELS[args.algorithm], 100]
+        for level in levels:
+            out = engine.fuse(template, [user], algorithm=args.algorithm, face_degree=level, profile_degree=level)
+            mark = " (default)" if level == DEFAULT_DEGREE[args.algorithm] else ""
+            tiles.append(_tile(decode(out), f"{args.algorithm} {level}/{level}{mark}", t_box))
+    per_row = 5
+    rows = []
+    for i in range(0, len(tiles), per_row):
+        row = tiles[i: i + per_row]
+        width = sum(t.shape[1] for t in tiles[:per_row])
+        strip = np.hstack(row)
+        if strip.shape[1] < width:
+            strip = np.hstack([strip, np.full((strip.shape[0], width - strip.shape[1], 3), 255, np.uint8)])
+        rows.append(strip)
+    width = max(r.shape[1] for r in rows)
+    rows = [np.hstack([r, np.full((r.shape[0], width - r.shape[1], 3), 255, np.uint8)]) for r in rows]
+    sheet = np.vstack(rows)
+    ext = ".png" if not args.output.lower().endswith((".jpg", ".jpeg")) else ".jpg"
+    ok, buf = cv2.imencode(ext, sheet)
+    if not ok:
+        raise RuntimeError("could not encode the contact sheet")
+    _write(args.output, buf.tobytes())
+    print(f"{args.output}: {len(tiles)} tiles", file=sys.stderr)
+    return 0
+
+
+def add_sweep(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="contact sheet of an algorithm's recommended degree levels",
+        description="Write a labelled contact sheet: template, user, then the fused result at 0, the "
+        "algorithm's five recommended levels and 100 (both degrees equal; faceswap: its single result).",
+    )
+    p.add_argument("--template", required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
+    p.add_argument("--output", required=True, help="sheet path (.png, or .jpg)")
+    p.set_defaults(func=_cmd_sweep)

@@ -1,0 +1,283 @@
+"""``FusionEngine``: FuseFace semantics (validation, face selection, error codes) around ``fuse.fuse_face``.
+
+Face mapping (documented, stable):
+
+* Template faces are numbered 1..N in ``faces.sort_faces`` order (left to right by box centre x, ties by
+  y); ``template_face_ids[i]`` picks face number ``i`` for user ``i``.
+* A user without a template face id gets the largest template face not taken yet; when several users
+  have none, those largest faces are handed out left to right (user order = left-to-right order of the
+  chosen faces), so two users into a two-person photo land left then right.
+* The user's face: the detected face overlapping ``user_rects[i]`` most (intersection area), else the
+  largest face.
+
+Errors (``FusionError.code``): algorithm or degree invalid, more than 6 users, or one template face
+chosen twice -> ``InvalidParameterValue.ParameterValueError``; a rect under 30x30 ->
+``InvalidParameterValue.FaceRectParameterValueError``; no face (or none overlapping the rect) ->
+``FailedOperation.NoFaceDetected``; a template face id out of range ->
+``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px -> ``FailedOperation.FaceSizeTooSmall``;
+a user face too small (inter-ocular < 28 px), uncertain or too turned -> ``FailedOperation.FaceUnusable``;
+a blurred user face -> ``FailedOperation.FaceTooBlurry``. Image errors come from ``codec``.
+
+At FuseFaceDegree = FuseProfileDegree = 100 (``reinvent``/``redefine``) the template bytes are returned
+as they are, after the inputs are validated. ``faceswap`` ignores both degrees (identity 0/0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from typing import List, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .. import limits
+from . import codec
+from .errors import FusionError
+from .fuse import RING_SCALE, UserFace, face_region, fuse_face
+
+__all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS"]
+
+MIN_INTER_OCULAR = 28.0  # px: below this a user face cannot give a believable fusion
+MIN_SHARPNESS = 12.0  # variance of the Laplacian on a normalised 128 px face crop
+MAX_YAW = 60.0
+_PARAM = "InvalidParameterValue.ParameterValueError"
+
+
+def _check_degree(name: str, value) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= int(value) <= 100:
+        raise FusionError(_PARAM, f"{name} must be an integer 0..100, got {value!r}.")
+
+
+def sharpness(img_bgr: np.ndarray, landmarks: np.ndarray) -> float:
+    """Variance of the Laplacian of the face (mesh bounding box) resampled to 128 px wide, grey."""
+    x0, y0 = np.floor(landmarks.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(landmarks.max(axis=0)).astype(int)
+    h, w = img_bgr.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0
+    crop = cv2.cvtColor(img_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    size = (128, max(int(round(128 * (y1 - y0) / (x1 - x0))), 8))
+    crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if x1 - x0 > 128 else cv2.INTER_LINEAR)
+    return float(cv2.Laplacian(crop, cv2.CV_32F).var())
+
+
+def _overlap(face, rect) -> float:
+    x, y, w, h = rect
+    ix = max(0, min(face.x + face.width, x + w) - max(face.x, x))
+    iy = max(0, min(face.y + face.height, y + h) - max(face.y, y))
+    return float(ix * iy)
+
+
+class FusionEngine:
+    """Loads the face models once; ``fuse`` / ``fuse_arrays`` / ``detect`` (see the module docstring).
+
+    Template analyses (decoded image + faces) are cached by content hash (``cache_size`` entries), as
+    FuseFace materials are fused again and again.
+    """
+
+    def __init__(self, *, analyzer=None, cache_size: int = 8) -> None:
+        if analyzer is None:
+            from .faces import FaceAnalyzer
+
+            analyzer = FaceAnalyzer()
+        self.analyzer = analyzer
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+
+    # --- public API ------------------------------------------------------------------------------------
+    def detect(self, image: bytes) -> list:
+        """Faces in ``image`` (jpg/png bytes), in the stable order; image errors raise ``FusionError``."""
+        return self.analyzer.analyze(codec.decode(image))
+
+    def fuse(
+        self,
+        template: bytes,
+        users: Sequence[bytes],
+        *,
+        algorithm: str = "redefine",
+        face_degree: Optional[int] = None,
+        profile_degree: Optional[int] = None,
+        user_rects: Optional[Sequence] = None,
+        template_face_ids: Optional[Sequence] = None,
+    ) -> bytes:
+        """Fuse each user image into the template; returns JPEG bytes (the template itself at 100/100)."""
+        fd, pd = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+        key = hashlib.sha256(bytes(template)).hexdigest()
+        cached = self._cache.get(key)
+        if cached is None:
+            img = codec.decode(template)
+            cached = (img, self.analyzer.analyze(img))
+            self._cache[key] = cached
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        t_img, t_faces = cached
+        decoded = {}
+        user_imgs = []
+        for data in users:
+            k = id(data)
+            if k not in decoded:
+                decoded[k] = codec.decode(data)
+            user_imgs.append(decoded[k])
+        out = self._fuse(t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids)
+        if out is None:
+            return bytes(template)
+        return codec.encode_jpeg(out)
+
+    def fuse_arrays(
+        self,
+        template_bgr: np.ndarray,
+        users_bgr: Sequence[np.ndarray],
+        *,
+        algorithm: str = "redefine",
+        face_degree: Optional[int] = None,
+        profile_degree: Optional[int] = None,
+        user_rects: Optional[Sequence] = None,
+        template_face_ids: Optional[Sequence] = None,
+    ) -> np.ndarray:
+        """``fuse`` on decoded ``(H, W, 3) uint8`` BGR arrays; returns a new array (a copy at 100/100)."""
+        fd, pd = self.validate(users_bgr, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+        t_faces = self.analyzer.analyze(template_bgr)
+        out = self._fuse(template_bgr, t_faces, list(users_bgr), algorithm, fd, pd, user_rects, template_face_ids)
+        return template_bgr.copy() if out is None else out
+
+    # --- internals -------------------------------------------------------------------------------------
+    @staticmethod
+    def validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids) -> tuple:
+        """Check the parameters (no image work); returns the effective ``(face_degree, profile_degree)``."""
+        if algorithm not in limits.ALGORITHMS:
+            raise FusionError(_PARAM, f"Algorithm must be one of {', '.join(limits.ALGORITHMS)}, got {algorithm!r}.")
+        _check_degree("FuseFaceDegree", face_degree)
+        _check_degree("FuseProfileDegree", profile_degree)
+        n = len(users)
+        if n == 0:
+            raise FusionError(_PARAM, "At least one user image (MergeInfos) is required.")
+        if n > limits.MAX_MERGE_INFOS:
+            raise FusionError(_PARAM, f"At most {limits.MAX_MERGE_INFOS} merge infos are allowed, got {n}.")
+        for name, seq in (("user_rects", user_rects), ("template_face_ids", template_face_ids)):
+            if seq is not None and len(seq) != n:
+                raise FusionError(_PARAM, f"{name} must have one entry per user ({n}), got {len(seq)}.")
+        for rect in user_rects or ():
+            if rect is None:
+                continue
+            if len(rect) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in rect):
+                raise FusionError("InvalidParameterValue.FaceRectParameterValueError",
+                                  f"InputImageFaceRect must be four integers X, Y, Width, Height, got {rect!r}.")
+            if rect[2] < limits.MIN_FACE_RECT or rect[3] < limits.MIN_FACE_RECT or rect[0] < 0 or rect[1] < 0:
+                raise FusionError("InvalidParameterValue.FaceRectParameterValueError",
+                                  f"InputImageFaceRect must be at least {limits.MIN_FACE_RECT}x"
+                                  f"{limits.MIN_FACE_RECT} at a non-negative position, got {tuple(rect)}.")
+        ids = [i for i in (template_face_ids or ()) if i is not None]
+        for i in ids:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise FusionError(_PARAM, f"TemplateFaceID must be an integer, got {i!r}.")
+        if len(set(ids)) != len(ids):
+            raise FusionError(_PARAM, "Each merge info must use a different template face.")
+        if algorithm == "faceswap":
+            return 0, 0
+        default = limits.DEFAULT_DEGREE[algorithm]
+        return (default if face_degree is None else int(face_degree),
+                default if profile_degree is None else int(profile_degree))
+
+    def _pick_template_faces(self, t_faces: list, n: int, template_face_ids) -> List[int]:
+        if not t_faces:
+            raise FusionError("FailedOperation.NoFaceDetected", "No face was detected in the template image.")
+        ids = list(template_face_ids or [None] * n)
+        chosen: List[Optional[int]] = [None] * n
+        for u, tid in enumerate(ids):
+            if tid is not None:
+                if not 1 <= int(tid) <= len(t_faces):
+                    raise FusionError("FailedOperation.TemplateFaceIDNotExist",
+                                      f"Template face {tid} does not exist; the template has {len(t_faces)}.")
+                chosen[u] = int(tid) - 1
+        free = [j for j in sorted(range(len(t_faces)), key=lambda j: -t_faces[j].area) if j not in chosen]
+        need = [u for u in range(n) if chosen[u] is None]
+        if len(need) > len(free):
+            raise FusionError(_PARAM, f"{n} users but the template has only {len(t_faces)} faces.")
+        for u, j in zip(need, sorted(free[: len(need)])):  # largest faces, handed out left to right
+            chosen[u] = j
+        for j in chosen:
+            f = t_faces[j]
+            if min(f.width, f.height) <= limits.MIN_FACE_SIDE_EXCLUSIVE:
+                raise FusionError("FailedOperation.FaceSizeTooSmall",
+                                  f"Template face {j + 1} is {f.width}x{f.height} px; it must exceed 34x34.")
+        return chosen  # type: ignore[return-value]
+
+    def _pick_user_face(self, img: np.ndarray, rect, index: int):
+        faces = self.analyzer.analyze(img)
+        if not faces:
+            raise FusionError("FailedOperation.NoFaceDetected", f"No face was detected in user image {index + 1}.")
+        if rect is not None:
+            scored = [(_overlap(f, rect), f) for f in faces]
+            best = max(scored, key=lambda s: s[0])
+            if best[0] <= 0:
+                raise FusionError("FailedOperation.NoFaceDetected",
+                                  f"No face in user image {index + 1} overlaps the rect {tuple(rect)}.")
+            face = best[1]
+        else:
+            face = max(faces, key=lambda f: f.area)
+        if min(face.width, face.height) <= limits.MIN_FACE_SIDE_EXCLUSIVE:
+            raise FusionError("FailedOperation.FaceSizeTooSmall",
+                              f"The face in user image {index + 1} is {face.width}x{face.height} px; it must "
+                              f"exceed 34x34.")
+        if face.inter_ocular < MIN_INTER_OCULAR or face.presence < 0.6 or abs(face.yaw_degrees) > MAX_YAW:
+            raise FusionError("FailedOperation.FaceUnusable",
+                              f"The face in user image {index + 1} is too small (eye distance "
+                              f"{face.inter_ocular:.0f} px < {MIN_INTER_OCULAR:.0f}), too uncertain or too turned.")
+        sharp = sharpness(img, face.landmarks)
+        if sharp < MIN_SHARPNESS:
+            raise FusionError("FailedOperation.FaceTooBlurry",
+                              f"The face in user image {index + 1} is too blurred (sharpness {sharp:.1f} < "
+                              f"{MIN_SHARPNESS:.0f}).")
+        return face
+
+    def _mirror(self, img: np.ndarray, face) -> tuple:
+        """The flipped user image and the landmarks of the same face in it (for side-face correction)."""
+        flipped = np.ascontiguousarray(img[:, ::-1])
+        w = img.shape[1]
+        fx = w - face.x - face.width
+        faces = self.analyzer.analyze(flipped)
+        if not faces:
+            return None, None
+        best = max(faces, key=lambda f: _overlap(f, (fx, face.y, face.width, face.height)))
+        return flipped, best.landmarks
+
+    def _fuse(self, t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids):
+        n = len(user_imgs)
+        targets = self._pick_template_faces(t_faces, n, template_face_ids)
+        rects = list(user_rects or [None] * n)
+        users = []
+        for i, img in enumerate(user_imgs):
+            face = self._pick_user_face(img, rects[i], i)
+            uf = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees))
+            if algorithm == "reinvent" and abs(face.yaw_degrees) > 12.0:
+                uf.mirror_img, uf.mirror_landmarks = self._mirror(img, face)
+            users.append(uf)
+        if fd == 100 and pd == 100:
+            return None
+        out = t_img.copy()
+        for i, j in enumerate(targets):
+            lt = t_faces[j].landmarks.astype(np.float64)
+            others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
+            fuse_face(out, lt, users[i], face_degree=fd, profile_degree=pd, algorithm=algorithm,
+                      ring_scale=_ring_scale(lt, others))
+        return out
+
+
+def _ring_scale(lt: np.ndarray, others: list) -> float:
+    """The largest ring scale (<= RING_SCALE) whose ring contains no point of another face's silhouette."""
+    from . import topology as topo
+
+    if not others:
+        return RING_SCALE
+    pts = np.vstack([np.asarray(o, np.float64)[topo.FACE_OVAL] for o in others]).astype(np.float32)
+    for scale in (RING_SCALE, 1.3, 1.22, 1.15, 1.1):
+        poly = face_region(lt, scale=scale).astype(np.float32).reshape(-1, 1, 2)
+        if all(cv2.pointPolygonTest(poly, (float(x), float(y)), False) < 0 for x, y in pts):
+            return scale
+    return 1.06

@@ -1,0 +1,93 @@
+"""One session-scoped emulator (real engine unless FUSEFACE_TEST_FAKE_ENGINE=1) seeded with the sample material
+and the fixture objects; per test: counters/injections reset and the function's environment pointed at it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import pytest
+
+for _name in ("NO_PROXY", "no_proxy"):
+    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost"]))
+
+from scf_fuseface.emulator import EmulatorServer  # noqa: E402
+
+from .helpers import BUCKET, EVENTS, PROJECT, TOKEN  # noqa: E402
+
+
+class _TinyFakeEngine:
+    """Development stand-in (FUSEFACE_TEST_FAKE_ENGINE=1): one face unless the image is uniform."""
+
+    def detect(self, image):
+        import io
+
+        from PIL import Image, ImageStat
+
+        with Image.open(io.BytesIO(image)) as img:
+            spread = max(ImageStat.Stat(img.convert("L")).stddev)
+        if spread < 2:
+            return []
+
+        class Face:
+            x, y, width, height, score = 60, 60, 160, 160, 0.9
+
+        return [Face()]
+
+    def fuse(self, template, users, **kwargs):
+        for user in users:
+            if not self.detect(user):
+                from scf_fuseface.engine.errors import FusionError
+
+                raise FusionError("FailedOperation.NoFaceDetected", "no face")
+        return template
+
+
+@pytest.fixture(scope="session")
+def make_emulator(tmp_path_factory):
+    engine = _TinyFakeEngine() if os.environ.get("FUSEFACE_TEST_FAKE_ENGINE") == "1" else None
+    data = tmp_path_factory.mktemp("functional-cloud")
+    with EmulatorServer(data, secret_id="AKIDFUNCTIONALTEST", secret_key="functional-secret-key",
+                        session_token=TOKEN, engine=engine) as emu:
+        for material in json.loads((EVENTS / "materials" / "materials.json").read_text("utf-8")):
+            emu.materials.add(material["ProjectId"], (EVENTS / "materials" / material["Image"]).read_bytes(),
+                              name=material.get("Name"), algorithm=material.get("Algorithm", "redefine"),
+                              model_id=material["ModelId"])
+        objects = json.loads((EVENTS / "objects.json").read_text("utf-8"))
+        for bucket, entries in objects.items():
+            for key, info in entries.items():
+                emu.store.put(bucket, key, (EVENTS / "objects" / bucket / key).read_bytes(),
+                              metadata=info.get("metadata") or None, content_type=info.get("content_type"))
+        assert emu.materials.list(PROJECT)
+        yield emu
+
+
+@pytest.fixture
+def emu(make_emulator, monkeypatch):
+    make_emulator.reset()
+    env = {
+        "FUSEFACE_PROJECT_ID": PROJECT, "FUSEFACE_SCHEME": "http", "FUSEFACE_ENDPOINT": make_emulator.endpoint,
+        "FUSEFACE_TIMEOUT": "20", "FUSEFACE_COS_IP": "127.0.0.1", "FUSEFACE_COS_PORT": str(make_emulator.port),
+        "FUSEFACE_COS_SCHEME": "http", "FUSEFACE_RETRY_BASE_DELAY": "0.05", "FUSEFACE_RETRY_MAX_DELAY": "0.2",
+        "FUSEFACE_SAFETY_MARGIN_MS": "500", "FUSEFACE_HTTP_BUCKET": BUCKET,
+        "TENCENTCLOUD_SECRETID": make_emulator.secret_id, "TENCENTCLOUD_SECRETKEY": make_emulator.secret_key,
+        "TENCENTCLOUD_SESSIONTOKEN": TOKEN,
+    }
+    for name in list(os.environ):
+        if name.startswith("FUSEFACE_"):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    yield make_emulator
+    make_emulator.check_errors()
+
+
+@pytest.fixture(autouse=True)
+def _restore_package_logger():
+    """main_handler installs a stdout JSON handler and stops propagation (as on SCF); undo it per test."""
+    logger = logging.getLogger("scf_fuseface")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.propagate, logger.level = saved[1], saved[2]

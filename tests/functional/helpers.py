@@ -1,0 +1,68 @@
+"""Helpers for the functional tests: the SCF handler against the in-process emulator through the real SDKs."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+FACES = ROOT / "tests" / "assets" / "faces"
+BUCKET = "fuseface-1250000000"
+PROJECT = "300029"
+MODEL = "qc_300029_000001_1"
+TOKEN = "functional-session-token"
+
+
+def load_event(name: str) -> Dict[str, Any]:
+    return json.loads((EVENTS / name).read_text("utf-8"))
+
+
+def selfie_bytes() -> bytes:
+    return (EVENTS / "objects" / BUCKET / "uploads" / MODEL / "selfie.jpg").read_bytes()
+
+
+def small_face(name: str = "biden.jpg", width: int = 360, *, orientation: Optional[int] = None,
+               fmt: str = "JPEG") -> bytes:
+    """A test face scaled to ``width`` px (top square crop, where the face is); optionally tagged rotated
+    (the pixels are then rotated the other way, so the upright image still shows an upright face)."""
+    from PIL import Image
+
+    with Image.open(FACES / name) as img:
+        img = img.convert("RGB")
+        side = min(img.width, img.height)
+        img = img.crop((0, 0, side, side)).resize((width, width))
+        buf = io.BytesIO()
+        if orientation == 6:  # "rotate 90 CW to display": store it rotated 90 CCW
+            img.transpose(Image.ROTATE_90).save(buf, format=fmt, exif=_exif(6))
+        else:
+            img.save(buf, format=fmt)
+        return buf.getvalue()
+
+
+def _exif(orientation: int) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def blank_jpeg(width: int = 320, height: int = 320) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 140, 200)).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def unique_key(stem: str, ext: str = ".jpg") -> str:
+    return f"uploads/{MODEL}/{stem}-{uuid.uuid4().hex[:8]}{ext}"
+
+
+def context(time_limit_ms: int = 60000) -> Dict[str, Any]:
+    return {"request_id": f"fn-{uuid.uuid4().hex[:12]}", "time_limit_in_ms": time_limit_ms,
+            "memory_limit_in_mb": 512, "function_name": "fuseface"}
