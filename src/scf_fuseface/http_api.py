@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from . import __version__, limits, records
 from .errors import FuseFaceError
 from .imageprep import check_base64_image
+from .log import Timer
 from .models.fusion import FuseRequest, parse_fuse_request
 from .models.http_event import HttpRequest
 from .pipeline import Run, decode_fused, fuse_with_retry
@@ -225,14 +226,19 @@ def _complete(req: FuseRequest, run: Run, request_id: str) -> FuseRequest:
 
 def _fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
     fuse_req = _complete(parse_fuse_request(_read_request(req)), run, request_id)
-    log.info("fuse request", extra={"params": fuse_req.summary()})
+    timer = Timer()
     request_ids: list = []
-    result = fuse_with_retry(run, fuse_req.to_api(), request_ids)
+    with timer("fuse"):
+        result = fuse_with_retry(run, fuse_req.to_api(), request_ids)
     reply = {"Response": {"FusedImage": result.fused_image, "RequestId": result.request_id}}
-    if fuse_req.rsp_img_type == "base64" and len(json.dumps(reply)) + 512 > run.settings.http_max_response_bytes:
-        url = _store_large(run, decode_fused(result.fused_image), result.request_id or request_id)
+    stored = fuse_req.rsp_img_type == "base64" and len(json.dumps(reply)) + 512 > run.settings.http_max_response_bytes
+    if stored:
+        with timer("store"):
+            url = _store_large(run, decode_fused(result.fused_image), result.request_id or request_id)
         reply = {"Response": {"FusedImage": url, "FusedImageUrl": url, "RspImgType": "url",
                               "RequestId": result.request_id}}
+    log.info("fused", extra={"params": fuse_req.summary(), "fuseface_request_id": result.request_id,
+                             "phases_ms": timer.phases, "stored_in_cos": stored})
     return reply
 
 

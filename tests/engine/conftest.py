@@ -35,3 +35,11 @@ def analyzed(analyzer):
         return cache[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def engine(analyzer):
+    """One ``FusionEngine`` per session, sharing the session's ``FaceAnalyzer``."""
+    from scf_fuseface.engine import FusionEngine
+
+    return FusionEngine(analyzer=analyzer)
