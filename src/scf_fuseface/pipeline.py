@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import limits, records
 from .config import Credentials, Settings
@@ -118,18 +118,48 @@ def process_record(record: CosRecord, run: Run) -> Dict[str, Any]:
         return _process_upload(record, run)
 
 
+def _resolve(record: CosRecord, storage: Any) -> Tuple[str, Any]:
+    """The object's real key (raw, then percent-decoded forms) and its HEAD (None when none exists)."""
+    for candidate in record.key_candidates():
+        head = storage.head(record.bucket, candidate)
+        if head is not None:
+            return candidate, head
+    return record.object_key, None
+
+
+def _previous_outcome(run: Run, storage: Any, out_bucket: str, key: str, head: Any,
+                      params: records.FuseParams) -> Optional[str]:
+    """Return "already-fused" or "already-failed" when this source ETag was processed with these parameters."""
+    existing = storage.head(out_bucket, records.output_key(run.settings, key))
+    if existing is not None and records.already_fused(existing.metadata, source_etag=head.etag, params=params):
+        return "already-fused"
+    failed = storage.head(out_bucket, records.failure_key(run.settings, key))
+    if failed is not None and records.already_fused(failed.metadata, source_etag=head.etag, params=params):
+        return "already-failed"
+    return None
+
+
+def _merge_info(run: Run, storage: Any, bucket: str, key: str, head: Any, timer: Timer) -> Dict[str, Any]:
+    """Pre-validate from HEAD + the first 64 KB, then a presigned Url (or upright base64 when rotated)."""
+    if head.size > limits.MAX_URL_BYTES:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"The object is {head.size} bytes; FuseFace accepts at most 10 MB by Url.")
+    with timer("sniff"):
+        info = sniff(storage.get(bucket, key, first_bytes=limits.SNIFF_BYTES))
+        check_dimensions(info)
+    if info.rotated:
+        with timer("rotate"):
+            return {"Image": upright_base64(storage.get(bucket, key))}
+    expires = max(300, min(3600, run.settings.presign_expires))
+    return {"Url": storage.presign_get(bucket, key, expires=expires)}
+
+
 def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
     s, timer = run.settings, Timer()
-    bucket = record.bucket
+    bucket, out_bucket = record.bucket, run.settings.output_bucket or record.bucket
     storage = run.storage(s.cos_region_for(record.region_code))
-    out_bucket = s.output_bucket or bucket
-    key, head = record.object_key, None
     with timer("head"):
-        for candidate in record.key_candidates():
-            head = storage.head(bucket, candidate)
-            if head is not None:
-                key = candidate
-                break
+        key, head = _resolve(record, storage)
     params: Optional[records.FuseParams] = None
     request_ids: List[str] = []
     with log_context(key=key):
@@ -142,44 +172,27 @@ def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
             params, routed_by = records.route(s, key, head.metadata)
             out_key = records.output_key(s, key)
             with timer("idempotency"):
-                existing = storage.head(out_bucket, out_key)
-                done = existing is not None and records.already_fused(existing.metadata, source_etag=head.etag,
-                                                                      params=params)
-                failed = None if done else storage.head(out_bucket, records.failure_key(s, key))
-            if done:
-                log.info("skipped: already fused (same source ETag and parameters)", extra={"output_key": out_key})
-                return _summary(record, key, "skipped", reason="already-fused", output_key=out_key)
-            if failed is not None and records.already_fused(failed.metadata, source_etag=head.etag, params=params):
-                log.info("skipped: already failed permanently (same source ETag and parameters)")
-                return _summary(record, key, "skipped", reason="already-failed")
-            if head.size > limits.MAX_URL_BYTES:
-                raise FuseFaceError("FailedOperation.ImageSizeExceed",
-                                    f"The object is {head.size} bytes; FuseFace accepts at most 10 MB by Url.")
-            with timer("sniff"):
-                info = sniff(storage.get(bucket, key, first_bytes=limits.SNIFF_BYTES))
-                check_dimensions(info)
-            merge: Dict[str, Any] = {}
-            if info.rotated:
-                with timer("rotate"):
-                    merge["Image"] = upright_base64(storage.get(bucket, key))
-            else:
-                merge["Url"] = storage.presign_get(bucket, key, expires=max(300, min(3600, s.presign_expires)))
+                previous = _previous_outcome(run, storage, out_bucket, key, head, params)
+            if previous:
+                log.info("skipped: same source ETag and parameters as before", extra={"reason": previous})
+                return _summary(record, key, "skipped", reason=previous,
+                                output_key=out_key if previous == "already-fused" else None)
             api = {k: v for k, v in params.items() if v is not None}
-            api.update(RspImgType="base64", MergeInfos=[merge])
+            api.update(RspImgType="base64", MergeInfos=[_merge_info(run, storage, bucket, key, head, timer)])
             label = records.ai_label(s, run.invocation_id or head.etag)
             if label:
                 api["FuseParam"] = label
             with timer("fuse"):
                 result = fuse_with_retry(run, api, request_ids)
             fused = decode_fused(result.fused_image)
-            content_type = sniff(fused[: limits.SNIFF_BYTES]).content_type
             meta = records.output_metadata(params=params, bucket=bucket, source_key=key, source_etag=head.etag,
                                            request_id=result.request_id)
             with timer("put"):
-                storage.put(out_bucket, out_key, fused, content_type=content_type, metadata=meta)
+                storage.put(out_bucket, out_key, fused, content_type=sniff(fused[: limits.SNIFF_BYTES]).content_type,
+                            metadata=meta)
             log.info("fused", extra={"output_bucket": out_bucket, "output_key": out_key, "routed_by": routed_by,
                                      "fuseface_request_id": result.request_id, "phases_ms": timer.phases,
-                                     "rotated": info.rotated, "bytes_out": len(fused)})
+                                     "base64_input": "Image" in api["MergeInfos"][0], "bytes_out": len(fused)})
             return _summary(record, key, "fused", output_key=out_key, fuseface_request_id=result.request_id)
         except FuseFaceError as err:
             if err.retryable:

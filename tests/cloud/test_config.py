@@ -75,3 +75,25 @@ def test_credentials_are_read_from_the_scf_names_only():
         credentials_from_env({"TENCENTCLOUD_SECRET_ID": "a", "TENCENTCLOUD_SECRET_KEY": "b"})
     assert info.value.code == "InvalidCredential"
     assert "TENCENTCLOUD_SECRETID" in info.value.message and "TENCENTCLOUD_SECRETKEY" in info.value.message
+
+
+def test_every_variable_is_documented():
+    from pathlib import Path
+
+    from scf_fuseface.config import Settings
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text("utf-8")
+    assert [f.alias for f in Settings.model_fields.values() if f"`{f.alias}`" not in doc] == []
+
+
+def test_serverless_yml_environment_is_valid_and_matches_its_trigger_filter():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "serverless.yml").read_text("utf-8")
+    env = dict(re.findall(r"^\s+(FUSEFACE_[A-Z_]+):\s*'?([^'#\s]*)'?", text, flags=re.MULTILINE))
+    assert "FUSEFACE_TRIGGER_PREFIX" in env
+    settings = load_settings(env)
+    filters = re.findall(r"^\s+prefix:\s*'?([^'#\s]*)'?", text, flags=re.MULTILINE)
+    assert filters == [settings.trigger_prefix]
+    assert not settings.output_prefix.startswith(settings.trigger_prefix)

@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 _SCRIPT = r"""
 import importlib.abc, sys
 FORBIDDEN = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "scf_fuseface.engine", "scf_fuseface.emulator",
-             "scf_fuseface.cli")
+             "scf_fuseface.cli", "scf_fuseface.eventgen", "scf_fuseface.replay", "scf_fuseface.packaging")
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):

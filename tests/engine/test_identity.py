@@ -88,11 +88,11 @@ TOLERANCE = 0.02  # metric noise allowed between neighbouring degrees
 
 
 @pytest.fixture(scope="session")
-def fused(metric, descriptors):
+def fused(analyzer, metric, descriptors):
     """``fused(face_degree, profile_degree) -> (out_bytes, d(out,user), d(out,template))``, cached."""
     from scf_fuseface.engine import FusionEngine
 
-    engine = FusionEngine()
+    engine = FusionEngine(analyzer=analyzer)
     template, user = asset("obama.jpg"), asset("biden.jpg")
     cache = {}
 

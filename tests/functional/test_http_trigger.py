@@ -136,3 +136,19 @@ def test_exif_rotated_http_upload_is_sent_upright(emu):
 def test_unsupported_media_type_415(emu):
     resp = main_handler(http_event(body=b"a,b\n1,2", content_type="text/csv"), context())
     assert resp["statusCode"] == 415 and emu.calls["FuseFace"] == 0
+
+
+def test_function_url_binary_upload_without_flag(emu):
+    event = http_event(body=small_face(width=300), content_type="image/jpeg", query={"ModelId": MODEL},
+                       function_url=True)
+    assert "isBase64Encoded" not in event
+    _fused_ok(main_handler(event, context()))
+
+
+def test_function_url_text_body_with_image_type_is_415(emu):
+    event = http_event(body="definitely not an image", content_type="image/jpeg", query={"ModelId": MODEL},
+                       function_url=True, base64_body=False)
+    resp = main_handler(event, context())
+    assert resp["statusCode"] == 415
+    assert _body(resp)["Error"]["Code"] == "FailedOperation.ImageDecodeFailed"
+    assert emu.calls["FuseFace"] == 0

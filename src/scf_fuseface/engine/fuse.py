@@ -275,11 +275,10 @@ def fuse_face(
         hpix=sub.interp(height_all, outside=2.0), tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
     )
     a3 = alpha[:, :, None]
-    mixed = tmpl_bgr * (1.0 - a3) + src_u * gain * a3
+    mixed = tmpl_bgr + a3 * (src_u * gain - tmpl_bgr)
     warped_t[by, bx] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
-    target = out[roi.slices]
-    target[raster.covered] = warped_t[raster.covered]
+    np.copyto(out[roi.slices], warped_t, where=raster.covered[:, :, None])
     return roi
 
 
@@ -333,11 +332,17 @@ def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorit
     strict = blend.skin_likelihood(lab_u, stats_u, dark=0.8)
     user_bad = 1.0 - np.clip(skin_u * 2.5, 0.0, 1.0)
     user_bad = np.maximum(user_bad, fore * (1.0 - np.clip(strict * 2.5, 0.0, 1.0)))
-    user_bad = cv2.morphologyEx(user_bad, cv2.MORPH_OPEN, big)
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.025 * fw), 1) + 1,) * 2)
+    # Opened (only large regions count), then grown so the soft edge of a rejected region is covered too.
+    user_bad = cv2.dilate(cv2.morphologyEx(user_bad, cv2.MORPH_OPEN, big), grow)
     user_ok = 1.0 - user_bad * (1.0 - featf)
     glasses = blend.sunglasses(lab_t, eyes, surround, stats_t)
-    keep_feat = featf if not glasses else featf * (1.0 - surround.astype(np.float32) / 255.0)
-    tmpl_bad = cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big)
+    keep_feat = featf
+    if glasses:  # the glasses (frames, lenses, bridge) may be tested as occluders too
+        both = np.vstack([f[topo.LEFT_EYE], f[topo.RIGHT_EYE]]).astype(np.float32)
+        band = blend.polygon_mask(small, [poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * r))
+        keep_feat = featf * (1.0 - band.astype(np.float32) / 255.0)
+    tmpl_bad = cv2.dilate(cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big), grow)
     tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
     soft = 0.02 * fw
     user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
@@ -354,6 +359,4 @@ def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorit
         mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_INNER])]), erode=0, sigma=0.6)
     hairline = 1.0 - _smoothstep(0.45, 0.78, hp)  # the top of the forehead is always the template's
     alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
-    if algorithm == "_warp_only":
-        alpha[:] = 0
     return np.clip(up(alpha), 0.0, 1.0), up(gain)

@@ -35,6 +35,23 @@ def query_values(raw: Any) -> Dict[str, str]:
     return out
 
 
+_BINARY_TYPES = ("image/", "multipart/", "application/octet-stream")
+
+
+def _is_binary(content_type: str) -> bool:
+    return content_type.strip().lower().startswith(_BINARY_TYPES)
+
+
+def _maybe_base64(body: str) -> bytes:
+    """A binary body in an event that carries no ``isBase64Encoded`` flag (Function URL events; whether and how
+    they encode binary bodies is UNCONFIRMED). Raw binary cannot survive a JSON string, so a body that is valid
+    base64 is decoded; anything else is kept as text and fails the format check with a clear error later."""
+    try:
+        return base64.b64decode("".join(body.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return body.encode("utf-8")
+
+
 class HttpRequest(BaseModel):
     """A trigger-agnostic HTTP request; ``headers`` keys are lower-case, ``body`` is the decoded bytes."""
 
@@ -73,6 +90,8 @@ class HttpRequest(BaseModel):
                 raw = base64.b64decode("".join(str(body).split()), validate=True)
             except (binascii.Error, ValueError):
                 raise FuseFaceError("InvalidParameterValue", "isBase64Encoded is set but the body is not base64.") from None
+        elif "isBase64Encoded" not in event and _is_binary(headers.get("content-type", "")):
+            raw = _maybe_base64(str(body))
         else:
             raw = str(body).encode("utf-8")
         return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
