@@ -212,3 +212,29 @@ def test_weighted_nms_averages_overlaps_and_drops_fragments():
     np.testing.assert_allclose(merged, [5, 0, 105, 100])
     assert {round(s, 2) for _, s, _ in out} == {0.9, 0.8}
     np.testing.assert_allclose(next(k for b, _, k in out if b[0] < 50), 5.0)
+
+
+def test_detect_command_line_entry_point(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not a real jpeg")
+    run = subprocess.run(
+        [sys.executable, "-m", "scf_fuseface.cli", "detect", str(bad)], capture_output=True, text=True
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert json.loads(run.stderr.strip().splitlines()[-1])["Code"] == "FailedOperation.ImageDecodeFailed"
+
+
+def test_analyze_is_safe_from_several_threads(analyzer, analyzed):
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ["obama.jpg", "astronaut.jpg", "group.jpg", "biden.jpg"] * 2
+    expected = {name: analyzed(name) for name in set(names)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: analyzer.analyze(expected[n][0]), names))
+    for name, faces in zip(names, results):
+        assert [f.rect for f in faces] == [f.rect for f in expected[name][1]]
+        for got, want in zip(faces, expected[name][1]):
+            np.testing.assert_allclose(got.landmarks, want.landmarks, atol=1e-3)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "colour_gain", "feather",
+    "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "colour_gain", "apply_gain", "feather",
     "polygon_mask", "blur_normalized", "sunglasses",
 ]
 
@@ -124,7 +124,7 @@ def colour_gain(
     shading: float = 1.0,
 ) -> np.ndarray:
     """Per-pixel, per-channel gain ``(H, W, 3) float32`` that recolours the user's face (float BGR) to the
-    template's skin: ``user_bgr * gain`` matches.
+    template's skin (``user_bgr * gain`` matches; see ``apply_gain``), and the user's skin median (3,) BGR.
 
     Skin colours differ mostly by albedo and light, both multiplicative, so the transfer is a gain: global
     (ratio of robust skin medians; ``user_w``/``tmpl_w`` weigh skin pixels, extreme pixels rejected) times
@@ -144,10 +144,36 @@ def colour_gain(
     gain = np.clip(mt / mu, 0.35, 2.8).astype(np.float32)
     low_t = blur_normalized(tmpl_bgr + 1.0, tmpl_w, sigma, prior=mt)
     low_u = blur_normalized(user_bgr * gain + 1.0, user_w, sigma, prior=mt)
-    ratio = np.clip(low_t / np.maximum(low_u, 1.0), 0.72, 1.38).astype(np.float32)
+    ratio = np.clip(low_t / np.maximum(low_u, 1.0), 0.78, 1.28).astype(np.float32)
     if shading != 1.0:
         ratio = 1.0 + (ratio - 1.0) * shading
-    return ratio * gain
+    return ratio * gain, mu.astype(np.float32)
+
+
+def apply_gain(
+    user_bgr: np.ndarray, gain: np.ndarray, skin: np.ndarray, skin_median: np.ndarray, *, dot: int = 2
+) -> np.ndarray:
+    """``user_bgr * gain`` without the side effects of a plain per-channel gain.
+
+    Pixels that are not skin (``skin`` (H, W) in 0..1: brows, eyes, stubble) get only the gain's lightness,
+    not its tint (no blue brows); regions far darker than the skin and larger than ``dot`` px keep their
+    darkness; above the skin median (``skin_median`` (3,) BGR) the tone curve bends so that 255 stays 255:
+    highlights and white hair are never blown into white patches.
+    """
+    g_lum = gain.mean(axis=2, keepdims=True)
+    g = g_lum + (gain - g_lum) * skin[:, :, None]
+    lum = user_bgr.mean(axis=2)
+    if dot > 0:  # dots smaller than ``dot`` px (stubble, pores) count as skin: closed away before the test
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dot + 1, 2 * dot + 1))
+        lum = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, k)
+    rel = lum[:, :, None] / max(float(np.mean(skin_median)), 1.0)
+    t = np.clip((rel - 0.15) / 0.35, 0.0, 1.0)
+    g = 1.0 + (g - 1.0) * (t * t * (3.0 - 2.0 * t))
+    mu = np.minimum(np.asarray(skin_median, np.float32), 250.0)
+    top = mu * g  # where the skin median lands
+    slope = np.minimum(g, np.maximum(255.0 - top, 0.0) / (255.0 - mu))  # = g unless that would clip
+    above = top + (user_bgr - mu) * slope
+    return np.where(user_bgr <= mu, user_bgr * g, above)
 
 
 def feather(mask: np.ndarray, *, erode: float, sigma: float) -> np.ndarray:

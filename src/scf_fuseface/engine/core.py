@@ -254,7 +254,8 @@ class FusionEngine:
         users = []
         for i, img in enumerate(user_imgs):
             face = self._pick_user_face(img, rects[i], i)
-            uf = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees))
+            uf = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees),
+                          depth=np.asarray(face.landmarks_z, np.float64))
             if algorithm == "reinvent" and abs(face.yaw_degrees) > 12.0:
                 uf.mirror_img, uf.mirror_landmarks = self._mirror(img, face)
             users.append(uf)
@@ -265,7 +266,7 @@ class FusionEngine:
             lt = t_faces[j].landmarks.astype(np.float64)
             others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
             fuse_face(out, lt, users[i], face_degree=fd, profile_degree=pd, algorithm=algorithm,
-                      ring_scale=_ring_scale(lt, others))
+                      ring_scale=_ring_scale(lt, others), template_depth=t_faces[j].landmarks_z)
         return out
 
 

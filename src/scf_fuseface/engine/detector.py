@@ -13,6 +13,7 @@ are merged with weighted NMS.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -114,6 +115,7 @@ class FaceDetector:
 
         self._interp = Interpreter(model_path=model_path(_MODEL), num_threads=threads)
         self._interp.allocate_tensors()
+        self._lock = threading.Lock()  # a LiteRT interpreter must not run in two threads at once
         self._in = self._interp.get_input_details()[0]["index"]
         outs = {d["name"]: d["index"] for d in self._interp.get_output_details()}
         self._reg = next(i for n, i in outs.items() if "regressor" in n)
@@ -127,14 +129,16 @@ class FaceDetector:
     def _infer(self, tensor: np.ndarray) -> tuple:
         """Run the model on one (192, 192, 3) float32 view in [-1, 1]; return (boxes, scores, keypoints) of
         the anchors above ``min_score`` in view pixels (boxes as x0, y0, x1, y1)."""
-        self._interp.set_tensor(self._in, tensor[None])
-        self._interp.invoke()
-        logits = self._interp.get_tensor(self._cls)[0, :, 0]
+        with self._lock:
+            self._interp.set_tensor(self._in, tensor[None])
+            self._interp.invoke()
+            logits = self._interp.get_tensor(self._cls)[0, :, 0]
+            regressors = self._interp.get_tensor(self._reg)[0]
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
         keep = np.nonzero(scores >= self.min_score)[0]
         if keep.size == 0:
             return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 6, 2), np.float32)
-        raw = self._interp.get_tensor(self._reg)[0][keep]
+        raw = regressors[keep]
         anchors = self._anchors[keep] * _INPUT
         cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
         bw, bh = raw[:, 2], raw[:, 3]

@@ -10,8 +10,8 @@ Pipeline (``fuse_face``):
    (teeth, tongue) is always taken from the template, so an open/closed mismatch never shows ghost teeth.
 4. The silhouette may move inward freely but outward only a little (the fused jaw stays inside the
    template head) and never far enough to fold the background mesh.
-5. One raster: a sparse mesh (silhouette + fixed outer ring) warps the template's surroundings, and a dense
-   Delaunay mesh of the 468 points warps the inside of the face, both template and user texture.
+5. One raster of one Delaunay mesh over the 468 points plus a fixed outer ring (the silhouette scaled up):
+   it warps the template (face and surroundings, continuously) and the user texture.
 6. The user texture is recoloured to the template's skin (robust global + low-frequency transfer), masked
    by user skin (the user's own hands/hair/beard are not pasted) and template non-occluders (template
    hair, glasses, hands of a different colour stay in front), mixed by the texture weight and composited
@@ -50,6 +50,7 @@ class UserFace:
     yaw: float = 0.0
     mirror_img: Optional[np.ndarray] = None
     mirror_landmarks: Optional[np.ndarray] = None
+    depth: Optional[np.ndarray] = None  # (468,) mesh depth in px, for the 3D alignment
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple:
@@ -60,7 +61,7 @@ def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple:
     s0, d0 = src - ms, dst - md
     cov = d0.T @ s0 / len(src)
     u, d, vt = np.linalg.svd(cov)
-    sign = np.ones(2)
+    sign = np.ones(src.shape[1])
     if np.linalg.det(u) * np.linalg.det(vt) < 0:
         sign[-1] = -1.0
     rot = u @ np.diag(sign) @ vt
@@ -70,8 +71,15 @@ def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple:
     return a, md - ms @ a.T
 
 
-def _align(src_lm: np.ndarray, dst_lm: np.ndarray) -> np.ndarray:
+def _align(src_lm: np.ndarray, dst_lm: np.ndarray, src_z=None, dst_z=None) -> np.ndarray:
+    """``src_lm`` moved onto ``dst_lm`` by a similarity; in 3D (mesh depth) when both depths are given, so
+    a frontal user is turned to a turned template's pose (and back) before the shapes are mixed."""
     idx = topo.ALIGN_POINTS
+    if src_z is not None and dst_z is not None:
+        s3 = np.column_stack([src_lm, np.asarray(src_z, np.float64)])
+        d3 = np.column_stack([dst_lm, np.asarray(dst_z, np.float64)])
+        a, t = umeyama(s3[idx], d3[idx])
+        return (s3 @ a.T + t)[:, :2]
     a, t = umeyama(src_lm[idx], dst_lm[idx])
     return src_lm @ a.T + t
 
@@ -147,7 +155,7 @@ def _clamp_contour(f: np.ndarray, lt: np.ndarray, face_w: float, max_out: float,
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-6)
     out = (d * normal).sum(axis=1)
     tang = d - out[:, None] * normal
-    max_in = (0.03 + 0.08 * (1.0 - _smoothstep(-1.1, -0.3, height[idx]))) * face_w
+    max_in = (0.025 + 0.075 * (1.0 - _smoothstep(-1.45, -0.9, height[idx]))) * face_w
     out = np.clip(out, -max_in, max_out * face_w)
     tl = np.linalg.norm(tang, axis=1, keepdims=True)
     tang *= np.minimum(1.0, 0.03 * face_w / np.maximum(tl, 1e-6))
@@ -171,6 +179,31 @@ def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
     half = max(float(np.abs(side[topo.FACE_OVAL]).max()), 1.0)
     hidden = 1.0 if np.linalg.norm(lu[454] - lu[1]) < np.linalg.norm(lu[234] - lu[1]) else -1.0
     return strength * _smoothstep(-0.08, 0.25, hidden * side / half)
+
+
+def _prescale(user: UserFace, lt: np.ndarray) -> UserFace:
+    """A user face much larger than the template face is first shrunk (area-averaged) around the face, so
+    the bilinear warp does not alias (no speckle, no dotted edges)."""
+    idx = topo.ALIGN_POINTS
+    a, _ = umeyama(user.landmarks[idx], lt[idx])
+    scale = float(np.sqrt(abs(np.linalg.det(a))))
+    if scale >= 0.8:
+        return user
+
+    def shrink(img: np.ndarray, lm: np.ndarray) -> tuple:
+        roi = Roi.around(np.asarray(lm, np.float64), img.shape, pad=0.35 * float(np.ptp(lm[:, 0])))
+        crop = img[roi.slices]
+        size = (max(int(round(crop.shape[1] * scale)), 8), max(int(round(crop.shape[0] * scale)), 8))
+        small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        fx, fy = size[0] / crop.shape[1], size[1] / crop.shape[0]
+        return small, (np.asarray(lm, np.float64) - (roi.x0, roi.y0)) * (fx, fy)
+
+    img, lm = shrink(user.img, user.landmarks)
+    depth = None if user.depth is None else np.asarray(user.depth, np.float64) * scale
+    out = UserFace(img, lm, user.yaw, depth=depth)
+    if user.mirror_img is not None and user.mirror_landmarks is not None:
+        out.mirror_img, out.mirror_landmarks = shrink(user.mirror_img, user.mirror_landmarks)
+    return out
 
 
 def _close_user_mouth(img: np.ndarray, lu: np.ndarray) -> np.ndarray:
@@ -206,6 +239,7 @@ def fuse_face(
     profile_degree: int,
     algorithm: str,
     ring_scale: float = RING_SCALE,
+    template_depth: Optional[np.ndarray] = None,
 ) -> Roi:
     """Fuse ``user`` into the template face with landmarks ``lt`` (468, 2) of ``out`` (modified in place).
 
@@ -217,7 +251,9 @@ def fuse_face(
     w_shape, w_tex, ipd, up, height = _vertex_weights(lt, fd, pd)
     face_w = max(float(np.linalg.norm(lt[454] - lt[234])), 2.0 * ipd)
 
-    au = _align(lu, lt)
+    user = _prescale(user, lt)
+    lu = np.asarray(user.landmarks, np.float64)
+    au = _align(lu, lt, user.depth, template_depth)
     hidden = np.zeros(len(lu))
     if user.mirror_landmarks is not None and user.mirror_img is not None:
         hidden = _hidden_side(lu, user.yaw)
@@ -237,17 +273,28 @@ def fuse_face(
     max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
     f = _clamp_contour(f, lt, face_w, max_out, height)
 
-    # Meshes: dense inside the silhouette, sparse (silhouette + fixed ring) around it.
+    # Mesh: the 468 points inside, a fixed ring (silhouette scaled by ring_scale) around them.
     c = _centre(lt)
     ring = c + (lt[topo.FACE_OVAL] - c) * ring_scale
-    n = len(lt)
     dst = np.vstack([f, ring])
     src_t = np.vstack([lt, ring])
-    sparse_ids = np.concatenate([topo.FACE_OVAL, n + np.arange(len(ring))])
-    sparse = sparse_ids[delaunay(dst[sparse_ids])]
-    dense = delaunay(f)
+    # One triangulation of everything, so the warp is continuous (two meshes disagree along concave parts
+    # of the silhouette and tear there). The ring is far outside, so it links (almost) only to the silhouette.
+    tris = delaunay(dst)
+    for _ in range(4):  # a triangle folded in the template (source) shows as a dotted tear: relax it
+        p_src, p_dst = src_t[tris], dst[tris]
+        a_src = np.cross(p_src[:, 1] - p_src[:, 0], p_src[:, 2] - p_src[:, 0])
+        a_dst = np.cross(p_dst[:, 1] - p_dst[:, 0], p_dst[:, 2] - p_dst[:, 0])
+        bad = (a_src * a_dst) <= 0.05 * a_dst * a_dst
+        if not bad.any():
+            break
+        v = np.unique(tris[bad])
+        v = v[v < len(f)]
+        f[v] = lt[v] + (f[v] - lt[v]) * 0.5
+        dst[: len(f)] = f
+        tris = delaunay(dst)
     roi = Roi.around(ring, out.shape, pad=1)
-    raster = MeshRaster(dst, np.vstack([sparse, dense]), roi)
+    raster = MeshRaster(dst, tris, roi)
     warped_t = remap_roi(out, raster.maps(src_t))
 
     # Heavy per-pixel work only on the box around the fused face; masks on a coarser grid.
@@ -270,12 +317,12 @@ def fuse_face(
     tmpl_bgr = warped_t[by, bx].astype(np.float32)
     height_all = np.concatenate([height, np.full(len(ring), 2.0)])
     tex_all = np.concatenate([w_tex, np.ones(len(ring))])
-    alpha, gain = _alpha_and_colour(
+    alpha, gain, skin, skin_median = _alpha_and_colour(
         f, box, src_u, tmpl_bgr, face_w=face_w, ipd=ipd, mismatch=mismatch, algorithm=algorithm,
         hpix=sub.interp(height_all, outside=2.0), tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
     )
     a3 = alpha[:, :, None]
-    mixed = tmpl_bgr + a3 * (src_u * gain - tmpl_bgr)
+    mixed = tmpl_bgr + a3 * (blend.apply_gain(src_u, gain, skin, skin_median, dot=max(int(0.012 * face_w), 1)) - tmpl_bgr)
     warped_t[by, bx] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
     np.copyto(out[roi.slices], warped_t, where=raster.covered[:, :, None])
@@ -283,7 +330,8 @@ def fuse_face(
 
 
 def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorithm, hpix, tex) -> tuple:
-    """The user's per-pixel alpha and colour gain field over ``box``, both computed on a coarse grid.
+    """The user's per-pixel alpha, colour gain field and skinness over ``box`` (computed on a coarse grid),
+    and the user's skin median (BGR).
 
     alpha = feathered face mask x user skin (no user hands/hair/beard) x template non-occluder (template
     hair/glasses/hands stay in front) x (1 - texture weight) x (1 - mouth) x hairline fade.
@@ -349,9 +397,9 @@ def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorit
     tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
 
     shading = 1.0 if algorithm != "redefine" else 0.85
-    gain = blend.colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.16 * fw, shading=shading)
+    gain, skin_median = blend.colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.22 * fw, shading=shading)
 
-    face_a = blend.feather(oval, erode=0.05 * fw, sigma=0.035 * fw)
+    face_a = blend.feather(oval, erode=0.075 * fw, sigma=0.04 * fw)
     if mismatch:  # open vs closed: the whole mouth is the template's (no ghost teeth, no stretched lips)
         mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_OUTER])], dilate=int(0.2 * pdist)),
                               erode=0, sigma=0.07 * pdist)
@@ -359,4 +407,4 @@ def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorit
         mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_INNER])]), erode=0, sigma=0.6)
     hairline = 1.0 - _smoothstep(0.45, 0.78, hp)  # the top of the forehead is always the template's
     alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
-    return np.clip(up(alpha), 0.0, 1.0), up(gain)
+    return np.clip(up(alpha), 0.0, 1.0), up(gain), up(cv2.GaussianBlur(np.clip(skin_u * 4.0, 0.0, 1.0), (0, 0), 2.0 * soft)), skin_median

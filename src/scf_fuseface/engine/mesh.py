@@ -9,6 +9,7 @@ The crop is a square around the face, rotated so that the eye line is horizontal
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -58,21 +59,25 @@ class FaceMesh:
 
         self._interp = Interpreter(model_path=model_path(_MODEL), num_threads=threads)
         self._interp.allocate_tensors()
+        self._lock = threading.Lock()  # a LiteRT interpreter must not run in two threads at once
         self._in = self._interp.get_input_details()[0]["index"]
         outs = sorted(self._interp.get_output_details(), key=lambda d: -int(np.prod(d["shape"])))
         self._pts, self._flag = outs[0]["index"], outs[1]["index"]
         self.refine = refine
 
     def _pass(self, img_rgb: np.ndarray, crop_to_img: np.ndarray) -> tuple:
-        """One model pass on the crop given by ``crop_to_img``: (points (468, 3) image px, presence)."""
+        """One model pass on the crop given by ``crop_to_img``: (points (468, 3) in image px with z scaled
+        alike, presence probability, raw (468, 3) output in crop px)."""
         img_to_crop = cv2.invertAffineTransform(crop_to_img)
         crop = cv2.warpAffine(
             img_rgb, img_to_crop, (_INPUT, _INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        self._interp.set_tensor(self._in, (crop.astype(np.float32) * np.float32(1 / 255.0))[None])
-        self._interp.invoke()
-        raw = self._interp.get_tensor(self._pts).reshape(468, 3).astype(np.float64)
-        logit = float(self._interp.get_tensor(self._flag).ravel()[0])
+        tensor = (crop.astype(np.float32) * np.float32(1 / 255.0))[None]
+        with self._lock:
+            self._interp.set_tensor(self._in, tensor)
+            self._interp.invoke()
+            raw = self._interp.get_tensor(self._pts).reshape(468, 3).astype(np.float64)
+            logit = float(self._interp.get_tensor(self._flag).ravel()[0])
         presence = 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
         xy = raw[:, :2] @ crop_to_img[:, :2].T + crop_to_img[:, 2]
         scale = float(np.hypot(crop_to_img[0, 0], crop_to_img[1, 0]))  # crop px -> image px
