@@ -223,3 +223,25 @@ def test_cli_sweep_writes_a_labelled_sheet(tmp_path):
     assert main(["sweep", "--template", faces + "obama.jpg", "--user", faces + "biden.jpg", "--output", str(out)]) == 0
     sheet = cv2.imdecode(np.frombuffer(out.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
     assert sheet is not None and sheet.shape[0] == 2 * (360 + 34)  # 9 tiles: two rows of five
+
+
+# --- occluders -----------------------------------------------------------------------------------------
+def test_template_occluders_stay_in_front_and_user_occluders_are_not_pasted(engine, analyzed):
+    t_img, t_faces = analyzed("obama.jpg")
+    u_img, u_faces = analyzed("biden.jpg")
+    lt, lu = t_faces[0].landmarks, u_faces[0].landmarks
+    template = t_img.copy()
+    hand = (200, 170, 150)  # a bluish "hand" over the template's cheek (BGR)
+    centre = tuple(int(v) for v in lt[410] + (30, 10))
+    cv2.ellipse(template, centre, (40, 25), 30, 0, 360, hand, -1)
+    user = u_img.copy()
+    green = (90, 140, 110)  # a green "hand" over the user's cheek
+    cv2.ellipse(user, tuple(int(v) for v in lu[50]), (45, 30), -20, 0, 360, green, -1)
+    out = engine.fuse_arrays(template, [user], face_degree=0, profile_degree=0)
+    patch = np.zeros(template.shape[:2], np.uint8)
+    cv2.ellipse(patch, centre, (28, 14), 30, 0, 360, 255, -1)
+    kept = out[patch > 0].astype(np.float32).mean(axis=0)
+    assert np.abs(kept - hand).max() < 25, kept
+    face = _oval_mask(template.shape, lt)
+    greenish = np.abs(out.astype(np.int16) - green).max(axis=2) < 18
+    assert int((greenish & face).sum()) < 30

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from . import topology
+
 __all__ = [
     "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "colour_gain", "apply_gain", "feather",
-    "polygon_mask", "blur_normalized", "sunglasses",
+    "polygon_mask", "blur_normalized", "sunglasses", "smoothstep", "face_alpha_and_gain",
 ]
 
 
@@ -26,6 +28,12 @@ class SkinStats:
     median: np.ndarray
     scale: np.ndarray
     count: int
+
+
+def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    """Hermite step from 0 at ``e0`` to 1 at ``e1``."""
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
 
 def to_lab(img_bgr: np.ndarray) -> np.ndarray:
@@ -202,4 +210,97 @@ def sunglasses(lab: np.ndarray, eye_mask: np.ndarray, surround: np.ndarray, stat
     if ring.sum() < 20:
         return False
     L = lab[:, :, 0][ring]
-    return float(np.mean(L < 0.5 * stats.median[0])) > 0.55
+    return float(np.mean(L < 0.5 * stats.median[0])) > 0.45
+
+
+def face_alpha_and_gain(f, box, src_u, tmpl_bgr, *, face_w, ipd, mouth_mode, algorithm, hpix, tex) -> tuple:
+    """The user's per-pixel alpha, colour gain field and skinness over ``box`` (computed on a coarse grid),
+    and the user's skin median (BGR).
+
+    alpha = feathered face mask x user skin (no user hands/hair/beard) x template non-occluder (template
+    hair/glasses/hands stay in front) x (1 - texture weight) x (1 - mouth) x hairline fade.
+
+    ``f``: (468, 2) fused landmarks (image coords); ``box``: the ``warp.Roi`` worked on; ``src_u`` and
+    ``tmpl_bgr``: box-sized float32 BGR (user texture and template, both already warped to ``f``);
+    ``hpix``: per-pixel height above the eyes in inter-ocular units; ``tex``: per-pixel template texture
+    weight; ``mouth_mode``: ``"user"`` (user's whole mouth), ``"template"`` (template's whole mouth) or
+    ``"interior"`` (user's lips, template's mouth interior).
+    """
+    h, w = box.shape
+    step = 2 if face_w > 160 else 1
+    sh, sw = max(h // step, 2), max(w // step, 2)
+    sx, sy = sw / w, sh / h
+    small = (sh, sw)
+
+    def down(img):
+        return cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA) if step > 1 else img
+
+    def up(img):
+        return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR) if step > 1 else img
+
+    def poly(points):
+        return (np.asarray(points, np.float64) - (box.x0, box.y0)) * (sx, sy)
+
+    fw, pdist = face_w * sx, ipd * sx
+    tmpl_s, user_s = down(tmpl_bgr), down(src_u)
+    lab_t = to_lab(np.clip(tmpl_s, 0, 255).astype(np.uint8))
+    lab_u = to_lab(np.clip(user_s, 0, 255).astype(np.uint8))
+    hp = down(hpix)
+
+    oval = polygon_mask(small, [poly(f[topology.FACE_OVAL])])
+    r = max(int(0.16 * pdist), 1)
+    feat_polys = [poly(f[i]) for i in (topology.LEFT_EYE, topology.RIGHT_EYE, topology.LEFT_BROW, topology.RIGHT_BROW,
+                                          topology.LIPS_OUTER)]
+    feat_polys.append(poly(cv2.convexHull(f[topology.NOSE].astype(np.float32))[:, 0, :]))
+    feat = polygon_mask(small, feat_polys, dilate=r)
+    # The user's own features are always pasted: a tighter outline, so a fringe touching the brows is not.
+    feat_user = np.maximum(polygon_mask(small, feat_polys, dilate=max(int(0.05 * pdist), 1)),
+                           polygon_mask(small, [poly(f[topology.LIPS_OUTER])], dilate=max(int(0.22 * pdist), 1)))
+    feat_user = feat_user.astype(np.float32) / 255.0
+    eye_polys = [poly(f[topology.LEFT_EYE]), poly(f[topology.RIGHT_EYE])]
+    eyes = polygon_mask(small, eye_polys)
+    surround = polygon_mask(small, eye_polys, dilate=int(1.5 * r))
+    inner = feather(oval, erode=0.06 * fw, sigma=0)
+    featf = feat.astype(np.float32) * (1.0 / 255.0)
+    stat_w = inner * (1.0 - featf)
+
+    stats_t = skin_stats(lab_t, stat_w)
+    stats_u = skin_stats(lab_u, stat_w)
+    skin_t = skin_likelihood(lab_t, stats_t)
+    skin_u = skin_likelihood(lab_u, stats_u)
+    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.03 * fw), 1) + 1,) * 2)
+    # Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
+    fore = smoothstep(0.38, 0.55, hp)  # above the brows: fringes and bangs are darker than skin
+    strict = skin_likelihood(lab_u, stats_u, tol=2.0, dark=0.85)
+    user_bad = 1.0 - np.clip(skin_u * 2.5, 0.0, 1.0)
+    user_bad = np.maximum(user_bad, fore * (1.0 - strict))
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.025 * fw), 1) + 1,) * 2)
+    # Opened (only large regions count), then grown so the soft edge of a rejected region is covered too.
+    user_bad = cv2.dilate(cv2.morphologyEx(user_bad, cv2.MORPH_OPEN, big), grow)
+    user_ok = 1.0 - user_bad * (1.0 - feat_user)
+    glasses = sunglasses(lab_t, eyes, surround, stats_t)
+    keep_feat = featf
+    if glasses:  # the glasses (frames, lenses, bridge) may be tested as occluders too
+        both = np.vstack([f[topology.LEFT_EYE], f[topology.RIGHT_EYE]]).astype(np.float32)
+        band = polygon_mask(small, [poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * r))
+        keep_feat = featf * (1.0 - band.astype(np.float32) / 255.0)
+    tmpl_bad = cv2.dilate(cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big), grow)
+    tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
+    soft = 0.02 * fw
+    user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
+    tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
+
+    shading = 1.0 if algorithm != "redefine" else 0.85
+    gain, skin_median = colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.22 * fw, shading=shading)
+
+    face_a = feather(oval, erode=0.075 * fw, sigma=0.04 * fw)
+    if mouth_mode == "user":  # the user's lips and mouth interior, consistently
+        mouth = np.zeros(small, np.float32)
+    elif mouth_mode == "template":  # open vs closed: the whole mouth is the template's (no ghost teeth)
+        mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_OUTER])], dilate=int(0.2 * pdist)),
+                              erode=0, sigma=0.07 * pdist)
+    else:  # the user's lips around the template's mouth interior
+        mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_INNER])]), erode=0, sigma=0.6)
+    hairline = 1.0 - smoothstep(0.42, 0.9, hp)  # the top of the forehead is always the template's
+    alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
+    return np.clip(up(alpha), 0.0, 1.0), up(gain), up(cv2.GaussianBlur(np.clip(skin_u * 4.0, 0.0, 1.0), (0, 0), 2.0 * soft)), skin_median

@@ -25,6 +25,7 @@ as they are, after the inputs are validated. ``faceswap`` ignores both degrees (
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import List, Optional, Sequence
 
@@ -76,7 +77,8 @@ class FusionEngine:
     """Loads the face models once; ``fuse`` / ``fuse_arrays`` / ``detect`` (see the module docstring).
 
     Template analyses (decoded image + faces) are cached by content hash (``cache_size`` entries), as
-    FuseFace materials are fused again and again.
+    FuseFace materials are fused again and again. Calls are serialised by a lock (one engine may serve
+    several emulator threads).
     """
 
     def __init__(self, *, analyzer=None, cache_size: int = 8) -> None:
@@ -85,13 +87,16 @@ class FusionEngine:
 
             analyzer = FaceAnalyzer()
         self.analyzer = analyzer
+        self._lock = threading.RLock()  # LiteRT interpreters and the cache are not thread-safe
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
 
     # --- public API ------------------------------------------------------------------------------------
     def detect(self, image: bytes) -> list:
         """Faces in ``image`` (jpg/png bytes), in the stable order; image errors raise ``FusionError``."""
-        return self.analyzer.analyze(codec.decode(image))
+        img = codec.decode(image)
+        with self._lock:
+            return self.analyzer.analyze(img)
 
     def fuse(
         self,
@@ -106,6 +111,12 @@ class FusionEngine:
     ) -> bytes:
         """Fuse each user image into the template; returns JPEG bytes (the template itself at 100/100)."""
         fd, pd = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+        with self._lock:
+            out = self._fuse_bytes(template, users, algorithm, fd, pd, user_rects, template_face_ids)
+        return bytes(template) if out is None else codec.encode_jpeg(out)
+
+    def _fuse_bytes(self, template, users, algorithm, fd, pd, user_rects, template_face_ids):
+        """Decode (template analysis from the cache when possible) and fuse; None means "the template"."""
         key = hashlib.sha256(bytes(template)).hexdigest()
         cached = self._cache.get(key)
         if cached is None:
@@ -124,10 +135,7 @@ class FusionEngine:
             if k not in decoded:
                 decoded[k] = codec.decode(data)
             user_imgs.append(decoded[k])
-        out = self._fuse(t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids)
-        if out is None:
-            return bytes(template)
-        return codec.encode_jpeg(out)
+        return self._fuse(t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids)
 
     def fuse_arrays(
         self,
@@ -142,8 +150,10 @@ class FusionEngine:
     ) -> np.ndarray:
         """``fuse`` on decoded ``(H, W, 3) uint8`` BGR arrays; returns a new array (a copy at 100/100)."""
         fd, pd = self.validate(users_bgr, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
-        t_faces = self.analyzer.analyze(template_bgr)
-        out = self._fuse(template_bgr, t_faces, list(users_bgr), algorithm, fd, pd, user_rects, template_face_ids)
+        with self._lock:
+            t_faces = self.analyzer.analyze(template_bgr)
+            out = self._fuse(template_bgr, t_faces, list(users_bgr), algorithm, fd, pd, user_rects,
+                             template_face_ids)
         return template_bgr.copy() if out is None else out
 
     # --- internals -------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 Pipeline (``fuse_face``):
 
-1. Umeyama similarity alignment of the user's 468 landmarks onto the template's (silhouette excluded).
+1. Umeyama similarity alignment of the user's 468 landmarks onto the template's (silhouette excluded), in
+   3D with the mesh depth when given, so a frontal user is turned to a turned template's pose.
 2. Per-vertex weights toward the template: ``face_degree`` on the features (brows, eyes, nose, mouth),
    ``profile_degree`` on the silhouette, blended by "contour-ness" in between; the forehead/hairline stays
    the template's. The fused shape is ``w * template + (1 - w) * user``.
-3. The expression stays the template's: the mouth opening is the template's, and the mouth interior
-   (teeth, tongue) is always taken from the template, so an open/closed mismatch never shows ghost teeth.
+3. Mouths are never cross-faded: with similar mouths the user's lips surround the template's interior;
+   an open/closed mismatch takes the whole mouth (shape, lips, teeth) from one side -- the user's for
+   ``faceswap`` and FuseFaceDegree < 50, the template's (its expression) otherwise. No ghost teeth.
 4. The silhouette may move inward freely but outward only a little (the fused jaw stays inside the
    template head) and never far enough to fold the background mesh.
 5. One raster of one Delaunay mesh over the 468 points plus a fixed outer ring (the silhouette scaled up):
@@ -32,6 +34,7 @@ import numpy as np
 
 from . import blend
 from . import topology as topo
+from .blend import smoothstep
 from .warp import MeshRaster, Roi, delaunay, remap_roi
 
 __all__ = ["UserFace", "umeyama", "fuse_face", "face_region", "RING_SCALE"]
@@ -94,9 +97,10 @@ def face_region(landmarks: np.ndarray, *, scale: float = RING_SCALE) -> np.ndarr
     return c + (landmarks[topo.FACE_OVAL] - c) * scale
 
 
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
+def _signed_areas(tri: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle in ``tri`` (K, 3, 2)."""
+    u, v = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
 
 
 def _vertex_weights(lt: np.ndarray, fd: float, pd: float) -> tuple:
@@ -115,7 +119,7 @@ def _vertex_weights(lt: np.ndarray, fd: float, pd: float) -> tuple:
     up = eyes - lt[topo.LIPS_OUTER].mean(axis=0)
     up /= max(float(np.linalg.norm(up)), 1e-6)
     height = (lt - eyes) @ up / ipd
-    forehead = _smoothstep(0.45, 0.8, height)
+    forehead = smoothstep(0.45, 0.8, height)
     w_shape = w + (1.0 - w) * forehead
     w_tex = w + (1.0 - w) * forehead * c * 0.6
     return w_shape, w_tex, ipd, up, height
@@ -142,7 +146,9 @@ def _mouth_from_template(f: np.ndarray, lt: np.ndarray, up: np.ndarray) -> np.nd
     return f
 
 
-def _clamp_contour(f: np.ndarray, lt: np.ndarray, face_w: float, max_out: float, height: np.ndarray) -> np.ndarray:
+def _clamp_contour(
+    f: np.ndarray, lt: np.ndarray, face_w: float, max_out: float, height: np.ndarray, *, reach: float = 1.0
+) -> np.ndarray:
     """Smooth the silhouette's move and clamp it: outward only a little (the jaw stays inside the head),
     inward more at the jaw than at the ears/temples (no torn ear lobes), never enough to fold the mesh."""
     f = f.copy()
@@ -155,7 +161,7 @@ def _clamp_contour(f: np.ndarray, lt: np.ndarray, face_w: float, max_out: float,
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-6)
     out = (d * normal).sum(axis=1)
     tang = d - out[:, None] * normal
-    max_in = (0.025 + 0.075 * (1.0 - _smoothstep(-1.45, -0.9, height[idx]))) * face_w
+    max_in = (0.025 + 0.075 * (1.0 - smoothstep(-1.45, -0.9, height[idx]))) * face_w * reach
     out = np.clip(out, -max_in, max_out * face_w)
     tl = np.linalg.norm(tang, axis=1, keepdims=True)
     tang *= np.minimum(1.0, 0.03 * face_w / np.maximum(tl, 1e-6))
@@ -178,15 +184,20 @@ def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
     side = (lu - mc) @ normal
     half = max(float(np.abs(side[topo.FACE_OVAL]).max()), 1.0)
     hidden = 1.0 if np.linalg.norm(lu[454] - lu[1]) < np.linalg.norm(lu[234] - lu[1]) else -1.0
-    return strength * _smoothstep(-0.08, 0.25, hidden * side / half)
+    return strength * smoothstep(-0.08, 0.25, hidden * side / half)
+
+
+def _scale(lu: np.ndarray, lt: np.ndarray) -> float:
+    """How much the user face must grow to match the template face (similarity scale)."""
+    idx = topo.ALIGN_POINTS
+    a, _ = umeyama(lu[idx], lt[idx])
+    return float(np.sqrt(abs(np.linalg.det(a))))
 
 
 def _prescale(user: UserFace, lt: np.ndarray) -> UserFace:
     """A user face much larger than the template face is first shrunk (area-averaged) around the face, so
     the bilinear warp does not alias (no speckle, no dotted edges)."""
-    idx = topo.ALIGN_POINTS
-    a, _ = umeyama(user.landmarks[idx], lt[idx])
-    scale = float(np.sqrt(abs(np.linalg.det(a))))
+    scale = _scale(np.asarray(user.landmarks, np.float64), lt)
     if scale >= 0.8:
         return user
 
@@ -260,18 +271,24 @@ def fuse_face(
         if hidden.any():
             am = _align(np.asarray(user.mirror_landmarks, np.float64), lt)
             au = au * (1.0 - hidden[:, None]) + am * hidden[:, None]
-    mismatch = abs(_mouth_open(lu) - _mouth_open(lt)) > 0.05
+    # Open vs closed mouths are never cross-faded (ghost teeth): the whole mouth (shape, lips, interior)
+    # comes from one side -- the user's for faceswap and below FuseFaceDegree 50 (identity), else the
+    # template's (its expression). Similar mouths: the user's lips around the template's interior.
+    differ = abs(_mouth_open(lu) - _mouth_open(lt)) > 0.05
+    user_mouth = algorithm == "faceswap" or (differ and fd < 0.5)
+    mismatch = differ and not user_mouth
     if mismatch:
         # Open vs closed mouth: the lips take the template's expression (shape); texture stays per degree.
         # A smooth region around the mouth follows too, or the user's cheek points would fold over the lips.
         mc = lt[topo.LIPS_OUTER].mean(axis=0)
         mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
-        near = 1.0 - _smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
+        near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
         w_shape = np.maximum(w_shape, 0.85 * near)
     f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
-    f = _mouth_from_template(f, lt, up)
+    if not user_mouth:
+        f = _mouth_from_template(f, lt, up)
     max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
-    f = _clamp_contour(f, lt, face_w, max_out, height)
+    f = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
 
     # Mesh: the 468 points inside, a fixed ring (silhouette scaled by ring_scale) around them.
     c = _centre(lt)
@@ -281,15 +298,21 @@ def fuse_face(
     # One triangulation of everything, so the warp is continuous (two meshes disagree along concave parts
     # of the silhouette and tear there). The ring is far outside, so it links (almost) only to the silhouette.
     tris = delaunay(dst)
+    # With the user's mouth the template's (covered) mouth may fold freely; elsewhere folds are relaxed.
+    lip_vertex = np.zeros(len(f), dtype=bool)
+    if user_mouth:
+        mc = f[topo.LIPS_OUTER].mean(axis=0)
+        mouth_w = max(float(np.linalg.norm(f[61] - f[291])), 1.0)
+        lip_vertex = np.linalg.norm(f - mc, axis=1) < 0.9 * mouth_w
     for _ in range(4):  # a triangle folded in the template (source) shows as a dotted tear: relax it
-        p_src, p_dst = src_t[tris], dst[tris]
-        a_src = np.cross(p_src[:, 1] - p_src[:, 0], p_src[:, 2] - p_src[:, 0])
-        a_dst = np.cross(p_dst[:, 1] - p_dst[:, 0], p_dst[:, 2] - p_dst[:, 0])
+        a_src, a_dst = _signed_areas(src_t[tris]), _signed_areas(dst[tris])
         bad = (a_src * a_dst) <= 0.05 * a_dst * a_dst
         if not bad.any():
             break
         v = np.unique(tris[bad])
-        v = v[v < len(f)]
+        v = v[(v < len(f)) & ~lip_vertex[np.minimum(v, len(f) - 1)]]
+        if len(v) == 0:
+            break
         f[v] = lt[v] + (f[v] - lt[v]) * 0.5
         dst[: len(f)] = f
         tris = delaunay(dst)
@@ -304,10 +327,14 @@ def fuse_face(
     sub = raster.crop(box)
 
     img_u = user.img
-    if _mouth_open(lu) > 0.06 and _mouth_open(lt) < 0.06:
+    if not user_mouth and _mouth_open(lu) > 0.06 and _mouth_open(lt) < 0.06:
         img_u = _close_user_mouth(img_u, lu)
     src_all = np.vstack([lu, ring])  # ring entries are never sampled for the user (alpha is 0 there)
     src_u = remap_roi(img_u, sub.maps(src_all)).astype(np.float32)
+    zoom = _scale(lu, lt)
+    if zoom > 1.3:  # a small user face blown up: restore some crispness (unsharp mask)
+        soft_u = cv2.GaussianBlur(src_u, (0, 0), 0.6 * zoom)
+        src_u = np.clip(src_u + 0.6 * (src_u - soft_u), 0.0, 255.0)
     hidden_all = np.concatenate([hidden, np.zeros(len(ring))])
     if hidden.any():
         mirror_src = np.vstack([np.asarray(user.mirror_landmarks, np.float64), ring])
@@ -317,8 +344,9 @@ def fuse_face(
     tmpl_bgr = warped_t[by, bx].astype(np.float32)
     height_all = np.concatenate([height, np.full(len(ring), 2.0)])
     tex_all = np.concatenate([w_tex, np.ones(len(ring))])
-    alpha, gain, skin, skin_median = _alpha_and_colour(
-        f, box, src_u, tmpl_bgr, face_w=face_w, ipd=ipd, mismatch=mismatch, algorithm=algorithm,
+    alpha, gain, skin, skin_median = blend.face_alpha_and_gain(
+        f, box, src_u, tmpl_bgr, face_w=face_w, ipd=ipd, algorithm=algorithm,
+        mouth_mode="user" if user_mouth else ("template" if mismatch else "interior"),
         hpix=sub.interp(height_all, outside=2.0), tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
     )
     a3 = alpha[:, :, None]
@@ -327,84 +355,3 @@ def fuse_face(
 
     np.copyto(out[roi.slices], warped_t, where=raster.covered[:, :, None])
     return roi
-
-
-def _alpha_and_colour(f, box, src_u, tmpl_bgr, *, face_w, ipd, mismatch, algorithm, hpix, tex) -> tuple:
-    """The user's per-pixel alpha, colour gain field and skinness over ``box`` (computed on a coarse grid),
-    and the user's skin median (BGR).
-
-    alpha = feathered face mask x user skin (no user hands/hair/beard) x template non-occluder (template
-    hair/glasses/hands stay in front) x (1 - texture weight) x (1 - mouth) x hairline fade.
-    """
-    h, w = box.shape
-    step = 2 if face_w > 160 else 1
-    sh, sw = max(h // step, 2), max(w // step, 2)
-    sx, sy = sw / w, sh / h
-    small = (sh, sw)
-
-    def down(img):
-        return cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA) if step > 1 else img
-
-    def up(img):
-        return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR) if step > 1 else img
-
-    def poly(points):
-        return (np.asarray(points, np.float64) - (box.x0, box.y0)) * (sx, sy)
-
-    fw, pdist = face_w * sx, ipd * sx
-    tmpl_s, user_s = down(tmpl_bgr), down(src_u)
-    lab_t = blend.to_lab(np.clip(tmpl_s, 0, 255).astype(np.uint8))
-    lab_u = blend.to_lab(np.clip(user_s, 0, 255).astype(np.uint8))
-    hp = down(hpix)
-
-    oval = blend.polygon_mask(small, [poly(f[topo.FACE_OVAL])])
-    r = max(int(0.16 * pdist), 1)
-    feat_polys = [poly(f[i]) for i in (topo.LEFT_EYE, topo.RIGHT_EYE, topo.LEFT_BROW, topo.RIGHT_BROW,
-                                          topo.LIPS_OUTER)]
-    feat_polys.append(poly(cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]))
-    feat = blend.polygon_mask(small, feat_polys, dilate=r)
-    eye_polys = [poly(f[topo.LEFT_EYE]), poly(f[topo.RIGHT_EYE])]
-    eyes = blend.polygon_mask(small, eye_polys)
-    surround = blend.polygon_mask(small, eye_polys, dilate=int(1.5 * r))
-    inner = blend.feather(oval, erode=0.06 * fw, sigma=0)
-    featf = feat.astype(np.float32) * (1.0 / 255.0)
-    stat_w = inner * (1.0 - featf)
-
-    stats_t = blend.skin_stats(lab_t, stat_w)
-    stats_u = blend.skin_stats(lab_u, stat_w)
-    skin_t = blend.skin_likelihood(lab_t, stats_t)
-    skin_u = blend.skin_likelihood(lab_u, stats_u)
-    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.03 * fw), 1) + 1,) * 2)
-    # Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
-    fore = _smoothstep(0.38, 0.55, hp)  # above the brows: fringes and bangs are darker than skin
-    strict = blend.skin_likelihood(lab_u, stats_u, dark=0.8)
-    user_bad = 1.0 - np.clip(skin_u * 2.5, 0.0, 1.0)
-    user_bad = np.maximum(user_bad, fore * (1.0 - np.clip(strict * 2.5, 0.0, 1.0)))
-    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.025 * fw), 1) + 1,) * 2)
-    # Opened (only large regions count), then grown so the soft edge of a rejected region is covered too.
-    user_bad = cv2.dilate(cv2.morphologyEx(user_bad, cv2.MORPH_OPEN, big), grow)
-    user_ok = 1.0 - user_bad * (1.0 - featf)
-    glasses = blend.sunglasses(lab_t, eyes, surround, stats_t)
-    keep_feat = featf
-    if glasses:  # the glasses (frames, lenses, bridge) may be tested as occluders too
-        both = np.vstack([f[topo.LEFT_EYE], f[topo.RIGHT_EYE]]).astype(np.float32)
-        band = blend.polygon_mask(small, [poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * r))
-        keep_feat = featf * (1.0 - band.astype(np.float32) / 255.0)
-    tmpl_bad = cv2.dilate(cv2.morphologyEx(1.0 - np.clip(skin_t * 2.5, 0.0, 1.0), cv2.MORPH_OPEN, big), grow)
-    tmpl_ok = 1.0 - tmpl_bad * (1.0 - keep_feat)
-    soft = 0.02 * fw
-    user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
-    tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
-
-    shading = 1.0 if algorithm != "redefine" else 0.85
-    gain, skin_median = blend.colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.22 * fw, shading=shading)
-
-    face_a = blend.feather(oval, erode=0.075 * fw, sigma=0.04 * fw)
-    if mismatch:  # open vs closed: the whole mouth is the template's (no ghost teeth, no stretched lips)
-        mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_OUTER])], dilate=int(0.2 * pdist)),
-                              erode=0, sigma=0.07 * pdist)
-    else:
-        mouth = blend.feather(blend.polygon_mask(small, [poly(f[topo.LIPS_INNER])]), erode=0, sigma=0.6)
-    hairline = 1.0 - _smoothstep(0.45, 0.78, hp)  # the top of the forehead is always the template's
-    alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
-    return np.clip(up(alpha), 0.0, 1.0), up(gain), up(cv2.GaussianBlur(np.clip(skin_u * 4.0, 0.0, 1.0), (0, 0), 2.0 * soft)), skin_median
