@@ -245,3 +245,23 @@ def test_template_occluders_stay_in_front_and_user_occluders_are_not_pasted(engi
     face = _oval_mask(template.shape, lt)
     greenish = np.abs(out.astype(np.int16) - green).max(axis=2) < 18
     assert int((greenish & face).sum()) < 30
+
+
+def test_cli_image_error_stderr_is_exactly_one_json_line(tmp_path):
+    """Through a real process, so native (LiteRT) writes to fd 2 during model loading would show up."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    blank = tmp_path / "blank.jpg"
+    Image.new("RGB", (300, 300), (120, 130, 140)).save(blank)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scf_fuseface.cli", "fuse", "--template", "tests/assets/faces/obama.jpg",
+         "--user", str(blank), "--output", str(tmp_path / "o.jpg")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert json.loads(proc.stderr)["Code"] == "FailedOperation.NoFaceDetected"
+    assert not (tmp_path / "o.jpg").exists()

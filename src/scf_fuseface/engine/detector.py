@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .modelfiles import model_path
+from .modelfiles import load_interpreter
 
 __all__ = ["Detection", "FaceDetector", "weighted_nms"]
 
@@ -111,10 +111,7 @@ class FaceDetector:
     def __init__(
         self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, max_views: int = 40
     ) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        self._interp = Interpreter(model_path=model_path(_MODEL), num_threads=threads)
-        self._interp.allocate_tensors()
+        self._interp = load_interpreter(_MODEL, threads=threads)
         self._lock = threading.Lock()  # a LiteRT interpreter must not run in two threads at once
         self._in = self._interp.get_input_details()[0]["index"]
         outs = {d["name"]: d["index"] for d in self._interp.get_output_details()}

