@@ -68,8 +68,20 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
+# The SDKs' own loggers: qcloud_cos logs the Authorization header, the signing key and the
+# x-cos-security-token at DEBUG, request headers at INFO, and every expected 404 of a HEAD (our idempotency
+# probes) as a non-JSON WARNING; tencentcloud logs whole responses (FusedImage = image bytes) at DEBUG.
+# Whatever level the runtime's root logger has, they are capped here; our adapters log what matters.
+SDK_LOGGER_FLOORS = {"qcloud_cos": logging.ERROR, "tencentcloud_sdk_common": logging.WARNING}
+
+
 def configure(level: str = "INFO") -> logging.Logger:
-    """Install the JSON handler on the package logger once (idempotent); returns that logger."""
+    """Install the JSON handler on the package logger once (idempotent) and cap the SDK loggers (see
+    ``SDK_LOGGER_FLOORS``); returns the package logger."""
+    for name, floor in SDK_LOGGER_FLOORS.items():
+        sdk = logging.getLogger(name)
+        if sdk.level < floor:
+            sdk.setLevel(floor)
     logger = logging.getLogger(_ROOT)
     if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
         handler = _StdoutHandler()

@@ -1,6 +1,6 @@
 """The COS upload path: one record in, one fused object (or a failure record, or a skip) out.
 
-Per record: skip non-ObjectCreated events and our own prefixes; resolve the key (raw, then decoded forms) by
+Per record: skip non-ObjectCreated events, our own prefixes and folder markers (``.../``); resolve the key (raw, then decoded forms) by
 HEAD; skip objects carrying our generated marker; route to a material; skip when the output already exists for
 the same source ETag and parameters (idempotency: zero FuseFace calls on redelivery); pre-validate from HEAD
 + a 64 KB ranged GET; send a presigned URL (or upright base64 when EXIF says rotated); retry transient FuseFace
@@ -115,6 +115,9 @@ def process_record(record: CosRecord, run: Run) -> Dict[str, Any]:
         if records.is_own_key(run.settings, key):
             log.info("skipped: our own output or failure prefix")
             return _summary(record, key, "skipped", reason="own-output")
+        if key.endswith("/"):  # a "folder" created in the console: a 0-byte marker object, not an upload
+            log.info("skipped: folder marker")
+            return _summary(record, key, "skipped", reason="folder")
         return _process_upload(record, run)
 
 

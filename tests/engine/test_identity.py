@@ -117,14 +117,35 @@ def test_at_zero_the_output_looks_like_the_user(fused):
     assert d_user < 0.6
 
 
-def test_identity_moves_with_the_face_degree(fused):
-    d_user = [fused(degree, 50)[1] for degree in (0, 30, 60, 100)]
+def _non_increasing(values: list) -> bool:
+    return all(b <= a + TOLERANCE for a, b in zip(values, values[1:]))
+
+
+@pytest.mark.parametrize("profile_degree", [0, 50])
+def test_identity_moves_with_the_face_degree_alone(fused, profile_degree):
+    rows = [fused(degree, profile_degree) for degree in (0, 30, 60, 100)]
+    d_user, d_template = [r[1] for r in rows], [r[2] for r in rows]
     assert _non_decreasing(d_user), d_user
-    assert d_user[-1] > d_user[0] + 0.1, d_user
+    assert _non_increasing(d_template), d_template
+    assert d_user[-1] > d_user[0] + 0.2 and d_template[-1] < d_template[0] - 0.2, (d_user, d_template)
 
 
-def test_identity_moves_with_the_profile_degree(fused):
-    assert fused(50, 100)[1] >= fused(50, 0)[1] - TOLERANCE
+def test_identity_moves_with_the_profile_degree_alone(fused):
+    """The contour alone moves identity less than the features, but in the same direction at every step
+    (measured: d(out,template) 0.43 -> 0.35 and d(out,user) 0.64 -> 0.68 over profile 0..100 at face 50)."""
+    rows = [fused(50, degree) for degree in (0, 30, 60, 100)]
+    d_user, d_template = [r[1] for r in rows], [r[2] for r in rows]
+    assert _non_decreasing(d_user), d_user
+    assert _non_increasing(d_template), d_template
+    assert d_template[-1] < d_template[0] - 0.04, d_template
+    assert d_user[-1] > d_user[0] + 0.015, d_user
+
+
+def test_profile_degree_alone_at_face_degree_0_keeps_the_user(fused):
+    rows = [fused(0, degree) for degree in (0, 50, 100)]
+    d_user, d_template = [r[1] for r in rows], [r[2] for r in rows]
+    assert _non_decreasing(d_user) and _non_increasing(d_template), (d_user, d_template)
+    assert all(u < t for u, t in zip(d_user, d_template))  # features decide who it is
 
 
 def test_identity_moves_with_both_degrees(fused):

@@ -11,13 +11,16 @@ import sys
 from ..errors import FuseFaceError
 from ..limits import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
 
-__all__ = ["add_fuse", "add_sweep", "parse_rect"]
+__all__ = ["add_fuse", "add_sweep", "parse_rect", "sweep_levels"]
 
 _TILE_H = 360
 
 
-def parse_rect(text: str) -> tuple:
-    """``"X,Y,W,H"`` -> a 4-tuple of ints; anything else is ``InvalidParameterValue.FaceRectParameterValueError``."""
+def parse_rect(text: str):
+    """``"X,Y,W,H"`` -> a 4-tuple of ints; ``"-"`` -> None (no rect for that user: its largest face);
+    anything else is ``InvalidParameterValue.FaceRectParameterValueError``."""
+    if text.strip() == "-":
+        return None
     try:
         parts = tuple(int(v) for v in text.split(","))
     except ValueError:
@@ -78,7 +81,7 @@ def add_fuse(sub) -> None:
     p.add_argument("--face-degree", type=int, default=None, help="FuseFaceDegree 0..100 (features)")
     p.add_argument("--profile-degree", type=int, default=None, help="FuseProfileDegree 0..100 (contour)")
     p.add_argument("--user-rect", action="append", metavar="X,Y,W,H",
-                   help="InputImageFaceRect of the matching --user (in order)")
+                   help="InputImageFaceRect of the matching --user (in order; '-' = none for that user)")
     p.add_argument("--template-face-id", action="append", type=int, metavar="N",
                    help="1-based template face (left to right) for the matching --user")
     p.add_argument("--output", required=True, help="output JPEG path")
@@ -111,6 +114,16 @@ def _face_box(img, faces) -> tuple:
     return (int(max(cx - half, 0)), int(max(cy - half, 0)), int(min(cx + half, w)), int(min(cy + half, h)))
 
 
+def sweep_levels(algorithm: str) -> list:
+    """The fused tiles of a sweep after template and user, in order: ``[(degree, label)]`` with both degrees
+    equal to ``degree`` -- 0, the algorithm's five recommended levels, 100; ``faceswap`` (no degrees): one."""
+    if algorithm == "faceswap":
+        return [(None, "faceswap")]
+    default = DEFAULT_DEGREE[algorithm]
+    return [(level, f"{algorithm} {level}/{level}" + (" (default)" if level == default else ""))
+            for level in (0, *RECOMMENDED_LEVELS[algorithm], 100)]
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
@@ -123,14 +136,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     t_img, u_img = decode(template), decode(user)
     t_box = _face_box(t_img, engine.analyzer.analyze(t_img))
     tiles = [_tile(t_img, "template", t_box), _tile(u_img, "user", _face_box(u_img, engine.analyzer.analyze(u_img)))]
-    if args.algorithm == "faceswap":
-        tiles.append(_tile(decode(engine.fuse(template, [user], algorithm="faceswap")), "faceswap", t_box))
-    else:
-        levels = [0, *RECOMMENDED_LEVELS[args.algorithm], 100]
-        for level in levels:
-            out = engine.fuse(template, [user], algorithm=args.algorithm, face_degree=level, profile_degree=level)
-            mark = " (default)" if level == DEFAULT_DEGREE[args.algorithm] else ""
-            tiles.append(_tile(decode(out), f"{args.algorithm} {level}/{level}{mark}", t_box))
+    for level, label in sweep_levels(args.algorithm):
+        out = engine.fuse(template, [user], algorithm=args.algorithm, face_degree=level, profile_degree=level)
+        tiles.append(_tile(decode(out), label, t_box))
     per_row = 5
     rows = []
     for i in range(0, len(tiles), per_row):

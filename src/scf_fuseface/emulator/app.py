@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from typing import Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -25,7 +25,7 @@ from .auth import AuthError, Credentials, verify_cos
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
 
-__all__ = ["EmulatorApp", "Injections"]
+__all__ = ["EmulatorApp", "Injections", "Served"]
 
 _COS_MAP = Map([
     Rule("/", methods=["GET", "HEAD"], endpoint="cos.list_bucket"),
@@ -45,13 +45,24 @@ _COS_STATUS = {"InternalError": 500, "ServiceUnavailable": 503, "SlowDown": 503,
                "NoSuchKey": 404, "NoSuchBucket": 404, "RequestTimeout": 400}
 
 
+class Served(NamedTuple):
+    """One COS object body sent to a client (GET): lets tests count the bytes a client really read."""
+
+    bucket: str
+    key: str
+    range: Optional[str]  # the request's Range header, if any
+    status: int
+    nbytes: int
+
+
 class Injections:
-    """Per-name queues of injected errors and delays, consumed one per call."""
+    """Per-name queues of injected errors, canned success payloads and delays, consumed one per call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._errors: Dict[str, Deque[Tuple[str, Optional[str]]]] = defaultdict(deque)
         self._delays: Dict[str, Deque[float]] = defaultdict(deque)
+        self._responses: Dict[str, Deque[Dict[str, Any]]] = defaultdict(deque)
 
     def add_error(self, name: str, code: str, times: int, message: Optional[str]) -> None:
         with self._lock:
@@ -60,6 +71,14 @@ class Injections:
     def add_delay(self, name: str, seconds: float, times: int) -> None:
         with self._lock:
             self._delays[name].extend([float(seconds)] * int(times))
+
+    def add_response(self, name: str, payload: Dict[str, Any], times: int) -> None:
+        with self._lock:
+            self._responses[name].extend([dict(payload)] * int(times))
+
+    def take_response(self, name: str) -> Optional[Dict[str, Any]]:
+        with self._lock:
+            return self._responses[name].popleft() if self._responses[name] else None
 
     def take(self, name: str) -> Tuple[float, Optional[Tuple[str, Optional[str]]]]:
         with self._lock:
@@ -71,6 +90,7 @@ class Injections:
         with self._lock:
             self._errors.clear()
             self._delays.clear()
+            self._responses.clear()
 
 
 class EmulatorApp:
@@ -86,6 +106,7 @@ class EmulatorApp:
         self.public_host = "127.0.0.1"
         self.port: Optional[int] = None
         self.calls: Counter = Counter()
+        self.served: List[Served] = []
         self.injections = Injections()
         self.errors: List[BaseException] = []
         self._calls_lock = threading.Lock()
@@ -153,7 +174,11 @@ class EmulatorApp:
                 code, message = injected
                 return cos_api.cos_error(code, message or f"Injected {code}.", _COS_STATUS.get(code, 400),
                                          resource, head=head)
-            return view(self.store, request, bucket, key)
+            response = view(self.store, request, bucket, key)
+            if request.method == "GET" and endpoint == "cos.get_object":
+                self.served.append(Served(bucket, key, request.headers.get("Range"), response.status_code,
+                                          len(response.get_data())))
+            return response
         except AuthError as exc:
             return cos_api.cos_error(exc.code, exc.message, 403, resource, head=head)
         except StoreError as exc:

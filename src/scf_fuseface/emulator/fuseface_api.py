@@ -81,6 +81,9 @@ def handle(ctx, request: Request) -> Response:
         if injected is not None:
             code, message = injected
             raise FuseFaceError(code, message)
+        canned = ctx.injections.take_response(action)
+        if canned is not None:
+            return _envelope(canned, request_id)
         return _envelope(view(ctx, params), request_id)
     except AuthError as exc:
         return _error(exc.code, exc.message, request_id)

@@ -150,6 +150,11 @@ class EmulatorServer:
     def calls(self) -> Counter:
         return self.app.calls
 
+    @property
+    def served(self) -> list:
+        """``Served(bucket, key, range, status, nbytes)`` for every COS GET answered since the last reset."""
+        return self.app.served
+
     def get_engine(self):
         """The engine, serialised across server threads (created on first use unless one was given)."""
         return self._serial_engine
@@ -166,13 +171,19 @@ class EmulatorServer:
         """The next ``times`` calls of ``action`` (e.g. "FuseFace", "cos:GET") answer ``code``."""
         self.app.injections.add_error(action, code, times, message)
 
+    def inject_response(self, action: str, payload: dict, times: int = 1) -> None:
+        """The next ``times`` calls of an API action answer ``payload`` as a *success* envelope (after the
+        signature check, before any work), e.g. ``inject_response("FuseFace", {})``: no ``FusedImage``."""
+        self.app.injections.add_response(action, payload, times)
+
     def inject_delay(self, action: str, seconds: float = 2.0, times: int = 1) -> None:
         """The next ``times`` calls of ``action`` sleep ``seconds`` before any work."""
         self.app.injections.add_delay(action, seconds, times)
 
     def reset(self) -> None:
-        """Clear counters, injections and recorded errors; keep objects and materials."""
+        """Clear counters, served-bytes records, injections and recorded errors; keep objects and materials."""
         self.app.calls.clear()
+        self.app.served.clear()
         self.app.injections.clear()
         self.app.errors.clear()
 

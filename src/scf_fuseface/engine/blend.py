@@ -168,18 +168,20 @@ def apply_gain(
     darkness; above the skin median (``skin_median`` (3,) BGR) the tone curve bends so that 255 stays 255:
     highlights and white hair are never blown into white patches.
     """
-    g_lum = gain.mean(axis=2, keepdims=True)
-    g = g_lum + (gain - g_lum) * skin[:, :, None]
-    lum = user_bgr.mean(axis=2)
+    third = np.full((1, 3), 1.0 / 3.0, np.float32)  # cv2.transform with it: the channel mean, fast
+    g_lum = cv2.transform(gain, third)
+    g = gain * skin[:, :, None] + (g_lum * (1.0 - skin))[:, :, None]
+    lum = cv2.transform(user_bgr, third)
     if dot > 0:  # dots smaller than ``dot`` px (stubble, pores) count as skin: closed away before the test
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dot + 1, 2 * dot + 1))
         lum = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, k)
-    rel = lum[:, :, None] / max(float(np.mean(skin_median)), 1.0)
-    t = np.clip((rel - 0.15) / 0.35, 0.0, 1.0)
-    g = 1.0 + (g - 1.0) * (t * t * (3.0 - 2.0 * t))
+    # rel = lum / mean skin; t = smoothstep of (rel - 0.15) / 0.35
+    inv = np.float32(1.0 / (0.35 * max(float(np.mean(skin_median)), 1.0)))
+    t = np.clip(lum * inv - np.float32(0.15 / 0.35), 0.0, 1.0)
+    g = 1.0 + (g - 1.0) * (t * t * (3.0 - 2.0 * t))[:, :, None]
     mu = np.minimum(np.asarray(skin_median, np.float32), 250.0)
     top = mu * g  # where the skin median lands
-    slope = np.minimum(g, np.maximum(255.0 - top, 0.0) / (255.0 - mu))  # = g unless that would clip
+    slope = np.minimum(g, np.maximum(255.0 - top, 0.0) * (1.0 / (255.0 - mu)))  # = g unless that would clip
     above = top + (user_bgr - mu) * slope
     return np.where(user_bgr <= mu, user_bgr * g, above)
 

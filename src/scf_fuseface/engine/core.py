@@ -8,7 +8,8 @@ Face mapping (documented, stable):
   have none, those largest faces are handed out left to right (user order = left-to-right order of the
   chosen faces), so two users into a two-person photo land left then right.
 * The user's face: the detected face overlapping ``user_rects[i]`` most (intersection area), else the
-  largest face.
+  largest face. A user image is first looked at in one coarse view (``FaceAnalyzer.quick_face``); the
+  fine tiles run only when that view cannot settle the choice. Templates always get the full analysis.
 
 Errors (``FusionError.code``): algorithm or degree invalid, more than 6 users, or one template face
 chosen twice -> ``InvalidParameterValue.ParameterValueError``; a rect under 30x30 ->
@@ -219,7 +220,9 @@ class FusionEngine:
         return chosen  # type: ignore[return-value]
 
     def _pick_user_face(self, img: np.ndarray, rect, index: int):
-        faces = self.analyzer.analyze(img)
+        quick = getattr(self.analyzer, "quick_face", None)  # coarse-view fast path when it is conclusive
+        face = quick(img, rect) if quick is not None else None
+        faces = [face] if face is not None else self.analyzer.analyze(img)
         if not faces:
             raise FusionError("FailedOperation.NoFaceDetected", f"No face was detected in user image {index + 1}.")
         if rect is not None:

@@ -21,12 +21,12 @@ import numpy as np
 
 from .modelfiles import load_interpreter
 
-__all__ = ["Detection", "FaceDetector", "weighted_nms"]
+__all__ = ["Detection", "FaceDetector", "MIN_VIEW_FACE", "weighted_nms"]
 
 _INPUT = 192
 _GRID = 48
 _MODEL = "face_detection_full_range.tflite"
-_MIN_VIEW_FACE = 14  # px: faces smaller than this in a 192-px view are not found reliably
+MIN_VIEW_FACE = 14  # px: faces smaller than this in a 192-px view are not found reliably
 _MIN_LEVEL_STEP = 1.6  # add a finer level only when it magnifies at least this much
 
 
@@ -149,7 +149,9 @@ class FaceDetector:
         black padding (a letterbox whose offset is 0)."""
         out = np.full((_INPUT, _INPUT, 3), -1.0, dtype=np.float32)
         h, w = rgb.shape[:2]
-        out[:h, :w] = rgb * np.float32(2.0 / 255.0) - 1.0
+        view = out[:h, :w]
+        np.multiply(rgb, np.float32(2.0 / 255.0), out=view)
+        view -= 1.0
         return out
 
     # -- the views of one image --------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class FaceDetector:
         first. Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
         ``min_face`` px face reaches the ~14 px the model needs. When that would take more than
         ``max_views`` views (very large images), the finest level is coarsened to fit the budget."""
-        target = min(1.0, _MIN_VIEW_FACE / self.min_face)
+        target = min(1.0, MIN_VIEW_FACE / self.min_face)
         while True:
             scales = [_INPUT / max(h, w)]
             while target / scales[-1] > _MIN_LEVEL_STEP:
@@ -166,19 +168,26 @@ class FaceDetector:
             levels = []
             for i, scale in enumerate(scales):
                 ratio = scale / scales[i - 1] if i else 1.0
-                overlap = min(_INPUT // 2, int(np.ceil(ratio * _MIN_VIEW_FACE)) + 8)
+                overlap = min(_INPUT // 2, int(np.ceil(ratio * MIN_VIEW_FACE)) + 8)
                 lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
                 levels.append((scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
             if sum(len(xs) * len(ys) for _, _, xs, ys in levels) <= self.max_views or len(levels) == 1:
                 return levels
             target *= 0.85
 
-    def detect(self, img_bgr: np.ndarray) -> list:
-        """Faces in ``img_bgr`` ((H, W, 3) uint8 BGR), merged over every view."""
+    def detect(self, img_bgr: np.ndarray, *, rgb: np.ndarray | None = None, coarse_only: bool = False) -> list:
+        """Faces in ``img_bgr`` ((H, W, 3) uint8 BGR), merged over every view.
+
+        ``rgb``: the same image already converted to RGB (saves a conversion). ``coarse_only``: run only
+        level 0 (the whole image in one view; faces under ~14 px in that view are missed).
+        """
         h, w = img_bgr.shape[:2]
         found = []  # (boxes, scores, keypoints) in image pixels
-        src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
-        for scale, _overlap, xs, ys in reversed(self.plan(h, w)):  # finest first: coarser levels shrink it
+        src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB) if rgb is None else rgb
+        levels = self.plan(h, w)
+        if coarse_only:
+            levels = levels[:1]
+        for scale, _overlap, xs, ys in reversed(levels):  # finest first: coarser levels shrink it
             lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
             src = _shrink(src, lw, lh)
             for x0 in xs:

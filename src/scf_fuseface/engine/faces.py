@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .detector import FaceDetector
+from .detector import MIN_VIEW_FACE, FaceDetector
 from .mesh import LEFT_EYE, RIGHT_EYE, FaceMesh
 
 __all__ = ["DetectedFace", "FaceAnalyzer", "sort_faces"]
 
 # Detections whose mesh says "no face" (a false positive of the detector) are dropped.
 MIN_PRESENCE = 0.5
+# ``quick_face`` trusts the coarse view only for a face this many times the smallest size it can see.
+QUICK_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,10 @@ class FaceAnalyzer:
         """Every face in ``img_bgr`` ((H, W, 3) uint8 BGR) with its landmarks, in the stable order."""
         if img_bgr.ndim != 3 or img_bgr.shape[2] != 3 or img_bgr.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 BGR image, got {img_bgr.shape} {img_bgr.dtype}")
-        detections = self.detector.detect(img_bgr)
+        rgb = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
+        detections = self.detector.detect(img_bgr, rgb=rgb)
         if not detections:
             return []
-        rgb = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
         h, w = img_bgr.shape[:2]
         faces = []
         for det in detections:
@@ -103,6 +105,44 @@ class FaceAnalyzer:
                 continue
             faces.append(_make_face(det, mesh, w, h))
         return sort_faces(faces)
+
+    def quick_face(self, img_bgr: np.ndarray, rect: tuple | None = None) -> DetectedFace | None:
+        """Fast path for a user image, where only one face matters: the largest, or the one overlapping
+        ``rect`` (x, y, w, h) most. Runs only the coarse whole-image view and meshes only that face.
+
+        Returns ``None`` (run ``analyze``) unless the answer cannot differ from ``analyze``'s: a face the
+        coarse view misses for its size is under ``MIN_VIEW_FACE`` px there, i.e. smaller than
+        ``m = MIN_VIEW_FACE / scale`` image px a side. So the pick must have sides of at least
+        ``QUICK_MARGIN * m`` and a score (area, or intersection with ``rect``) of at least
+        ``(QUICK_MARGIN * m) ** 2``, more than any missed face could reach; its mesh must also confirm it.
+        """
+        h, w = img_bgr.shape[:2]
+        levels = self.detector.plan(h, w)
+        if len(levels) == 1:  # the coarse view is all there is: nothing to save
+            return None
+        rgb = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
+        detections = self.detector.detect(img_bgr, rgb=rgb, coarse_only=True)
+        if not detections:
+            return None
+        side = QUICK_MARGIN * MIN_VIEW_FACE / levels[0][0]
+
+        def score(det) -> float:
+            x0, y0, x1, y1 = det.box
+            if rect is None:
+                return (x1 - x0) * (y1 - y0)
+            rx, ry, rw, rh = rect
+            ix = max(0.0, min(x1, rx + rw) - max(x0, rx))
+            iy = max(0.0, min(y1, ry + rh) - max(y0, ry))
+            return ix * iy
+
+        best = max(detections, key=score)
+        x0, y0, x1, y1 = best.box
+        if min(x1 - x0, y1 - y0) < side or score(best) < side * side:
+            return None
+        mesh = self.mesh.landmarks(rgb, best.box, best.keypoints[0], best.keypoints[1])
+        if mesh.presence < MIN_PRESENCE:
+            return None
+        return _make_face(best, mesh, w, h)
 
 
 def _make_face(det, mesh, w: int, h: int) -> DetectedFace:

@@ -106,11 +106,11 @@ class MeshRaster:
         roi = self.roi
         self.ids = ids
         self.covered = ids >= 0
-        self._flat = np.flatnonzero(self.covered.ravel())
-        self._tid = ids.ravel()[self._flat]
-        yy, xx = np.divmod(self._flat, roi.shape[1])
-        self._x = (xx + roi.x0).astype(np.float32)
-        self._y = (yy + roi.y0).astype(np.float32)
+        # Per pixel: its triangle, or len(tris) for "no triangle" (an extra coefficient row: the fill).
+        self._tid = np.where(self.covered, ids, len(self.tris)).ravel()
+        h, w = roi.shape
+        self._x = np.broadcast_to(np.arange(roi.x0, roi.x1, dtype=np.float32)[None, :], (h, w)).ravel()
+        self._y = np.broadcast_to(np.arange(roi.y0, roi.y1, dtype=np.float32)[:, None], (h, w)).ravel()
 
     def crop(self, box: Roi) -> MeshRaster:
         """The same raster restricted to ``box`` (which must lie inside this raster's ROI), no re-drawing."""
@@ -121,13 +121,15 @@ class MeshRaster:
         return sub
 
     def _field(self, coeffs: np.ndarray, fill: np.ndarray) -> np.ndarray:
-        """Evaluate per-triangle affine ``coeffs`` (K, C, 3) at covered pixels; ``fill`` (H, W, C) elsewhere."""
-        out = fill.reshape(-1, fill.shape[-1])
-        tid = self._tid
+        """Evaluate per-triangle affine ``coeffs`` (K, C, 3) at each pixel: ``c[0] * x + c[1] * y + c[2]``;
+        pixels outside every triangle use the affine ``fill`` (C, 3). Returns ``(H, W, C) float32``."""
+        table = np.concatenate([coeffs, np.asarray(fill, np.float64)[None]], axis=0).astype(np.float32)
+        h, w = self.roi.shape
+        out = np.empty((h * w, coeffs.shape[1]), dtype=np.float32)
         for ch in range(coeffs.shape[1]):
-            cx, cy, c0 = (np.ascontiguousarray(coeffs[:, ch, j], dtype=np.float32) for j in range(3))
-            out[self._flat, ch] = cx[tid] * self._x + cy[tid] * self._y + c0[tid]
-        return out.reshape(fill.shape)
+            c = table[:, ch, :]
+            out[:, ch] = c[:, 0][self._tid] * self._x + c[:, 1][self._tid] * self._y + c[:, 2][self._tid]
+        return out.reshape(h, w, -1)
 
     def maps(self, src: np.ndarray) -> tuple:
         """``(map_x, map_y)`` float32 ROI-sized maps for ``cv2.remap``: destination pixel -> source position.
@@ -136,25 +138,19 @@ class MeshRaster:
         """
         s = np.asarray(src, dtype=np.float64)[self.tris]  # (K, 3, 2)
         coeffs = np.einsum("kvc,kvj->kcj", s, self.bary)  # (K, 2, 3): src = coeffs @ (x, y, 1)
-        h, w = self.roi.shape
-        ident = np.empty((h, w, 2), dtype=np.float32)
-        ident[:, :, 0] = np.arange(self.roi.x0, self.roi.x1, dtype=np.float32)[None, :]
-        ident[:, :, 1] = np.arange(self.roi.y0, self.roi.y1, dtype=np.float32)[:, None]
-        out = self._field(coeffs, ident)
-        return out[:, :, 0].copy(), out[:, :, 1].copy()
+        out = self._field(coeffs, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        return np.ascontiguousarray(out[:, :, 0]), np.ascontiguousarray(out[:, :, 1])
 
     def interp(self, values: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
         """Per-vertex scalars ``values`` (N,) interpolated linearly inside each triangle: ``(H, W) float32``."""
         v = np.asarray(values, dtype=np.float64)[self.tris]  # (K, 3)
         coeffs = np.einsum("kv,kvj->kj", v, self.bary)[:, None, :]
-        fill = np.full(self.roi.shape + (1,), outside, dtype=np.float32)
-        return self._field(coeffs, fill)[:, :, 0]
+        return self._field(coeffs, np.array([[0.0, 0.0, float(outside)]]))[:, :, 0]
 
     def triangle_values(self, per_triangle: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
         """A per-triangle constant painted over the ROI: ``(H, W) float32``."""
-        out = np.full(self.roi.shape, outside, dtype=np.float32)
-        out.ravel()[self._flat] = np.asarray(per_triangle, dtype=np.float32)[self._tid]
-        return out
+        table = np.append(np.asarray(per_triangle, dtype=np.float32), np.float32(outside))
+        return table[self._tid].reshape(self.roi.shape)
 
 
 def remap_roi(img: np.ndarray, maps: tuple, *, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""The FuseFace adapter with the real tencentcloud SDK against a tiny stdlib HTTP server: what goes on the wire,
+and how every kind of answer (5xx, non-JSON, no Response, no FusedImage, error envelope) is classified."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from scf_fuseface.adapters.facefusion import FuseFaceClient
+from scf_fuseface.config import Credentials, load_settings
+from scf_fuseface.errors import FuseFaceError
+
+PARAMS = {"ProjectId": "300029", "ModelId": "qc_300029_000001_1", "RspImgType": "base64",
+          "MergeInfos": [{"Url": "https://b-1250000000.cos.ap-guangzhou.myqcloud.com/k.jpg?q-signature=s"}],
+          "LogoAdd": 1}
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.answer = (200, "application/json", b"{}")
+        self.requests = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - stdlib name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests.append((dict(self.headers), body))
+                status, ctype, payload = outer.answer
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def client(self, token=None) -> FuseFaceClient:
+        settings = load_settings({"FUSEFACE_SCHEME": "http", "FUSEFACE_REGION": "ap-shanghai",
+                                  "FUSEFACE_ENDPOINT": f"127.0.0.1:{self.httpd.server_port}"})
+        return FuseFaceClient(settings, Credentials("AKIDwire", "wire-secret", token), timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server():
+    saved = os.environ.get("NO_PROXY")
+    os.environ["NO_PROXY"] = ",".join(filter(None, [saved, "127.0.0.1"]))
+    srv = _Server()
+    srv.thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+    if saved is None:
+        os.environ.pop("NO_PROXY", None)
+    else:
+        os.environ["NO_PROXY"] = saved
+
+
+def _envelope(**response):
+    return json.dumps({"Response": response}).encode()
+
+
+def test_the_request_on_the_wire(server):
+    server.requests.clear()
+    server.answer = (200, "application/json", _envelope(FusedImage="QUJD", RequestId="req-ok"))
+    result = server.client(token="wire-token").fuse(PARAMS)
+    assert (result.fused_image, result.request_id) == ("QUJD", "req-ok")
+    ((headers, body),) = server.requests
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert lower["x-tc-action"] == "FuseFace" and lower["x-tc-version"] == "2022-09-27"
+    assert lower["x-tc-region"] == "ap-shanghai" and lower["x-tc-token"] == "wire-token"
+    assert lower["host"] == f"127.0.0.1:{server.httpd.server_port}"
+    assert lower["authorization"].startswith("TC3-HMAC-SHA256 Credential=AKIDwire/")
+    assert lower["x-tc-language"] == "en-US"
+    assert json.loads(body) == PARAMS
+
+
+@pytest.mark.parametrize(("answer", "code", "retryable", "request_id"), [
+    ((200, "application/json", _envelope(RequestId="r-empty")), "FailedOperation.EmptyFusedImage", True, "r-empty"),
+    ((200, "application/json", _envelope(FusedImage="", RequestId="r-blank")),
+     "FailedOperation.EmptyFusedImage", True, "r-blank"),
+    ((200, "application/json", _envelope(Error={"Code": "FailedOperation.NoFaceDetected", "Message": "no face"},
+                                         RequestId="r-err")), "FailedOperation.NoFaceDetected", False, "r-err"),
+    ((200, "application/json", _envelope(Error={"Code": "RequestLimitExceeded", "Message": "slow down"},
+                                         RequestId="r-lim")), "RequestLimitExceeded", True, "r-lim"),
+    ((503, "text/plain", b"busy"), "ServerNetworkError", True, None),
+    ((502, "text/html", b"<html>bad gateway</html>"), "ServerNetworkError", True, None),
+    ((200, "application/json", b"<html>not json</html>"), "JSONDecodeError", True, None),
+    ((200, "application/json", b'{"NoResponse": 1}'), "KeyError", True, None),
+])
+def test_every_kind_of_answer_is_classified(server, answer, code, retryable, request_id):
+    server.answer = answer
+    with pytest.raises(FuseFaceError) as info:
+        server.client().fuse(PARAMS)
+    assert (info.value.code, info.value.retryable, info.value.request_id) == (code, retryable, request_id)
+
+
+def test_describe_materials_round_trip(server):
+    server.requests.clear()
+    server.answer = (200, "application/json", _envelope(MaterialInfos=[{"MaterialId": "qc_1_2_3"}], Count=1,
+                                                        RequestId="r-m"))
+    out = server.client().describe_materials("300029", limit=5)
+    assert out["Count"] == 1 and out["MaterialInfos"][0]["MaterialId"] == "qc_1_2_3" and out["RequestId"] == "r-m"
+    ((headers, body),) = server.requests
+    assert {k.lower(): v for k, v in headers.items()}["x-tc-action"] == "DescribeMaterialList"
+    assert json.loads(body) == {"ActivityId": "300029", "Limit": 5, "Offset": 0}
