@@ -4,7 +4,6 @@ and the fixture objects; per test: counters/injections reset and the function's 
 from __future__ import annotations
 
 import json
-import logging
 import os
 
 import pytest
@@ -81,13 +80,3 @@ def emu(make_emulator, monkeypatch):
         monkeypatch.setenv(name, value)
     yield make_emulator
     make_emulator.check_errors()
-
-
-@pytest.fixture(autouse=True)
-def _restore_package_logger():
-    """main_handler installs a stdout JSON handler and stops propagation (as on SCF); undo it per test."""
-    logger = logging.getLogger("scf_fuseface")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
-    yield
-    logger.handlers[:] = saved[0]
-    logger.propagate, logger.level = saved[1], saved[2]

@@ -1,5 +1,8 @@
-"""Keep the package logger as other test folders expect it: main_handler installs a stdout JSON handler and
-turns propagation off (as on SCF); undo that after each test."""
+"""Suite-wide fixtures.
+
+``main_handler`` configures the ``scf_fuseface`` logger as SCF needs it (a stdout JSON handler, propagation
+off). Any test folder may call it, so the logger is restored after every test for the folders that capture logs.
+"""
 
 from __future__ import annotations
 
