@@ -1,6 +1,6 @@
 """Settings: one pydantic model read from environment variables, validated once at cold start.
 
-Every variable is documented in ``docs/config.md``. A bad configuration raises ONE
+Every variable is documented in the README (section "Configuration"). A bad configuration raises ONE
 ``FuseFaceError("InvalidParameterValue.Configuration")`` whose message names every bad variable.
 Credentials are *not* settings: they are read per invocation by :func:`credentials_from_env`.
 This module imports no SDK.

@@ -82,7 +82,7 @@ def test_every_variable_is_documented():
 
     from scf_fuseface.config import Settings
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert [f.alias for f in Settings.model_fields.values() if f"`{f.alias}`" not in doc] == []
 
 

@@ -169,6 +169,27 @@ def _clamp_contour(
     return f
 
 
+def _follow_contour(f: np.ndarray, clamped: np.ndarray, lt: np.ndarray, face_w: float) -> np.ndarray:
+    """``clamped`` with the silhouette's clamp correction spread to the vertices just inside it.
+
+    Clamping moves only the silhouette; with a much wider (or turned) user the cheek points next to it
+    would stay outside the new silhouette, fold the user's texture over itself and show ripples along the
+    cheek. Each inner vertex gets the inverse-distance mean of the silhouette corrections, fading out over
+    ~0.12 face widths (on the template's geometry), so the features are not moved.
+    """
+    idx = topo.FACE_OVAL
+    corr = clamped[idx] - f[idx]
+    if not np.any(np.abs(corr) > 0.5):
+        return clamped
+    d = np.sqrt(((lt[:, None, :] - lt[idx][None]) ** 2).sum(-1))  # (468, 36)
+    w = 1.0 / (d * d + 1.0)
+    spread = (w @ corr) / w.sum(axis=1, keepdims=True)
+    fade = np.exp(-((d.min(axis=1) / (0.12 * face_w)) ** 2))
+    out = f + spread * fade[:, None]
+    out[idx] = clamped[idx]
+    return out
+
+
 def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
     """Per-vertex weight (0..1) of the mirrored texture for a yawed user: 1 on the hidden half."""
     strength = float(np.clip((abs(yaw) - 12.0) / 18.0, 0.0, 1.0))
@@ -288,7 +309,8 @@ def fuse_face(
     if not user_mouth:
         f = _mouth_from_template(f, lt, up)
     max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
-    f = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
+    clamped = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
+    f = _follow_contour(f, clamped, lt, face_w)
 
     # Mesh: the 468 points inside, a fixed ring (silhouette scaled by ring_scale) around them.
     c = _centre(lt)
