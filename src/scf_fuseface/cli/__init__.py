@@ -15,7 +15,7 @@ from typing import List, Optional
 from ..errors import FuseFaceError
 
 # Modules that contribute sub-commands (local-only code: engine, emulator, replay).
-_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "replay_cmds")
+_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "replay_cmds", "serve_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,9 +15,10 @@ Errors (``FusionError.code``): algorithm or degree invalid, more than 6 users, o
 chosen twice -> ``InvalidParameterValue.ParameterValueError``; a rect under 30x30 ->
 ``InvalidParameterValue.FaceRectParameterValueError``; no face (or none overlapping the rect) ->
 ``FailedOperation.NoFaceDetected``; a template face id out of range ->
-``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px -> ``FailedOperation.FaceSizeTooSmall``;
-a user face too small (inter-ocular < 28 px), uncertain or too turned -> ``FailedOperation.FaceUnusable``;
-a blurred user face -> ``FailedOperation.FaceTooBlurry``. Image errors come from ``codec``.
+``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px, or a user face too small for a believable
+result (eyes < 28 px apart) -> ``FailedOperation.FaceSizeTooSmall``. FuseFace has no code for the two
+other refusals of a user face, so they use ours: uncertain or too turned -> ``FailedOperation.FaceUnusable``,
+blurred -> ``FailedOperation.FaceTooBlurry``. Image errors come from ``codec``.
 
 At FuseFaceDegree = FuseProfileDegree = 100 (``reinvent``/``redefine``) the template bytes are returned
 as they are, after the inputs are validated. ``faceswap`` ignores both degrees (identity 0/0).
@@ -238,10 +239,14 @@ class FusionEngine:
             raise FusionError("FailedOperation.FaceSizeTooSmall",
                               f"The face in user image {index + 1} is {face.width}x{face.height} px; it must "
                               f"exceed 34x34.")
-        if face.inter_ocular < MIN_INTER_OCULAR or face.presence < 0.6 or abs(face.yaw_degrees) > MAX_YAW:
+        if face.inter_ocular < MIN_INTER_OCULAR:  # FuseFace's own code for a face too small to use
+            raise FusionError("FailedOperation.FaceSizeTooSmall",
+                              f"The face in user image {index + 1} is too small for a believable fusion: its eyes "
+                              f"are {face.inter_ocular:.0f} px apart, at least {MIN_INTER_OCULAR:.0f} are needed.")
+        if face.presence < 0.6 or abs(face.yaw_degrees) > MAX_YAW:
             raise FusionError("FailedOperation.FaceUnusable",
-                              f"The face in user image {index + 1} is too small (eye distance "
-                              f"{face.inter_ocular:.0f} px < {MIN_INTER_OCULAR:.0f}), too uncertain or too turned.")
+                              f"The face in user image {index + 1} is too uncertain or too turned (yaw "
+                              f"{face.yaw_degrees:.0f} degrees, at most {MAX_YAW:.0f}).")
         sharp = sharpness(img, face.landmarks)
         if sharp < MIN_SHARPNESS:
             raise FusionError("FailedOperation.FaceTooBlurry",

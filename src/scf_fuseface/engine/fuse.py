@@ -169,25 +169,29 @@ def _clamp_contour(
     return f
 
 
-def _follow_contour(f: np.ndarray, clamped: np.ndarray, lt: np.ndarray, face_w: float) -> np.ndarray:
-    """``clamped`` with the silhouette's clamp correction spread to the vertices just inside it.
+def _keep_inside(f: np.ndarray, lt: np.ndarray, face_w: float) -> np.ndarray:
+    """Inner vertices may not overtake the (clamped) silhouette outward.
 
-    Clamping moves only the silhouette; with a much wider (or turned) user the cheek points next to it
-    would stay outside the new silhouette, fold the user's texture over itself and show ripples along the
-    cheek. Each inner vertex gets the inverse-distance mean of the silhouette corrections, fading out over
-    ~0.12 face widths (on the template's geometry), so the features are not moved.
+    With a much wider user the cheek points next to the silhouette would land outside it and drag the
+    template's cheek edge and ear outward in shards. A vertex at distance ``d`` inside the template's
+    silhouette may move outward (from the face centre) at most as far as the silhouette near it does
+    (Gaussian mean of their radial moves), plus ``0.6 d``; a vertex already outside it in the template
+    (the mesh's silhouette cuts the far cheek of a turned face) only as far as the silhouette.
     """
     idx = topo.FACE_OVAL
-    corr = clamped[idx] - f[idx]
-    if not np.any(np.abs(corr) > 0.5):
-        return clamped
+    radial = lt - _centre(lt)
+    radial /= np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-6)
+    r = ((f - lt) * radial).sum(axis=1)
     d = np.sqrt(((lt[:, None, :] - lt[idx][None]) ** 2).sum(-1))  # (468, 36)
-    w = 1.0 / (d * d + 1.0)
-    spread = (w @ corr) / w.sum(axis=1, keepdims=True)
-    fade = np.exp(-((d.min(axis=1) / (0.12 * face_w)) ** 2))
-    out = f + spread * fade[:, None]
-    out[idx] = clamped[idx]
-    return out
+    w = np.exp(-((d / (0.06 * face_w)) ** 2)) + 1e-12
+    local = (w @ r[idx]) / w.sum(axis=1)  # how far the silhouette near each vertex moved outward
+    excess = np.zeros(len(f))
+    poly = lt[idx].astype(np.float32).reshape(-1, 1, 2)
+    for i in np.flatnonzero(r > local):  # only these can exceed their limit
+        inside = cv2.pointPolygonTest(poly, (float(lt[i, 0]), float(lt[i, 1])), True)
+        excess[i] = max(r[i] - local[i] - 0.6 * max(inside, 0.0), 0.0)
+    excess[idx] = 0.0
+    return f - excess[:, None] * radial
 
 
 def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
@@ -309,8 +313,8 @@ def fuse_face(
     if not user_mouth:
         f = _mouth_from_template(f, lt, up)
     max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
-    clamped = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
-    f = _follow_contour(f, clamped, lt, face_w)
+    f = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
+    f = _keep_inside(f, lt, face_w)
 
     # Mesh: the 468 points inside, a fixed ring (silhouette scaled by ring_scale) around them.
     c = _centre(lt)

@@ -1,0 +1,73 @@
+"""Hard cases of issue 2's quality checklist that can be asserted on geometry: a much wider user face must
+not push the cheek points past the fused silhouette (that drags the template's cheek edge and ear outward
+in shards), while ordinary pairs are left as they were."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+
+@pytest.fixture()
+def meshes(monkeypatch):
+    """Records the destination vertices of every fusion's mesh (the fused landmarks + the outer ring)."""
+    import scf_fuseface.engine.fuse as fm
+
+    seen = []
+    real = fm.MeshRaster
+
+    def recording(dst, tris, roi):
+        seen.append(np.array(dst[:468]))
+        return real(dst, tris, roi)
+
+    monkeypatch.setattr(fm, "MeshRaster", recording)
+    return seen
+
+
+def _inside(f: np.ndarray) -> np.ndarray:
+    """Signed distance (px, > 0 inside) of every non-silhouette vertex to the silhouette polygon of ``f``."""
+    from scf_fuseface.engine import topology
+
+    poly = f[topology.FACE_OVAL].astype(np.float32).reshape(-1, 1, 2)
+    inner = np.setdiff1d(np.arange(468), topology.FACE_OVAL)
+    return np.array([cv2.pointPolygonTest(poly, (float(f[i, 0]), float(f[i, 1])), True) for i in inner])
+
+
+def _outside(f: np.ndarray) -> bool:
+    return bool((_inside(f) < -1.0).any())
+
+
+@pytest.mark.parametrize("algorithm", ["faceswap", "redefine"])
+def test_a_much_wider_user_stays_inside_the_template_silhouette(engine, analyzed, meshes, algorithm):
+    """A vertex may not end up further outside the fused silhouette than it was outside the template's own
+    (on a turned face the mesh silhouette cuts the far cheek, so a few template vertices lie past it)."""
+    t_img, t_faces = analyzed("biden.jpg")  # turned ~12 degrees: its far cheek is narrow
+    astro, _ = analyzed("astronaut.jpg")
+    wide = cv2.resize(astro, None, fx=1.4, fy=1.0, interpolation=cv2.INTER_AREA)  # a 40 % wider face
+    engine.fuse_arrays(t_img, [wide], algorithm=algorithm, face_degree=0, profile_degree=0)
+    assert len(meshes) == 1
+    own = np.minimum(_inside(t_faces[0].landmarks.astype(np.float64)), 0.0)
+    worse = own - _inside(meshes[0])
+    assert worse.max() < 4.0, np.sort(worse)[-5:]  # without the fix: up to ~10 px further out
+
+
+def test_keep_inside_leaves_vertices_inside_alone():
+    from scf_fuseface.engine import fuse, topology
+
+    # A synthetic face: the silhouette on a circle of radius 100, the other vertices on smaller circles.
+    rng = np.random.default_rng(3)
+    lt = np.zeros((468, 2))
+    angles = np.linspace(0, 2 * np.pi, len(topology.FACE_OVAL), endpoint=False)
+    lt[topology.FACE_OVAL] = 200 + 100 * np.column_stack([np.cos(angles), np.sin(angles)])
+    inner = np.setdiff1d(np.arange(468), topology.FACE_OVAL)
+    a, r = rng.uniform(0, 2 * np.pi, len(inner)), rng.uniform(0, 85, len(inner))
+    lt[inner] = 200 + r[:, None] * np.column_stack([np.cos(a), np.sin(a)])
+    assert np.array_equal(fuse._keep_inside(lt.copy(), lt, 200.0), lt)
+    pushed = lt.copy()
+    pushed[inner] = 200 + (lt[inner] - 200) * 1.3  # inner points up to 110 px out: past the silhouette
+    kept = fuse._keep_inside(pushed, lt, 200.0)
+    assert _outside(pushed) and not _outside(kept)
+    assert not _outside(lt)
+    moved = np.linalg.norm(kept - pushed, axis=1)
+    assert moved[inner[r < 50]].max() < 1e-9  # deep inside: untouched

@@ -1,0 +1,71 @@
+"""``fuseface serve`` as a process: startup line, a round trip, Ctrl-C. An empty events dir keeps it light (no
+material to seed, so the engine is never loaded)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+import requests
+
+from scf_fuseface.cli import build_parser
+
+from .conftest import ROOT
+
+
+def test_serve_arguments_and_defaults():
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, str(args.data), args.events_dir) == ("127.0.0.1", 8080, ".local-cloud", None)
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "0", "--data", "d", "--events-dir", "e"])
+    assert (args.host, args.port, str(args.data), str(args.events_dir)) == ("0.0.0.0", 0, "d", "e")
+
+
+def test_serve_prints_one_startup_line_serves_and_stops_on_ctrl_c(tmp_path):
+    (tmp_path / "events").mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), NO_PROXY="127.0.0.1,localhost")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scf_fuseface.cli", "serve", "--port", "0", "--data", str(tmp_path / "data"),
+         "--events-dir", str(tmp_path / "events")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    guard = threading.Timer(60, proc.kill)  # never hang the suite on a server that does not start
+    guard.start()
+    try:
+        line = proc.stdout.readline()
+        match = re.match(r"^fuseface serve: (http://127\.0\.0\.1:(\d+)/) \(demo page\) \| curl -s \1healthz \| ", line)
+        assert match, line
+        assert f"-F image=@selfie.jpg -F FuseFaceDegree=60 {match.group(1)}fuse" in line
+        assert f"--data-binary @selfie.jpg {match.group(1)}fuse" in line
+        session = requests.Session()
+        session.trust_env = False
+        resp = session.get(match.group(1) + "healthz", timeout=30)
+        assert resp.status_code == 200 and resp.json()["status"] == "ok"
+        assert (tmp_path / "data").is_dir()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        guard.cancel()
+    assert proc.returncode == 0, err
+    assert re.search(r"^\S+Z GET /healthz 200 \d+\.\d ms$", err, re.M), err
+    assert "fuseface serve: stopped" in err
+
+
+def test_serve_with_a_bad_port_is_an_input_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run([sys.executable, "-m", "scf_fuseface.cli", "serve", "--port", "70000", "--data",
+                          str(tmp_path / "d")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert out.returncode == 2
+    assert '"Code": "InvalidParameterValue"' in out.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_localserve_is_left_out_of_the_function_package(tmp_path):
+    from scf_fuseface import packaging
+
+    packaging.build_function(tmp_path / "fn")
+    assert (tmp_path / "fn" / "scf_fuseface" / "entry.py").is_file()
+    assert not (tmp_path / "fn" / "scf_fuseface" / "localserve.py").exists()
+    assert "      - 'scf_fuseface/localserve.py'\n" in (ROOT / "serverless.yml").read_text(encoding="utf-8")

@@ -1,0 +1,174 @@
+"""``fuseface serve`` over real HTTP: one LocalServer (port 0, tmp DATA dir, real emulator and engine) per module."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+
+import pytest
+import requests
+from PIL import Image
+
+from scf_fuseface.localserve import MAX_SYNC_REQUEST_BYTES, LocalServer
+
+from .conftest import EVENTS, no_face_jpeg, small_face
+
+MODEL_ID = "qc_300029_000001_1"
+SENTINEL_HEADER = "hdr-sentinel-7f3a9"
+SENTINEL_QUERY = "query-sentinel-51c2"
+ACCESS_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (GET|POST|HEAD|OPTIONS) /\S* \d{3} \d+\.\d ms$")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log = io.StringIO()
+    with LocalServer(tmp_path_factory.mktemp("serve-data"), port=0, events_dir=EVENTS, access_log=log) as srv:
+        yield srv  # stopping re-raises any error recorded in an emulator thread
+
+
+@pytest.fixture(scope="module")
+def http():
+    session = requests.Session()
+    session.trust_env = False  # never through a proxy: this is loopback
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def face() -> bytes:
+    return small_face()
+
+
+def _url(server, path: str) -> str:
+    return server.url.rstrip("/") + path
+
+
+def _fused_jpeg(resp: requests.Response) -> Image.Image:
+    assert resp.status_code == 200, resp.text[:300]
+    envelope = resp.json()["Response"]
+    assert "Error" not in envelope
+    assert envelope["RequestId"]
+    data = base64.b64decode(envelope["FusedImage"], validate=True)
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    assert img.format == "JPEG"
+    return img
+
+
+def test_server_seeded_the_fixtures_and_points_the_function_at_its_emulator(server):
+    assert server.seeded["materials"] >= 1
+    assert any(m["MaterialId"] == MODEL_ID for m in server.emulator.materials.list("300029"))
+    assert os.environ["FUSEFACE_ENDPOINT"] == server.emulator.endpoint
+
+
+def test_healthz_is_200(server, http):
+    resp = http.get(_url(server, "/healthz"))
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "ok"
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.headers["X-Request-Id"]
+
+
+def test_post_fuse_json_with_a_base64_image_returns_a_jpeg_fused_image(server, http, face):
+    before = server.emulator.calls["FuseFace"]
+    body = {"ModelId": MODEL_ID, "RspImgType": "base64",
+            "MergeInfos": [{"Image": base64.b64encode(face).decode("ascii")}]}
+    resp = http.post(_url(server, "/fuse"), json=body)
+    img = _fused_jpeg(resp)
+    assert min(img.size) > 64
+    assert server.emulator.calls["FuseFace"] == before + 1
+
+
+def test_post_fuse_raw_jpeg_body_with_query_parameters(server, http, face):
+    resp = http.post(_url(server, "/fuse?FuseFaceDegree=40&FuseProfileDegree=20"), data=face,
+                     headers={"Content-Type": "image/jpeg"})
+    _fused_jpeg(resp)
+
+
+def test_post_fuse_multipart_upload_with_degree_fields(server, http, face):
+    resp = http.post(_url(server, "/fuse"), files={"image": ("selfie.jpg", face, "image/jpeg")},
+                     data={"FuseFaceDegree": "60", "FuseProfileDegree": "30"})
+    _fused_jpeg(resp)
+
+
+def test_an_image_without_a_face_is_422_no_face_detected(server, http):
+    resp = http.post(_url(server, "/fuse"), data=no_face_jpeg(), headers={"Content-Type": "image/jpeg"})
+    assert resp.status_code == 422
+    assert resp.json()["Response"]["Error"]["Code"] == "FailedOperation.NoFaceDetected"
+
+
+def test_an_unknown_route_is_the_functions_404(server, http):
+    resp = http.get(_url(server, "/nope"))
+    assert resp.status_code == 404
+    assert resp.json()["Response"]["Error"]["Code"] == "ResourceNotFound.Route"
+
+
+def _assert_413_without_invocation(server, resp, invocations, fuseface_calls):
+    assert resp.status_code == 413
+    envelope = resp.json()["Response"]
+    assert envelope["Error"]["Code"] == "RequestSizeLimitExceeded"
+    assert envelope["RequestId"] == resp.headers["X-Request-Id"]
+    assert server.app.invocations == invocations
+    assert server.emulator.calls["FuseFace"] == fuseface_calls
+
+
+def test_a_body_over_6_mb_is_413_without_calling_the_function(server, http):
+    invocations, calls = server.app.invocations, server.emulator.calls["FuseFace"]
+    resp = http.post(_url(server, "/fuse"), data=b"\xff" * (MAX_SYNC_REQUEST_BYTES + 1),
+                     headers={"Content-Type": "image/jpeg"})
+    _assert_413_without_invocation(server, resp, invocations, calls)
+
+
+def test_a_chunked_body_over_6_mb_is_413_without_calling_the_function(server, http):
+    invocations, calls = server.app.invocations, server.emulator.calls["FuseFace"]
+
+    def chunks():
+        for _ in range(7):
+            yield b"\x00" * 1_000_000
+
+    resp = http.post(_url(server, "/fuse"), data=chunks(), headers={"Content-Type": "application/octet-stream"})
+    _assert_413_without_invocation(server, resp, invocations, calls)
+
+
+def test_a_body_of_exactly_6_mb_reaches_the_function(server, http):
+    invocations = server.app.invocations
+    resp = http.post(_url(server, "/fuse"), data=b"\x00" * MAX_SYNC_REQUEST_BYTES,
+                     headers={"Content-Type": "application/octet-stream"})
+    assert server.app.invocations == invocations + 1
+    # The function's own verdict (its base64 of 6 MB is over FuseFace's 5 MB), not the local 413.
+    assert resp.json()["Response"]["Error"]["Code"] == "FailedOperation.ImageSizeExceed"
+
+
+def test_get_root_is_a_self_contained_accessible_demo_page(server, http):
+    resp = http.get(server.url)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("text/html")
+    page = resp.text
+    assert '<form id="fuse-form" action="/fuse" method="post" enctype="multipart/form-data">' in page
+    assert '<input id="image" name="image" type="file"' in page
+    assert '<label for="image">' in page
+    for name in ("FuseFaceDegree", "FuseProfileDegree"):
+        assert re.search(rf'<input id="\w+-degree" name="{name}" type="range" min="0" max="100"', page)
+    assert re.search(r'<img id="result" alt="[^"]+"', page)
+    assert "FusedImage" in page and "Error.Code" in page
+    assert not re.search(r'(src|href)="https?:', page) and "<link" not in page  # no external assets
+
+
+def test_access_log_has_one_line_per_request_and_no_bodies_headers_or_queries(server, http, face):
+    log = server.app.access_log
+    start = len(log.getvalue().splitlines())
+    body = json.dumps({"ModelId": MODEL_ID, "MergeInfos": [{"Image": base64.b64encode(face).decode("ascii")}]})
+    http.post(_url(server, f"/fuse?secret={SENTINEL_QUERY}"), data=body,
+              headers={"Content-Type": "application/json", "X-Api-Key": SENTINEL_HEADER})
+    http.get(_url(server, "/healthz"))
+    text = log.getvalue()
+    new = text.splitlines()[start:]
+    assert len(new) == 2
+    assert re.match(r"^\S+ POST /fuse 200 ", new[0]) and re.match(r"^\S+ GET /healthz 200 ", new[1])
+    for line in text.splitlines():
+        assert ACCESS_LINE.match(line), line
+    assert SENTINEL_HEADER not in text and SENTINEL_QUERY not in text
+    assert base64.b64encode(face)[:40].decode() not in text and "/9j/" not in text
