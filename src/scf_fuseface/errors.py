@@ -113,7 +113,7 @@ CATALOG: Dict[str, ErrorSpec] = {
     "FailedOperation.EmptyFusedImage": _s(502, "transient", "FuseFace answered without a FusedImage."),
     "FailedOperation.StorageError": _s(502, "transient", "COS failed or could not be reached."),
     "FailedOperation.FaceTooBlurry": _s(422, "input", "The face is too blurred for a believable fusion."),
-    "FailedOperation.FaceUnusable": _s(422, "input", "The face is too small or too turned for a believable fusion."),
+    "FailedOperation.FaceUnusable": _s(422, "input", "The face is too turned or too uncertain for a believable fusion."),
     "InvalidParameterValue.UnsupportedMediaType": _s(415, "input", "The body is not jpg, png, JSON or multipart."),
     "InvalidParameterValue.InvalidEvent": _s(400, "input", "The event does not match any supported trigger."),
     "ResourceNotFound.Route": _s(404, "input", "No such route."),

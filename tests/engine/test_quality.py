@@ -71,3 +71,38 @@ def test_keep_inside_leaves_vertices_inside_alone():
     assert not _outside(lt)
     moved = np.linalg.norm(kept - pushed, axis=1)
     assert moved[inner[r < 50]].max() < 1e-9  # deep inside: untouched
+
+
+def _teeth_pixels(img: np.ndarray, mask: np.ndarray) -> int:
+    """Bright, unsaturated pixels (teeth) inside ``mask``."""
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    return int(((hsv[..., 2] > 120) & (hsv[..., 1] < 100) & mask).sum())
+
+
+@pytest.fixture(scope="module")
+def open_mouth_template(analyzed):
+    """obama2.jpg talks (mouth open, teeth showing); the area around its lips."""
+    from scf_fuseface.engine import topology
+
+    img, faces = analyzed("obama2.jpg")
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(faces[0].landmarks[topology.LIPS_OUTER]).astype(np.int32)], 255)
+    return img, cv2.dilate(mask, np.ones((15, 15), np.uint8)) > 0
+
+
+@pytest.mark.parametrize(("algorithm", "degree"), [("redefine", 40), ("redefine", 49), ("reinvent", None)])
+def test_closed_user_mouth_into_an_open_template_mouth_has_no_ghost_teeth(engine, analyzed, open_mouth_template,
+                                                                           algorithm, degree):
+    """Below FuseFaceDegree 50 the mouth is the user's (closed, biden.jpg) -- all of it: a cross-fade showed
+    the template's teeth through the user's lips (about 200 teeth pixels at 40 before the fix)."""
+    t_img, mouth = open_mouth_template
+    assert _teeth_pixels(t_img, mouth) > 500
+    out = engine.fuse_arrays(t_img, [analyzed("biden.jpg")[0]], algorithm=algorithm, face_degree=degree,
+                             profile_degree=degree)
+    assert _teeth_pixels(out, mouth) < 20
+
+
+def test_from_face_degree_50_the_open_template_mouth_is_kept_whole(engine, analyzed, open_mouth_template):
+    t_img, mouth = open_mouth_template
+    out = engine.fuse_arrays(t_img, [analyzed("biden.jpg")[0]], face_degree=60, profile_degree=60)
+    assert _teeth_pixels(out, mouth) > 0.5 * _teeth_pixels(t_img, mouth)

@@ -309,6 +309,14 @@ def fuse_face(
         mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
         near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
         w_shape = np.maximum(w_shape, 0.85 * near)
+    elif differ:
+        # ... and the other way round: the user's whole mouth, shape and texture, opaque -- a cross-fade
+        # would stretch the closed lips over the template's open mouth and let its teeth show through.
+        mc = lt[topo.LIPS_OUTER].mean(axis=0)
+        mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
+        near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
+        w_shape = w_shape * (1.0 - near)
+        w_tex = w_tex * (1.0 - near)
     f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
     if not user_mouth:
         f = _mouth_from_template(f, lt, up)
