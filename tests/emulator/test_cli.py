@@ -75,3 +75,30 @@ def test_emulator_command_serves_until_interrupted(tmp_path):
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert DEFAULT_SECRET_KEY not in out + err
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job a non-interactive shell starts with `&`
+
+
+@pytest.mark.parametrize(
+    ("preexec", "sig"),
+    [(_ignore_sigint, signal.SIGINT), (None, signal.SIGTERM)],
+    ids=["sigint-inherited-as-ignored", "sigterm"],
+)
+def test_emulator_command_stops_cleanly_on_signals(tmp_path, preexec, sig):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TENCENTCLOUD_")}
+    proc = subprocess.Popen([sys.executable, "-m", "scf_fuseface.cli", "emulator", "--port", "0", "--data",
+                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=preexec)
+    try:
+        assert json.loads(proc.stdout.readline())["Endpoint"].startswith("127.0.0.1:")
+    finally:
+        proc.send_signal(sig)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"the emulator ignored signal {sig!r}")
+    assert proc.returncode == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 from typing import List, Optional
 
@@ -16,6 +17,18 @@ from ..errors import FuseFaceError
 
 # Modules that contribute sub-commands (local-only code: engine, emulator, replay).
 _COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "replay_cmds", "serve_cmds")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """For foreground servers (``emulator``, ``serve``): Ctrl-C (SIGINT) and ``kill`` (SIGTERM) both raise
+    KeyboardInterrupt in the main thread, so the server shuts down cleanly. SIGINT is set explicitly because a
+    process started in the background by a non-interactive shell inherits it as *ignored*."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FuseFaceError
+from . import stop_on_signals
 
 __all__ = ["register"]
 
@@ -32,6 +33,7 @@ def _print_json(obj) -> None:
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from ..emulator import EmulatorServer
 
+    stop_on_signals()
     server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region)
     server.start()
     _print_json({

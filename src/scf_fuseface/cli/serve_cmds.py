@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FuseFaceError
+from . import stop_on_signals
 
 __all__ = ["register"]
 
@@ -30,6 +31,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise FuseFaceError("InvalidParameterValue", f"--port must be 0..65535, got {args.port}")
+    stop_on_signals()
     server = LocalServer(args.data, host=args.host, port=args.port, events_dir=args.events_dir)
     try:
         server.start()
