@@ -102,3 +102,26 @@ def test_emulator_command_stops_cleanly_on_signals(tmp_path, preexec, sig):
             proc.communicate()
             pytest.fail(f"the emulator ignored signal {sig!r}")
     assert proc.returncode == 0
+
+
+def test_emulator_command_interrupted_while_printing_its_banner_stops_cleanly(tmp_path, monkeypatch):
+    """A signal that lands right after start() (while the banner is printed) still stops the server: exit 0."""
+    import scf_fuseface.cli.cloud_cmds as cloud_cmds
+    from scf_fuseface.emulator import server as server_module
+
+    started = []
+    real_start = server_module.EmulatorServer.start
+
+    def recording_start(self):
+        started.append(self)
+        return real_start(self)
+
+    def interrupted(_obj):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module.EmulatorServer, "start", recording_start)
+    monkeypatch.setattr(cloud_cmds, "_print_json", interrupted)
+    monkeypatch.setattr(cloud_cmds, "stop_on_signals", lambda: None)  # leave pytest's own handlers alone
+    assert main(["emulator", "--port", "0", "--data", str(tmp_path)]) == 0
+    (server,) = started
+    assert not server.running

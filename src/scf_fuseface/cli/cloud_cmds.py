@@ -36,16 +36,17 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     stop_on_signals()
     server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region)
     server.start()
-    _print_json({
-        "Endpoint": server.endpoint, "FuseFace": f"HttpProfile(protocol='http', endpoint='{server.endpoint}')",
-        "COS": f"CosConfig(Region='{args.region}', IP='127.0.0.1', Port={server.port}, Scheme='http')",
-        "SecretId": server.secret_id, "Data": str(Path(args.data).resolve()),
-    })
-    print("Ctrl-C to stop.", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
+    try:  # a signal may arrive as soon as the banner is out: everything after start() is inside the guard
+        _print_json({
+            "Endpoint": server.endpoint, "FuseFace": f"HttpProfile(protocol='http', endpoint='{server.endpoint}')",
+            "COS": f"CosConfig(Region='{args.region}', IP='127.0.0.1', Port={server.port}, Scheme='http')",
+            "SecretId": server.secret_id, "Data": str(Path(args.data).resolve()),
+        })
+        print("Ctrl-C to stop.", file=sys.stderr, flush=True)
+        server.serve_forever()  # stops the server itself when interrupted inside it
     except KeyboardInterrupt:
-        pass
+        if server.running:
+            server.stop()
     return 0
 
 

@@ -123,6 +123,10 @@ class EmulatorServer:
             self.app.errors.clear()
             self.stop()
 
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
     def serve_forever(self) -> None:
         """Foreground mode for the CLI: start (unless running), then block until KeyboardInterrupt."""
         if self._server is None:
@@ -131,7 +135,7 @@ class EmulatorServer:
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(0.5)
         finally:
-            if self._server is not None:
+            if self.running:
                 self.stop()
 
     # --- properties and test helpers ---------------------------------------------------------------------
