@@ -1,5 +1,7 @@
 """Suite-wide fixtures.
 
+Loopback never goes through a proxy: the SDKs and ``requests`` talk to in-process emulators on 127.0.0.1.
+
 ``main_handler`` configures the ``scf_fuseface`` logger as SCF needs it (a stdout JSON handler, propagation
 off). Any test folder may call it, so the logger is restored after every test for the folders that capture logs.
 """
@@ -7,8 +9,12 @@ off). Any test folder may call it, so the logger is restored after every test fo
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+
+for _name in ("NO_PROXY", "no_proxy"):
+    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost"]))
 
 
 @pytest.fixture(autouse=True)

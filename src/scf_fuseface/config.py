@@ -165,7 +165,7 @@ def _recursion_problems(s: Settings) -> List[str]:
 _EMPTY_IS_A_VALUE = {"FUSEFACE_TRIGGER_PREFIX"}
 _ROUTING_VARS = {"FUSEFACE_OUTPUT_BUCKET", "FUSEFACE_TRIGGER_BUCKET", "FUSEFACE_OUTPUT_PREFIX",
                  "FUSEFACE_FAILURE_PREFIX", "FUSEFACE_TRIGGER_PREFIX"}
-_ENV_NAMES = {field.alias: name for name, field in Settings.model_fields.items()}
+_ENV_VARS = tuple(str(field.alias) for field in Settings.model_fields.values())
 
 
 def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -175,7 +175,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     Empty strings count as unset, except FUSEFACE_TRIGGER_PREFIX where "" means the whole bucket.
     """
     env = os.environ if environ is None else environ
-    raw = {alias: env[alias] for alias in _ENV_NAMES
+    raw = {alias: env[alias] for alias in _ENV_VARS
            if alias in env and (env[alias].strip() != "" or alias in _EMPTY_IS_A_VALUE)}
     problems: List[str] = []
     settings: Optional[Settings] = None

@@ -12,7 +12,6 @@ failures are raised so that SCF retries the event.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any, Dict, Mapping, Optional
@@ -21,6 +20,7 @@ from . import log as jsonlog
 from .config import Settings, get_settings
 from .errors import FuseFaceError
 from .handlers import infer
+from .http_api import error_response
 from .pipeline import Run
 from .retry import Budget
 
@@ -68,11 +68,8 @@ def main_handler(event: Any, context: Any = None, **overrides: Any) -> Any:
             settings: Settings = get_settings()
         except FuseFaceError as err:
             log.error("invalid configuration", extra={"code": err.code, "error": err.message})
-            if trigger in ("apigw", "function_url"):
-                return {"isBase64Encoded": False, "statusCode": err.http_status,
-                        "headers": {"Content-Type": "application/json"},
-                        "body": json.dumps({"Response": {"Error": {"Code": err.code, "Message": "Invalid function "
-                                            "configuration."}, "RequestId": request_id}})}
+            if trigger in ("apigw", "function_url"):  # the details stay in the log
+                return error_response(FuseFaceError(err.code, "Invalid function configuration."), request_id)
             raise
         logging.getLogger("scf_fuseface").setLevel(settings.log_level)
         if handler_cls is None:

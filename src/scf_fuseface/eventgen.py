@@ -155,12 +155,13 @@ def http_event(
             "x-scf-remote-addr": source_ip,
         })
     else:
+        request_id = request_id or _uuid(method + path + text)
         hdrs.update({
             "Accept": "*/*",
             "Host": host or f"{service_id}-1250000000.gz.apigw.tencentcs.com",
             "User-Agent": "curl/8.5.0",
             "X-Anonymous-Consumer": "true",
-            "X-Api-Requestid": request_id or _uuid(method + path + text),
+            "X-Api-Requestid": request_id,
             "X-Qualifier": "$DEFAULT",
         })
     if body:
@@ -177,7 +178,7 @@ def http_event(
             "serviceId": service_id,
             "path": path,
             "httpMethod": method,
-            "requestId": request_id or _uuid(method + path + text),
+            "requestId": request_id,
             "identity": {},
             "sourceIp": source_ip,
             "stage": stage,

@@ -19,6 +19,7 @@ API keys (``FUSEFACE_API_KEYS``): header ``X-Api-Key``, compared with ``hmac.com
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import logging
@@ -26,17 +27,18 @@ import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import __version__, limits, records
 from .errors import FuseFaceError
+from .imageinfo import sniff
 from .imageprep import check_base64_image
 from .log import Timer
 from .models.fusion import FuseRequest, parse_fuse_request
 from .models.http_event import HttpRequest
 from .pipeline import Run, decode_fused, fuse_with_retry
 
-__all__ = ["handle", "handle_event", "parse_multipart"]
+__all__ = ["HttpHandler", "error_response", "handle", "parse_multipart"]
 
 log = logging.getLogger(__name__)
 _INT_PARAMS = ("FuseFaceDegree", "FuseProfileDegree", "LogoAdd")
@@ -51,7 +53,9 @@ def _respond(status: int, payload: Any, headers: Optional[Dict[str, str]] = None
     return {"isBase64Encoded": False, "statusCode": status, "headers": out_headers, "body": body}
 
 
-def _error(err: FuseFaceError, request_id: str, headers: Dict[str, str]) -> Dict[str, Any]:
+def error_response(err: FuseFaceError, request_id: Optional[str],
+                   headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """Tencent's error envelope ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`` as an HTTP reply."""
     return _respond(err.http_status, {"Response": {"Error": err.to_error(), "RequestId": err.request_id or request_id}},
                     headers)
 
@@ -85,14 +89,24 @@ def _route(path: str) -> str:
     return ""
 
 
-def handle_event(builder: Callable[[Any], HttpRequest], event: Any, run: Run) -> Dict[str, Any]:
-    """Build the :class:`HttpRequest` from a trigger event and serve it (a bad event is a 400 reply)."""
-    try:
-        req = builder(event)
-    except FuseFaceError as err:
-        log.warning("bad http event", extra={"code": err.code, "error": err.message})
-        return _error(err, run.invocation_id or str(uuid.uuid4()), {})
-    return handle(req, run)
+class HttpHandler:
+    """Base of the HTTP trigger handlers: ``parse`` turns the trigger's event into an :class:`HttpRequest`."""
+
+    trigger = ""
+    parse: Callable[[Mapping[str, Any]], HttpRequest]
+
+    def __init__(self, event: Mapping[str, Any], run: Run) -> None:
+        self.event = event
+        self.run = run
+
+    def __call__(self) -> Dict[str, Any]:
+        """Serve the event (a malformed event is a 400 reply)."""
+        try:
+            req = self.parse(self.event)
+        except FuseFaceError as err:
+            log.warning("bad http event", extra={"code": err.code, "error": err.message})
+            return error_response(err, self.run.invocation_id or str(uuid.uuid4()))
+        return handle(req, self.run)
 
 
 def handle(req: HttpRequest, run: Run) -> Dict[str, Any]:
@@ -124,7 +138,7 @@ def handle(req: HttpRequest, run: Run) -> Dict[str, Any]:
         status = err.http_status
         log.warning("http request failed", extra={"code": err.code, "error": err.message, "route": route,
                                                    "fuseface_request_id": err.request_id})
-        response = _error(err, request_id, headers)
+        response = error_response(err, request_id, headers)
     except Exception as exc:  # last resort: never a traceback to the caller
         status = 500
         log.error("unexpected error", extra={"route": route, "error_type": type(exc).__name__})
@@ -156,8 +170,6 @@ def parse_multipart(content_type_header: str, body: bytes) -> Tuple[Dict[str, st
 
 
 def _params_request(params: Dict[str, str], image: bytes) -> Dict[str, Any]:
-    import base64
-
     data: Dict[str, Any] = {}
     for name in _STR_PARAMS:
         if params.get(name):
@@ -247,8 +259,6 @@ def _store_large(run: Run, fused: bytes, request_id: str) -> str:
     if not s.http_bucket:
         raise FuseFaceError("RequestSizeLimitExceeded.Response",
                             "The fused image is too large for a synchronous reply; set FUSEFACE_HTTP_BUCKET.")
-    from .imageinfo import sniff
-
     ext = ".png" if sniff(fused[: limits.SNIFF_BYTES]).format == "png" else ".jpg"
     key = f"{s.output_prefix}http/{time.strftime('%Y/%m/%d', time.gmtime())}/{request_id}{ext}"
     storage = run.storage(s.cos_region or s.region)

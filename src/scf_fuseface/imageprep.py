@@ -7,7 +7,7 @@ import io
 
 from . import limits
 from .errors import FuseFaceError
-from .imageinfo import sniff
+from .imageinfo import check_dimensions, sniff
 
 __all__ = ["upright_base64", "check_base64_image"]
 
@@ -35,18 +35,14 @@ def upright_base64(data: bytes) -> str:
 
 
 def check_base64_image(text: str) -> str:
-    """Validate a base64 image (jpg/png, 64 < side < 4096, <= 5 MB); an EXIF-rotated one is made upright.
+    """Validate a base64 image (jpg/png, 64 < side < 4096); an EXIF-rotated one is made upright.
 
-    Returns the base64 text to send.
+    ``text`` comes from a validated ``MergeInfo`` (which enforces the 5 MB ceiling). Returns the base64 text to send.
     """
-    if len(text) > limits.MAX_BASE64_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The base64 image is over 5 MB.")
     try:
         data = base64.b64decode(text, validate=True)
     except ValueError:
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image is not valid base64.") from None
-    from .imageinfo import check_dimensions
-
     info = sniff(data[: limits.SNIFF_BYTES])
     check_dimensions(info)
     return upright_base64(data) if info.rotated else text

@@ -30,7 +30,14 @@ from werkzeug.wrappers import Request, Response
 
 from .errors import FuseFaceError
 from .eventgen import http_event
-from .replay import DEFAULT_CONTEXT, default_events_dir, emulator_environ, patched_environ, seed
+from .replay import (
+    DEFAULT_CONTEXT,
+    default_events_dir,
+    emulator_environ,
+    local_emulator,
+    patched_environ,
+    seed,
+)
 
 __all__ = ["MAX_SYNC_REQUEST_BYTES", "FunctionUrlApp", "LocalServer", "build_event", "startup_line",
            "to_response"]
@@ -214,17 +221,11 @@ class LocalServer:
         return f"http://{shown}:{self.port}/"
 
     def start(self) -> LocalServer:
-        from .emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
-
         if self._stack is not None:
             raise RuntimeError("The local server is already running.")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         stack = ExitStack()
         try:
-            # Like replay: the emulator's documented loopback keys, never real credentials.
-            self.emulator = stack.enter_context(EmulatorServer(
-                data_dir=self.data_dir, host="127.0.0.1", port=0, secret_id=DEFAULT_SECRET_ID,
-                secret_key=DEFAULT_SECRET_KEY, engine=self._engine))
+            self.emulator = stack.enter_context(local_emulator(self.data_dir, engine=self._engine))
             self.seeded = seed(self.emulator, self.events_dir)
             environ = emulator_environ(self.emulator, self.events_dir)
             stack.enter_context(patched_environ(environ))

@@ -43,6 +43,7 @@ class Run:
         self._storage_factory = storage_factory
         self._fusion_factory = fusion_factory
         self._storages: Dict[str, Any] = {}
+        self._fusions: Dict[int, Any] = {}
 
     def _credentials(self) -> Credentials:
         if self.creds is None:
@@ -66,7 +67,11 @@ class Run:
             return self._fusion_factory(timeout_s)
         from .adapters.facefusion import FuseFaceClient
 
-        return FuseFaceClient(self.settings, self._credentials(), timeout=min(self.settings.timeout, timeout_s))
+        # The SDK takes whole seconds: one client per distinct per-call timeout, normally one per invocation.
+        req_timeout = max(1, int(round(min(self.settings.timeout, timeout_s))))
+        if req_timeout not in self._fusions:
+            self._fusions[req_timeout] = FuseFaceClient(self.settings, self._credentials(), timeout=req_timeout)
+        return self._fusions[req_timeout]
 
 
 def fuse_with_retry(run: Run, params: Dict[str, Any], request_ids: List[str]) -> Any:

@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
@@ -118,25 +118,26 @@ def seed(emu: Any, events_dir: Path) -> Dict[str, int]:
                 emu.store.put(bucket, key, path.read_bytes(), metadata=info.get("metadata") or None,
                               content_type=info.get("content_type"))
                 added["objects"] += 1
-    mat_file = events_dir / "materials" / "materials.json"
-    if mat_file.is_file():
-        for entry in json.loads(mat_file.read_text(encoding="utf-8")):
-            known = {m.get("MaterialId") for m in emu.materials.list(entry["ProjectId"])}
-            if entry["ModelId"] in known:
-                continue
-            emu.materials.add(
-                entry["ProjectId"], (mat_file.parent / entry["Image"]).read_bytes(),
-                name=entry.get("Name"), algorithm=entry.get("Algorithm", "redefine"), model_id=entry["ModelId"],
-            )
-            added["materials"] += 1
+    for entry in _material_entries(events_dir):
+        known = {m.get("MaterialId") for m in emu.materials.list(entry["ProjectId"])}
+        if entry["ModelId"] in known:
+            continue
+        emu.materials.add(
+            entry["ProjectId"], (events_dir / "materials" / entry["Image"]).read_bytes(),
+            name=entry.get("Name"), algorithm=entry.get("Algorithm", "redefine"), model_id=entry["ModelId"],
+        )
+        added["materials"] += 1
     return added
 
 
-def _sample_defaults(events_dir: Path) -> Dict[str, str]:
+def _material_entries(events_dir: Path) -> List[Dict[str, Any]]:
+    """``materials/materials.json`` of the fixtures (empty when there is none)."""
     mat_file = events_dir / "materials" / "materials.json"
-    if not mat_file.is_file():
-        return {}
-    entries = json.loads(mat_file.read_text(encoding="utf-8"))
+    return json.loads(mat_file.read_text(encoding="utf-8")) if mat_file.is_file() else []
+
+
+def _sample_defaults(events_dir: Path) -> Dict[str, str]:
+    entries = _material_entries(events_dir)
     if not entries:
         return {}
     return {"FUSEFACE_PROJECT_ID": entries[0]["ProjectId"], "FUSEFACE_MODEL_ID": entries[0]["ModelId"]}
@@ -144,23 +145,23 @@ def _sample_defaults(events_dir: Path) -> Dict[str, str]:
 
 # --- environment, spies, memory -----------------------------------------------------------------------
 
+def _set_environ(values: Mapping[str, Optional[str]]) -> None:
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @contextmanager
 def patched_environ(values: Mapping[str, Optional[str]]) -> Iterator[None]:
     """Set (or with None, remove) environment variables for the duration of the block."""
     saved = {k: os.environ.get(k) for k in values}
     try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _set_environ(values)
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _set_environ(saved)
 
 
 class _SdkSpy:
@@ -173,19 +174,12 @@ class _SdkSpy:
         self._undo: List[Callable[[], None]] = []
 
     def __enter__(self) -> _SdkSpy:
-        try:
-            from tencentcloud.common.abstract_client import AbstractClient
-        except ImportError:  # pragma: no cover - cloud deps are always installed
-            AbstractClient = None
-        if AbstractClient is not None:
-            self._wrap(AbstractClient, "_call", self._after_call)
-        try:
-            from qcloud_cos import CosS3Client
-        except ImportError:  # pragma: no cover
-            CosS3Client = None
-        if CosS3Client is not None:
-            self._wrap(CosS3Client, "put_object", self._after_write)
-            self._wrap(CosS3Client, "copy_object", self._after_write)
+        from qcloud_cos import CosS3Client  # the cloud dependencies: always installed
+        from tencentcloud.common.abstract_client import AbstractClient
+
+        self._wrap(AbstractClient, "_call", self._after_call)
+        self._wrap(CosS3Client, "put_object", self._after_write)
+        self._wrap(CosS3Client, "copy_object", self._after_write)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -261,12 +255,6 @@ class _PeakRss:
 
 # --- running ------------------------------------------------------------------------------------------
 
-def _default_handler() -> Handler:
-    from .entry import main_handler  # imported late: its cold start reads the environment set by the caller
-
-    return main_handler
-
-
 def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[Mapping[str, Any]] = None,
            emulator: Any = None, on_start: Optional[Callable[[str], None]] = None) -> ReplayResult:
     """Call ``handler(event, context)`` once, the way SCF does, and measure it. Never raises.
@@ -274,18 +262,18 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
     Without ``handler`` the real ``main_handler`` is imported first; a first import is the function's cold
     start and is reported as ``init_ms``. ``on_start(request_id)`` runs just before the handler.
     """
-    request_id = str(uuid.uuid4())
-    ctx: Dict[str, Any] = dict(DEFAULT_CONTEXT)
-    ctx.update({"request_id": request_id, "tencentcloud_region": os.environ.get("FUSEFACE_REGION", "ap-guangzhou")})
-    ctx.update(context or {})
+    region = os.environ.get("FUSEFACE_REGION", "ap-guangzhou")
+    ctx: Dict[str, Any] = {**DEFAULT_CONTEXT, "request_id": str(uuid.uuid4()), "tencentcloud_region": region,
+                           **(context or {})}
     res = ReplayResult(request_id=ctx["request_id"])
     before = dict(emulator.calls) if emulator is not None else {}
     with _SdkSpy() as spy, _PeakRss() as rss:
         start = time.perf_counter()
         try:
-            if handler is None:
+            if handler is None:  # the real one, imported late: its cold start reads the caller's environment
                 cold = "scf_fuseface.entry" not in sys.modules
-                handler = _default_handler()
+                from .entry import main_handler as handler
+
                 if cold:
                     res.init_ms = (time.perf_counter() - start) * 1000.0
             if on_start is not None:
@@ -298,11 +286,7 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
         res.duration_ms = (time.perf_counter() - start) * 1000.0
     res.max_memory_mb = rss.peak / (1024 * 1024)
     res.fuseface_request_ids = list(spy.request_ids)
-    seen = set()
-    for bucket, key in spy.writes:
-        if (bucket, key) in seen:
-            continue
-        seen.add((bucket, key))
+    for bucket, key in dict.fromkeys(spy.writes):  # first write of each object, in order
         path = emulator.store.path_of(bucket, key) if emulator is not None else None
         res.outputs.append(Output(bucket, key, Path(path).resolve() if path is not None else None))
     if emulator is not None:
@@ -347,28 +331,31 @@ def emulator_environ(emu: Any, events_dir: Optional[Path] = None) -> Dict[str, O
     return env
 
 
+def local_emulator(data_dir: Path, *, engine: Any = None) -> Any:
+    """An (unstarted) embedded emulator on ``data_dir``, loopback port 0, with the emulator's documented
+    loopback-only keys: real credentials in the environment are never used by replay or serve."""
+    from .emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
+
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return EmulatorServer(data_dir=data_dir, host="127.0.0.1", port=0, secret_id=DEFAULT_SECRET_ID,
+                          secret_key=DEFAULT_SECRET_KEY, engine=engine)
+
+
 def replay_local(event: Any, data_dir: Optional[Path] = None, *, events_dir: Optional[Path] = None,
                  emulator: Any = None, handler: Optional[Handler] = None,
                  context: Optional[Mapping[str, Any]] = None,
                  on_start: Optional[Callable[[str], None]] = None) -> ReplayResult:
     """Run ``event`` against an emulator on ``data_dir`` (a running ``emulator`` is reused if given)."""
     events_dir = events_dir or default_events_dir()
-    if emulator is not None:
+    with ExitStack() as stack:
+        if emulator is None:
+            if data_dir is None:
+                raise ValueError("replay_local needs data_dir or a running emulator")
+            emulator = stack.enter_context(local_emulator(data_dir))
         seed(emulator, events_dir)
         with patched_environ(emulator_environ(emulator, events_dir)):
             return invoke(event, handler=handler, context=context, emulator=emulator, on_start=on_start)
-    from .emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
-
-    if data_dir is None:
-        raise ValueError("replay_local needs data_dir or a running emulator")
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # The emulator's documented loopback-only keys: real credentials in the environment are never used here.
-    with EmulatorServer(data_dir=data_dir, host="127.0.0.1", port=0, secret_id=DEFAULT_SECRET_ID,
-                        secret_key=DEFAULT_SECRET_KEY) as emu:
-        seed(emu, events_dir)
-        with patched_environ(emulator_environ(emu, events_dir)):
-            return invoke(event, handler=handler, context=context, emulator=emu, on_start=on_start)
 
 
 def replay_cloud(event: Any, *, handler: Optional[Handler] = None, context: Optional[Mapping[str, Any]] = None,

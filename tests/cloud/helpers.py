@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import io
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -16,33 +15,15 @@ from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.pipeline import Run
 from scf_fuseface.retry import Budget
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
-FACES = ROOT / "tests" / "assets" / "faces"
-BUCKET = "fuseface-1250000000"
-MODEL = "qc_300029_000001_1"
+from ..helpers import EVENTS, MODEL, solid_jpeg
 
 
 def event_files() -> List[Path]:
     return sorted(p for p in EVENTS.glob("*.json") if p.name.startswith(("cos_", "apigw_", "function_url_")))
 
 
-def load_event(name: str) -> Dict[str, Any]:
-    return json.loads((EVENTS / name).read_text("utf-8"))
-
-
 def jpeg_bytes(width: int = 200, height: int = 240, *, orientation: Optional[int] = None) -> bytes:
-    from PIL import Image
-
-    img = Image.new("RGB", (width, height), (180, 140, 120))
-    buf = io.BytesIO()
-    if orientation:
-        exif = Image.Exif()
-        exif[0x0112] = orientation
-        img.save(buf, format="JPEG", exif=exif.tobytes())
-    else:
-        img.save(buf, format="JPEG")
-    return buf.getvalue()
+    return solid_jpeg(width, height, (180, 140, 120), orientation=orientation)
 
 
 def noisy_jpeg(size: int = 200) -> bytes:

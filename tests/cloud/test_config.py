@@ -7,6 +7,8 @@ import pytest
 from scf_fuseface.config import credentials_from_env, load_settings
 from scf_fuseface.errors import FuseFaceError
 
+from ..helpers import ROOT
+
 
 def test_defaults():
     s = load_settings({})
@@ -78,19 +80,16 @@ def test_credentials_are_read_from_the_scf_names_only():
 
 
 def test_every_variable_is_documented():
-    from pathlib import Path
-
     from scf_fuseface.config import Settings
 
-    doc = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    doc = (ROOT / "README.md").read_text("utf-8")
     assert [f.alias for f in Settings.model_fields.values() if f"`{f.alias}`" not in doc] == []
 
 
 def test_serverless_yml_environment_is_valid_and_matches_its_trigger_filter():
     import re
-    from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "serverless.yml").read_text("utf-8")
+    text = (ROOT / "serverless.yml").read_text("utf-8")
     env = dict(re.findall(r"^\s+(FUSEFACE_[A-Z_]+):\s*'?([^'#\s]*)'?", text, flags=re.MULTILINE))
     assert "FUSEFACE_TRIGGER_PREFIX" in env
     settings = load_settings(env)

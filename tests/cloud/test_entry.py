@@ -10,7 +10,8 @@ from scf_fuseface.config import Credentials
 from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import FuseFaceError
 
-from .helpers import BUCKET, MODEL, FakeFusion, FakeStorage, jpeg_bytes, load_event
+from ..helpers import BUCKET, MODEL, load_event
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes
 
 
 @pytest.fixture

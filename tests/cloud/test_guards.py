@@ -20,7 +20,8 @@ from scf_fuseface.models.cos_event import CosEvent
 from scf_fuseface.models.http_event import HttpRequest
 from scf_fuseface.pipeline import process_record
 
-from .helpers import BUCKET, MODEL, FakeFusion, FakeStorage, jpeg_bytes, load_event, make_run, make_settings
+from ..helpers import BUCKET, MODEL, ROOT, exif_orientation, load_event
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 
@@ -99,7 +100,7 @@ def test_rotated_image_is_shrunk_until_its_base64_fits(monkeypatch):
 
     noisy = io.BytesIO()
     Image.effect_noise((400, 300), 90).convert("RGB").save(noisy, format="JPEG", quality=95,
-                                                              exif=_orientation(6))
+                                                              exif=exif_orientation(6))
     ceiling = 40_000
     assert limits.base64_len(len(noisy.getvalue())) > ceiling  # too big as it is
     monkeypatch.setattr(limits, "MAX_BASE64_BYTES", ceiling)
@@ -117,14 +118,6 @@ def test_rotated_image_is_shrunk_until_its_base64_fits(monkeypatch):
 def test_the_real_limit_is_five_mb_of_base64():
     assert limits.MAX_BASE64_BYTES == 5 * 1024 * 1024 and limits.SNIFF_BYTES == 64 * 1024
     assert limits.MAX_URL_BYTES == 10 * 1024 * 1024
-
-
-def _orientation(value):
-    from PIL import Image
-
-    exif = Image.Exif()
-    exif[0x0112] = value
-    return exif.tobytes()
 
 
 def test_logs_never_carry_the_raw_event(monkeypatch, capsys):
@@ -154,9 +147,8 @@ def test_a_recursive_configuration_is_refused_at_cold_start():
     bad variable; every COS invocation then raises instead of writing results that re-trigger."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    src = Path(__file__).resolve().parents[2] / "src"
+    src = ROOT / "src"
     script = ("import json, index\n"
               "from scf_fuseface import entry\n"
               "err = entry.COLD_START_ERROR\n"

@@ -11,7 +11,8 @@ from scf_fuseface.errors import CATALOG
 from scf_fuseface.http_api import handle
 from scf_fuseface.models.http_event import HttpRequest
 
-from .helpers import MODEL, FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings, noisy_jpeg
+from ..helpers import MODEL
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings, noisy_jpeg
 
 
 def _req(method="POST", path="/fuse", body=b"", headers=None, query=None):

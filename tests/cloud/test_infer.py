@@ -9,7 +9,8 @@ import pytest
 from scf_fuseface.entry import main_handler
 from scf_fuseface.handlers import HANDLERS, ApiGatewayHandler, CosUploadHandler, FunctionUrlHandler, infer
 
-from .helpers import event_files, load_event
+from ..helpers import load_event
+from .helpers import event_files
 
 EXPECTED = {"cos": CosUploadHandler, "apigw": ApiGatewayHandler, "function_url": FunctionUrlHandler}
 

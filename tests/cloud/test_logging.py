@@ -10,7 +10,8 @@ import pytest
 from scf_fuseface.config import Credentials
 from scf_fuseface.entry import main_handler
 
-from .helpers import BUCKET, MODEL, FakeFusion, FakeStorage, jpeg_bytes, load_event
+from ..helpers import BUCKET, MODEL, load_event
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes
 
 SECRET_KEY = "SECRETKEY-must-not-leak-42"
 TOKEN = "SESSIONTOKEN-must-not-leak-42"

@@ -11,7 +11,8 @@ from scf_fuseface.handlers.cos import CosUploadHandler
 from scf_fuseface.models.cos_event import CosEvent
 from scf_fuseface.pipeline import process_record
 
-from .helpers import BUCKET, MODEL, FakeFusion, FakeStorage, jpeg_bytes, load_event, make_run, make_settings
+from ..helpers import BUCKET, MODEL, load_event
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-for _name in ("NO_PROXY", "no_proxy"):
-    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost"]))
+from scf_fuseface.emulator import EmulatorServer
 
-from scf_fuseface.emulator import EmulatorServer  # noqa: E402
-
-from .helpers import FakeEngine, FakeFace, api_client, cos_client  # noqa: E402
+from .helpers import FakeEngine, FakeFace, api_client, cos_client
 
 
 @pytest.fixture(scope="session")

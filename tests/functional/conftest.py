@@ -13,7 +13,8 @@ for _name in ("NO_PROXY", "no_proxy"):
 
 from scf_fuseface.emulator import EmulatorServer  # noqa: E402
 
-from .helpers import BUCKET, EVENTS, PROJECT, TOKEN  # noqa: E402
+from ..helpers import BUCKET, EVENTS, PROJECT  # noqa: E402
+from .helpers import TOKEN  # noqa: E402
 
 
 class _TinyFakeEngine:

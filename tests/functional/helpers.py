@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 import uuid
-from pathlib import Path
 from typing import Any, Dict, Optional
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
-FACES = ROOT / "tests" / "assets" / "faces"
-BUCKET = "fuseface-1250000000"
-PROJECT = "300029"
-MODEL = "qc_300029_000001_1"
+from ..helpers import BUCKET, EVENTS, FACES, MODEL, exif_orientation, solid_jpeg
+
 TOKEN = "functional-session-token"
-
-
-def load_event(name: str) -> Dict[str, Any]:
-    return json.loads((EVENTS / name).read_text("utf-8"))
 
 
 def selfie_bytes() -> bytes:
@@ -37,26 +27,14 @@ def small_face(name: str = "biden.jpg", width: int = 360, *, orientation: Option
         img = img.crop((0, 0, side, side)).resize((width, width))
         buf = io.BytesIO()
         if orientation == 6:  # "rotate 90 CW to display": store it rotated 90 CCW
-            img.transpose(Image.ROTATE_90).save(buf, format=fmt, exif=_exif(6))
+            img.transpose(Image.ROTATE_90).save(buf, format=fmt, exif=exif_orientation(6))
         else:
             img.save(buf, format=fmt)
         return buf.getvalue()
 
 
-def _exif(orientation: int) -> bytes:
-    from PIL import Image
-
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    return exif.tobytes()
-
-
 def blank_jpeg(width: int = 320, height: int = 320) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (90, 140, 200)).save(buf, format="JPEG")
-    return buf.getvalue()
+    return solid_jpeg(width, height, (90, 140, 200))
 
 
 def unique_key(stem: str, ext: str = ".jpg") -> str:

@@ -8,7 +8,8 @@ import json
 from scf_fuseface.entry import main_handler
 from scf_fuseface.eventgen import cos_event, cos_record
 
-from .helpers import BUCKET, TOKEN, context, load_event, selfie_bytes, unique_key
+from ..helpers import BUCKET, load_event
+from .helpers import TOKEN, context, selfie_bytes, unique_key
 
 SNIFF = 64 * 1024
 

@@ -11,7 +11,8 @@ from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.eventgen import cos_event, cos_record
 
-from .helpers import BUCKET, MODEL, blank_jpeg, context, load_event, small_face, unique_key
+from ..helpers import BUCKET, MODEL, load_event
+from .helpers import blank_jpeg, context, small_face, unique_key
 
 
 def _put(emu, key, data, metadata=None):

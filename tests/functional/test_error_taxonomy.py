@@ -21,7 +21,8 @@ from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import CATALOG, FuseFaceError, spec_for
 from scf_fuseface.eventgen import cos_event, cos_record, http_event
 
-from .helpers import BUCKET, MODEL, blank_jpeg, context, small_face, unique_key
+from ..helpers import BUCKET, MODEL
+from .helpers import blank_jpeg, context, small_face, unique_key
 
 ATTEMPTS = 3
 # Codes only the international site's SDK lists (tencent-cloud.md section 1.6), also in CATALOG.

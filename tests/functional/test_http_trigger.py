@@ -11,7 +11,8 @@ import pytest
 from scf_fuseface.entry import main_handler
 from scf_fuseface.eventgen import http_event
 
-from .helpers import BUCKET, MODEL, PROJECT, blank_jpeg, context, load_event, small_face
+from ..helpers import BUCKET, MODEL, PROJECT, load_event
+from .helpers import blank_jpeg, context, small_face
 
 
 def _body(resp):

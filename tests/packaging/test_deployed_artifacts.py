@@ -15,27 +15,12 @@ import pytest
 
 from scf_fuseface import packaging
 
+from ..emulator.helpers import FakeEngine
+
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "build" / "layer"
 BUCKET = "fuseface-1250000000"
 MODEL = "qc_300029_000001_1"
-
-
-class _GreyEngine:
-    """The API, not the pixels, is under test here: one face, a grey JPEG result."""
-
-    def detect(self, image):
-        class Face:
-            x, y, width, height, score = 60, 60, 160, 160, 0.9
-
-        return [Face()]
-
-    def fuse(self, template, users, **kwargs):
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.new("RGB", (256, 256), (128, 128, 128)).save(buf, "JPEG")
-        return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +69,7 @@ def test_a_cos_upload_is_fused_by_the_packaged_function_on_python310(runtime, tm
 
     python, function = runtime
     with EmulatorServer(tmp_path, secret_id="AKIDdeployed", secret_key="deployed-key", session_token="dep-token",
-                        engine=_GreyEngine()) as emu:
+                        engine=FakeEngine()) as emu:  # the API, not the pixels, is under test
         emu.materials.add("300029", (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
                           model_id=MODEL)
         buf = io.BytesIO()

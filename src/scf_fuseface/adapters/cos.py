@@ -60,11 +60,11 @@ class CosStorage:
             Scheme=settings.cos_scheme, Timeout=settings.cos_timeout,
         )
         try:
-            wire = dict(common)
             if settings.cos_ip:
-                wire.update(IP=settings.cos_ip, Port=settings.cos_port)
-            self._client = CosS3Client(CosConfig(**wire), retry=1)
-            self._signer = CosS3Client(CosConfig(**common), retry=0)
+                self._client = CosS3Client(CosConfig(IP=settings.cos_ip, Port=settings.cos_port, **common), retry=1)
+                self._signer = CosS3Client(CosConfig(**common), retry=0)
+            else:  # the wire already uses the real domain: one client signs and sends
+                self._client = self._signer = CosS3Client(CosConfig(**common), retry=1)
         except CosClientError as exc:
             raise FuseFaceError("InvalidCredential", f"COS configuration: {exc}") from None
 

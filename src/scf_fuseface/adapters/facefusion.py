@@ -58,14 +58,18 @@ class FuseFaceClient:
         profile = ClientProfile(httpProfile=http, language="en-US", disable_region_breaker=True)
         self._client = facefusion_client.FacefusionClient(cred, settings.region, profile)
 
-    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
-        """Call ``FuseFace`` with wire-named ``params``; raises ``FuseFaceError``."""
-        req = self._models.FuseFaceRequest()
+    def _call(self, action: str, params: Dict[str, Any]) -> Any:
+        """``{action}Request`` from wire-named ``params``, sent; SDK exceptions become ``FuseFaceError``."""
+        req = getattr(self._models, f"{action}Request")()
         req.from_json_string(json.dumps(params))
         try:
-            resp = self._client.FuseFace(req)
+            return getattr(self._client, action)(req)
         except self._sdk_exception as exc:
             raise _sdk_error(exc) from None
+
+    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFace`` with wire-named ``params``; raises ``FuseFaceError``."""
+        resp = self._call("FuseFace", params)
         if not resp.FusedImage:
             raise FuseFaceError(
                 "FailedOperation.EmptyFusedImage", "FuseFace answered without a FusedImage.", request_id=resp.RequestId
@@ -78,10 +82,4 @@ class FuseFaceClient:
         params: Dict[str, Any] = {"ActivityId": activity_id, "Limit": limit, "Offset": offset}
         if material_id:
             params["MaterialId"] = material_id
-        req = self._models.DescribeMaterialListRequest()
-        req.from_json_string(json.dumps(params))
-        try:
-            resp = self._client.DescribeMaterialList(req)
-        except self._sdk_exception as exc:
-            raise _sdk_error(exc) from None
-        return json.loads(resp.to_json_string())
+        return json.loads(self._call("DescribeMaterialList", params).to_json_string())

@@ -11,8 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import FuseFaceError
+from ..limits import ALGORITHMS
 from . import stop_on_signals
+from .engine_cmds import read_image_arg
 
 __all__ = ["register"]
 
@@ -84,11 +85,7 @@ def _summary(record: dict) -> dict:
 
 
 def _cmd_materials_add(args: argparse.Namespace) -> int:
-    try:
-        image = Path(args.image).read_bytes()
-    except OSError as exc:
-        raise FuseFaceError("InvalidParameterValue.ParameterValueError",
-                            f"Cannot read {args.image}: {exc.strerror or exc}.") from exc
+    image = read_image_arg(args.image)
     record = _store(args.data).add(args.project, image, name=args.name, algorithm=args.algorithm,
                                    model_id=args.model_id)
     _print_json(_summary(record))
@@ -112,7 +109,7 @@ def _add_materials(sub) -> None:
     add.add_argument("--project", required=True, help="activity id (ProjectId), e.g. 300029")
     add.add_argument("--image", required=True, help="template image (jpg or png)")
     add.add_argument("--name", default=None, help="material name (default: the ModelId)")
-    add.add_argument("--algorithm", default="redefine", choices=("faceswap", "reinvent", "redefine"))
+    add.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
     add.add_argument("--model-id", default=None, help="ModelId to use or replace (default qc_<project>_<n>_1)")
     add.set_defaults(func=_cmd_materials_add)
     ls = msub.add_parser("list", help="list materials as JSON")

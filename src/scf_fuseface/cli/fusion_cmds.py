@@ -10,6 +10,7 @@ import sys
 
 from ..errors import FuseFaceError
 from ..limits import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
+from .engine_cmds import read_image_arg
 
 __all__ = ["add_fuse", "add_sweep", "parse_rect", "sweep_levels"]
 
@@ -31,12 +32,6 @@ def parse_rect(text: str):
     return parts
 
 
-def _read(path: str) -> bytes:
-    from .engine_cmds import read_image_arg
-
-    return read_image_arg(path)
-
-
 def _write(path: str, data: bytes) -> None:
     try:
         with open(path, "wb") as fh:
@@ -49,8 +44,8 @@ def _write(path: str, data: bytes) -> None:
 def _cmd_fuse(args: argparse.Namespace) -> int:
     from ..engine import FusionEngine
 
-    template = _read(args.template)
-    users = [_read(p) for p in args.user]
+    template = read_image_arg(args.template)
+    users = [read_image_arg(p) for p in args.user]
     rects = None
     if args.user_rect:
         if len(args.user_rect) > len(users):
@@ -109,7 +104,7 @@ def _face_box(img, faces) -> tuple:
     if not faces:
         return (0, 0, w, h)
     f = max(faces, key=lambda face: face.area)
-    cx, cy = f.x + f.width / 2, f.y + f.height / 2
+    cx, cy = f.centre
     half = 1.2 * max(f.width, f.height)
     return (int(max(cx - half, 0)), int(max(cy - half, 0)), int(min(cx + half, w)), int(min(cy + half, h)))
 
@@ -131,7 +126,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from ..engine import FusionEngine
     from ..engine.codec import decode
 
-    template, user = _read(args.template), _read(args.user)
+    template, user = read_image_arg(args.template), read_image_arg(args.user)
     engine = FusionEngine()
     t_img, u_img = decode(template), decode(user)
     t_box = _face_box(t_img, engine.analyzer.analyze(t_img))

@@ -45,6 +45,12 @@ _COS_STATUS = {"InternalError": 500, "ServiceUnavailable": 503, "SlowDown": 503,
                "NoSuchKey": 404, "NoSuchBucket": 404, "RequestTimeout": 400}
 
 
+def _hostname(request: Request) -> str:
+    """The Host header without its port (an IPv6 literal is kept whole)."""
+    host = request.host
+    return host if host.startswith("[") else host.rsplit(":", 1)[0]
+
+
 class Served(NamedTuple):
     """One COS object body sent to a client (GET): lets tests count the bytes a client really read."""
 
@@ -131,7 +137,7 @@ class EmulatorApp:
         except Exception as exc:  # recorded for the test thread; the client sees an internal error
             self.errors.append(exc)
             message = f"Emulator failure: {type(exc).__name__}."
-            if request.method == "POST" and not cos_api.COS_HOST_RE.match(request.host.split(":")[0].lower()):
+            if request.method == "POST" and not cos_api.COS_HOST_RE.match(_hostname(request).lower()):
                 response = fuseface_api.error_response("InternalError", message)
             else:
                 response = cos_api.cos_error("InternalError", message, 500, request.path,
@@ -139,7 +145,7 @@ class EmulatorApp:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
-        hostname = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host
+        hostname = _hostname(request)
         match = cos_api.COS_HOST_RE.match(hostname.lower())
         url_map = _COS_MAP if match else _API_MAP
         try:

@@ -85,9 +85,7 @@ def handle(ctx, request: Request) -> Response:
         if canned is not None:
             return _envelope(canned, request_id)
         return _envelope(view(ctx, params), request_id)
-    except AuthError as exc:
-        return _error(exc.code, exc.message, request_id)
-    except FuseFaceError as exc:
+    except (AuthError, FuseFaceError) as exc:
         return _error(exc.code, exc.message, request_id)
 
 

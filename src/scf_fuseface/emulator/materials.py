@@ -20,11 +20,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .. import limits
 from ..errors import FuseFaceError
-from ..imageinfo import check_dimensions, sniff
+from ..imageinfo import ImageInfo, check_dimensions, sniff
 
 __all__ = ["MaterialStore", "QUOTA"]
 
@@ -90,8 +90,7 @@ class MaterialStore:
                                 f"Algorithm must be one of {', '.join(limits.ALGORITHMS)}, got {algorithm!r}.")
         if model_id is not None and not _MODEL_ID_RE.match(model_id):
             raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ModelId must be [A-Za-z0-9_-]{1,64}.")
-        faces = self._review(image_bytes)
-        info = sniff(image_bytes)
+        info, faces = self._review(image_bytes)
         with self._lock:
             records = self._load()
             existing = next((r for r in records if r["MaterialId"] == model_id), None) if model_id else None
@@ -142,13 +141,11 @@ class MaterialStore:
             self._save(kept)
 
     # --- review ------------------------------------------------------------------------------------------
-    def _review(self, image_bytes: bytes) -> List[tuple]:
+    def _review(self, image_bytes: bytes) -> Tuple[ImageInfo, List[tuple]]:
+        """The image's header info and its faces as ``(x, y, w, h)``, or the refusal."""
         if len(image_bytes) > limits.MAX_URL_BYTES:
             raise FuseFaceError("FailedOperation.ImageSizeExceed", "A material image must be at most 10 MB.")
         info = sniff(image_bytes)
-        if max(info.width, info.height) >= limits.MAX_SIDE_EXCLUSIVE:
-            raise FuseFaceError("FailedOperation.ImagePixelExceed",
-                                f"Each side of a material must be < {limits.MAX_SIDE_EXCLUSIVE} px.")
         check_dimensions(info)
         faces = self._engine().detect(image_bytes)
         if not faces:
@@ -158,7 +155,7 @@ class MaterialStore:
             raise FuseFaceError("FailedOperation.FaceSizeTooSmall",
                                 f"Review refused: every face is smaller than {limits.MIN_FACE_SIDE_EXCLUSIVE} px.")
         # All faces keep the engine's numbering (TemplateFaceID n is the engine's n-th face).
-        return [(int(f.x), int(f.y), int(f.width), int(f.height)) for f in faces]
+        return info, [(int(f.x), int(f.y), int(f.width), int(f.height)) for f in faces]
 
     @staticmethod
     def _next_model_id(project_id: str, records: List[Dict]) -> str:

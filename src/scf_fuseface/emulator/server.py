@@ -34,22 +34,6 @@ class _QuietHandler(WSGIRequestHandler):
         _log.debug("emulator: " + format, *args)
 
 
-class _SerialEngine:
-    """One engine shared by the server threads, one call at a time (LiteRT interpreters are not thread-safe)."""
-
-    def __init__(self, factory) -> None:
-        self._factory = factory
-        self._lock = threading.Lock()
-
-    def detect(self, image: bytes):
-        with self._lock:
-            return self._factory().detect(image)
-
-    def fuse(self, template: bytes, users, **kwargs) -> bytes:
-        with self._lock:
-            return self._factory().fuse(template, users, **kwargs)
-
-
 class EmulatorError(Exception):
     """Misuse of the server (not running, already running) or an error raised inside a server thread."""
 
@@ -75,7 +59,6 @@ class EmulatorServer:
         self.session_token = session_token
         self._engine = engine
         self._engine_lock = threading.Lock()
-        self._serial_engine = _SerialEngine(self._raw_engine)
         self.store = ObjectStore(self.data_dir / "cos")
         self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
         self.app = EmulatorApp(store=self.store, materials=self.materials,
@@ -160,10 +143,8 @@ class EmulatorServer:
         return self.app.served
 
     def get_engine(self):
-        """The engine, serialised across server threads (created on first use unless one was given)."""
-        return self._serial_engine
-
-    def _raw_engine(self):
+        """The engine (created on first use unless one was given); ``FusionEngine`` serialises its own calls
+        across the server threads."""
         with self._engine_lock:
             if self._engine is None:
                 from ..engine import FusionEngine

@@ -10,54 +10,34 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .. import limits
 from ..errors import FuseFaceError
-from ..imageinfo import ImageInfo, sniff
+from ..imageinfo import check_dimensions, sniff
 from .errors import FusionError
 
-__all__ = ["decode", "decode_with_info", "encode_jpeg", "check_header"]
+__all__ = ["decode", "encode_jpeg"]
 
 JPEG_QUALITY = 95
 # Apply EXIF orientation ourselves (from the sniffed header), never implicitly.
 _READ_FLAGS = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
 
 
-def check_header(data: bytes) -> ImageInfo:
-    """Sniff ``data`` and enforce FuseFace's size limits without decoding.
+def decode(data: bytes) -> np.ndarray:
+    """Decode jpg/png ``data`` to an upright ``(H, W, 3) uint8`` BGR image.
 
-    Raises ``FusionError`` with ``FailedOperation.ImageDecodeFailed`` (not jpg/png, unreadable header),
-    ``FailedOperation.ImagePixelExceed`` (more than ``limits.MAX_PIXELS`` pixels or a side >= 4096) or
+    The header is checked first (``imageinfo.sniff`` + ``check_dimensions``), without decoding: raises
+    ``FusionError`` with ``FailedOperation.ImageDecodeFailed`` (not jpg/png, unreadable header or corrupt
+    data), ``FailedOperation.ImagePixelExceed`` (a side >= 4096, so also any decompression bomb) or
     ``FailedOperation.ImageResolutionTooSmall`` (a side <= 64).
     """
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
         raise FusionError("FailedOperation.ImageDecodeFailed", "The image could not be decoded: no data.")
+    data = bytes(data)
     try:
-        info = sniff(bytes(data))
+        info = sniff(data)
+        check_dimensions(info)
     except FuseFaceError as exc:  # imageinfo's error: re-raise as the engine's type
         raise FusionError(exc.code, exc.message) from exc
-    w, h = info.width, info.height
-    if w * h > limits.MAX_PIXELS or max(w, h) >= limits.MAX_SIDE_EXCLUSIVE:
-        raise FusionError(
-            "FailedOperation.ImagePixelExceed",
-            f"The image is {w}x{h}; each side must be smaller than {limits.MAX_SIDE_EXCLUSIVE} px.",
-        )
-    if min(w, h) <= limits.MIN_SIDE_EXCLUSIVE:
-        raise FusionError(
-            "FailedOperation.ImageResolutionTooSmall",
-            f"The image is {w}x{h}; each side must be larger than {limits.MIN_SIDE_EXCLUSIVE} px.",
-        )
-    return info
-
-
-def decode(data: bytes) -> np.ndarray:
-    """Decode jpg/png ``data`` to an upright ``(H, W, 3) uint8`` BGR image (see ``check_header`` for errors)."""
-    return decode_with_info(data)[0]
-
-
-def decode_with_info(data: bytes) -> tuple:
-    """``(img_bgr, info)``: the decoded upright image and the sniffed header (size before orientation)."""
-    info = check_header(data)
-    raw = cv2.imdecode(np.frombuffer(bytes(data), dtype=np.uint8), _READ_FLAGS)
+    raw = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _READ_FLAGS)
     if raw is None or raw.size == 0:
         raise FusionError(
             "FailedOperation.ImageDecodeFailed", "The image could not be decoded: corrupt data."
@@ -71,7 +51,7 @@ def decode_with_info(data: bytes) -> tuple:
     img = _to_bgr8(raw)
     if info.format == "jpeg":
         img = _apply_orientation(img, info.orientation)
-    return np.ascontiguousarray(img), info
+    return np.ascontiguousarray(img)
 
 
 def _to_bgr8(raw: np.ndarray) -> np.ndarray:

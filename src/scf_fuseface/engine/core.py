@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import limits
 from . import codec
+from . import topology as topo
 from .errors import FusionError
 from .fuse import RING_SCALE, UserFace, face_region, fuse_face
 
@@ -290,8 +291,6 @@ class FusionEngine:
 
 def _ring_scale(lt: np.ndarray, others: list) -> float:
     """The largest ring scale (<= RING_SCALE) whose ring contains no point of another face's silhouette."""
-    from . import topology as topo
-
     if not others:
         return RING_SCALE
     pts = np.vstack([np.asarray(o, np.float64)[topo.FACE_OVAL] for o in others]).astype(np.float32)

@@ -125,6 +125,12 @@ def _vertex_weights(lt: np.ndarray, fd: float, pd: float) -> tuple:
     return w_shape, w_tex, ipd, up, height
 
 
+def _mouth_width(lm: np.ndarray) -> float:
+    """Distance between the mouth corners (at least 1 px)."""
+    a, b = lm[topo.MOUTH_CORNERS]
+    return max(float(np.linalg.norm(a - b)), 1.0)
+
+
 def _mouth_from_template(f: np.ndarray, lt: np.ndarray, up: np.ndarray) -> np.ndarray:
     """Give the fused shape the template's mouth opening (the expression is the template's)."""
     f = f.copy()
@@ -134,7 +140,7 @@ def _mouth_from_template(f: np.ndarray, lt: np.ndarray, up: np.ndarray) -> np.nd
     new_u, new_l = mid - opening / 2, mid + opening / 2
     du, dl = (new_u - f[ui]).mean(axis=0), (new_l - f[li]).mean(axis=0)
     mouth_c = f[topo.LIPS_OUTER].mean(axis=0)
-    mouth_w = max(float(np.linalg.norm(f[61] - f[291])), 1.0)
+    mouth_w = _mouth_width(f)
     rel = f - mouth_c
     fall = np.exp(-((np.sqrt((rel ** 2).sum(-1)) / (0.7 * mouth_w)) ** 2))
     below = (rel @ up) < 0
@@ -263,7 +269,7 @@ def _close_user_mouth(img: np.ndarray, lu: np.ndarray) -> np.ndarray:
 
 def _mouth_open(lm: np.ndarray) -> float:
     gap = np.linalg.norm(lm[topo.INNER_LIP_PAIRS[:, 1]] - lm[topo.INNER_LIP_PAIRS[:, 0]], axis=1).mean()
-    return float(gap / max(np.linalg.norm(lm[61] - lm[291]), 1.0))
+    return float(gap / _mouth_width(lm))
 
 
 def fuse_face(
@@ -299,24 +305,23 @@ def fuse_face(
     # Open vs closed mouths are never cross-faded (ghost teeth): the whole mouth (shape, lips, interior)
     # comes from one side -- the user's for faceswap and below FuseFaceDegree 50 (identity), else the
     # template's (its expression). Similar mouths: the user's lips around the template's interior.
-    differ = abs(_mouth_open(lu) - _mouth_open(lt)) > 0.05
+    open_u, open_t = _mouth_open(lu), _mouth_open(lt)
+    differ = abs(open_u - open_t) > 0.05
     user_mouth = algorithm == "faceswap" or (differ and fd < 0.5)
     mismatch = differ and not user_mouth
-    if mismatch:
-        # Open vs closed mouth: the lips take the template's expression (shape); texture stays per degree.
-        # A smooth region around the mouth follows too, or the user's cheek points would fold over the lips.
+    if differ:
         mc = lt[topo.LIPS_OUTER].mean(axis=0)
-        mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
-        near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
-        w_shape = np.maximum(w_shape, 0.85 * near)
-    elif differ:
-        # ... and the other way round: the user's whole mouth, shape and texture, opaque -- a cross-fade
-        # would stretch the closed lips over the template's open mouth and let its teeth show through.
-        mc = lt[topo.LIPS_OUTER].mean(axis=0)
-        mouth_w = max(float(np.linalg.norm(lt[61] - lt[291])), 1.0)
-        near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / mouth_w)
-        w_shape = w_shape * (1.0 - near)
-        w_tex = w_tex * (1.0 - near)
+        near = 1.0 - smoothstep(0.55, 1.05, np.linalg.norm(lt - mc, axis=1) / _mouth_width(lt))
+        if mismatch:
+            # Open vs closed mouth: the lips take the template's expression (shape); texture stays per
+            # degree. A smooth region around the mouth follows too, or the user's cheek points would fold
+            # over the lips.
+            w_shape = np.maximum(w_shape, 0.85 * near)
+        else:
+            # ... and the other way round: the user's whole mouth, shape and texture, opaque -- a cross-fade
+            # would stretch the closed lips over the template's open mouth and let its teeth show through.
+            w_shape = w_shape * (1.0 - near)
+            w_tex = w_tex * (1.0 - near)
     f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
     if not user_mouth:
         f = _mouth_from_template(f, lt, up)
@@ -336,8 +341,7 @@ def fuse_face(
     lip_vertex = np.zeros(len(f), dtype=bool)
     if user_mouth:
         mc = f[topo.LIPS_OUTER].mean(axis=0)
-        mouth_w = max(float(np.linalg.norm(f[61] - f[291])), 1.0)
-        lip_vertex = np.linalg.norm(f - mc, axis=1) < 0.9 * mouth_w
+        lip_vertex = np.linalg.norm(f - mc, axis=1) < 0.9 * _mouth_width(f)
     for _ in range(4):  # a triangle folded in the template (source) shows as a dotted tear: relax it
         a_src, a_dst = _signed_areas(src_t[tris]), _signed_areas(dst[tris])
         bad = (a_src * a_dst) <= 0.05 * a_dst * a_dst
@@ -361,7 +365,7 @@ def fuse_face(
     sub = raster.crop(box)
 
     img_u = user.img
-    if not user_mouth and _mouth_open(lu) > 0.06 and _mouth_open(lt) < 0.06:
+    if not user_mouth and open_u > 0.06 and open_t < 0.06:
         img_u = _close_user_mouth(img_u, lu)
     src_all = np.vstack([lu, ring])  # ring entries are never sampled for the user (alpha is 0 there)
     src_u = remap_roi(img_u, sub.maps(src_all)).astype(np.float32)

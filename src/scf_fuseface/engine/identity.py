@@ -95,8 +95,3 @@ class IdentityMetric:
         """Euclidean distance between the largest faces of ``a`` and ``b`` (bytes or BGR arrays)."""
         return float(np.linalg.norm(self.embed_largest(a) - self.embed_largest(b)))
 
-    def face_distance(
-        self, a_img: np.ndarray, a_face: DetectedFace, b_img: np.ndarray, b_face: DetectedFace
-    ) -> float:
-        """Distance between two given faces."""
-        return float(np.linalg.norm(self.embed(a_img, a_face) - self.embed(b_img, b_face)))

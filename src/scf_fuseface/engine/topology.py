@@ -11,8 +11,7 @@ import numpy as np
 
 __all__ = [
     "FACE_OVAL", "LIPS_OUTER", "LIPS_INNER", "LEFT_EYE", "RIGHT_EYE", "LEFT_BROW", "RIGHT_BROW", "NOSE",
-    "MIDLINE", "INNER_LIP_PAIRS", "UPPER_LIP", "LOWER_LIP", "FEATURES", "N_POINTS", "ALIGN_POINTS",
-    "MOUTH_CORNERS", "INNER_MOUTH_CORNERS", "EYE_CORNERS",
+    "MIDLINE", "INNER_LIP_PAIRS", "FEATURES", "N_POINTS", "ALIGN_POINTS", "MOUTH_CORNERS",
 ]
 
 N_POINTS = 468
@@ -36,18 +35,11 @@ INNER_LIP_PAIRS = np.array([
     (191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324),
 ], dtype=np.int32)
 MOUTH_CORNERS = np.array([61, 291], dtype=np.int32)
-INNER_MOUTH_CORNERS = np.array([78, 308], dtype=np.int32)
-UPPER_LIP = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409, 191, 80, 81, 82, 13, 312, 311, 310, 415],
-                     dtype=np.int32)
-LOWER_LIP = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375, 95, 88, 178, 87, 14, 317, 402, 318, 324],
-                     dtype=np.int32)
 
 RIGHT_EYE = np.array([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246],
                      dtype=np.int32)
 LEFT_EYE = np.array([263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466],
                     dtype=np.int32)
-# Eye corners (outer, inner) per eye: right eye 33/133, left eye 263/362.
-EYE_CORNERS = np.array([33, 133, 362, 263], dtype=np.int32)
 
 # Brows as closed polygons: lower edge outward->inward, then upper edge inward->outward.
 RIGHT_BROW = np.array([46, 53, 52, 65, 55, 107, 66, 105, 63, 70], dtype=np.int32)

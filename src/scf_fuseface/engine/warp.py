@@ -147,11 +147,6 @@ class MeshRaster:
         coeffs = np.einsum("kv,kvj->kj", v, self.bary)[:, None, :]
         return self._field(coeffs, np.array([[0.0, 0.0, float(outside)]]))[:, :, 0]
 
-    def triangle_values(self, per_triangle: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
-        """A per-triangle constant painted over the ROI: ``(H, W) float32``."""
-        table = np.append(np.asarray(per_triangle, dtype=np.float32), np.float32(outside))
-        return table[self._tid].reshape(self.roi.shape)
-
 
 def remap_roi(img: np.ndarray, maps: tuple, *, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
     """Sample ``img`` (H, W, C) at ``maps`` with bilinear interpolation; the result has the maps' size."""

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping
+from typing import Any, Mapping
 
-from .. import http_api
+from ..http_api import HttpHandler
 from ..models.http_event import HttpRequest
-from ..pipeline import Run
 
 __all__ = ["ApiGatewayHandler"]
 
 
-class ApiGatewayHandler:
+class ApiGatewayHandler(HttpHandler):
     trigger = "apigw"
+    parse = HttpRequest.from_apigw
 
     @classmethod
     def infer(cls, event: Any) -> bool:
         ctx = event.get("requestContext") if isinstance(event, Mapping) else None
         return isinstance(ctx, Mapping) and bool(ctx.get("serviceId")) and "Records" not in event
-
-    def __init__(self, event: Mapping[str, Any], run: Run) -> None:
-        self.event = event
-        self.run = run
-
-    def __call__(self) -> Dict[str, Any]:
-        return http_api.handle_event(HttpRequest.from_apigw, self.event, self.run)

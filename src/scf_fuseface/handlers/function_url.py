@@ -4,27 +4,20 @@ and the absence of ``requestContext`` and ``Records``."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping
+from typing import Any, Mapping
 
-from .. import http_api
+from ..http_api import HttpHandler
 from ..models.http_event import HttpRequest
-from ..pipeline import Run
 
 __all__ = ["FunctionUrlHandler"]
 
 
-class FunctionUrlHandler:
+class FunctionUrlHandler(HttpHandler):
     trigger = "function_url"
+    parse = HttpRequest.from_function_url
 
     @classmethod
     def infer(cls, event: Any) -> bool:
         if not isinstance(event, Mapping) or "requestContext" in event or "Records" in event:
             return False
         return isinstance(event.get("httpMethod"), str) and isinstance(event.get("headers"), Mapping)
-
-    def __init__(self, event: Mapping[str, Any], run: Run) -> None:
-        self.event = event
-        self.run = run
-
-    def __call__(self) -> Dict[str, Any]:
-        return http_api.handle_event(HttpRequest.from_function_url, self.event, self.run)

@@ -11,7 +11,6 @@ lower-case and the client IP is ``x-scf-remote-addr``. Headers are kept out of `
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any, Dict, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,14 +41,12 @@ def _is_binary(content_type: str) -> bool:
     return content_type.strip().lower().startswith(_BINARY_TYPES)
 
 
-def _maybe_base64(body: str) -> bytes:
-    """A binary body in an event that carries no ``isBase64Encoded`` flag (Function URL events; whether and how
-    they encode binary bodies is UNCONFIRMED). Raw binary cannot survive a JSON string, so a body that is valid
-    base64 is decoded; anything else is kept as text and fails the format check with a clear error later."""
+def _b64decode(text: str) -> Optional[bytes]:
+    """Strict base64 with whitespace/newlines ignored; None when ``text`` is not base64."""
     try:
-        return base64.b64decode("".join(body.split()), validate=True)
-    except (binascii.Error, ValueError):
-        return body.encode("utf-8")
+        return base64.b64decode("".join(text.split()), validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        return None
 
 
 class HttpRequest(BaseModel):
@@ -86,12 +83,16 @@ class HttpRequest(BaseModel):
         elif isinstance(body, (bytes, bytearray)):
             raw = bytes(body)
         elif event.get("isBase64Encoded") is True or str(event.get("isBase64Encoded")).lower() == "true":
-            try:
-                raw = base64.b64decode("".join(str(body).split()), validate=True)
-            except (binascii.Error, ValueError):
-                raise FuseFaceError("InvalidParameterValue", "isBase64Encoded is set but the body is not base64.") from None
+            decoded = _b64decode(str(body))
+            if decoded is None:
+                raise FuseFaceError("InvalidParameterValue", "isBase64Encoded is set but the body is not base64.")
+            raw = decoded
         elif "isBase64Encoded" not in event and _is_binary(headers.get("content-type", "")):
-            raw = _maybe_base64(str(body))
+            # A binary body without the flag (Function URL events; whether and how they encode binary bodies is
+            # UNCONFIRMED). Raw binary cannot survive a JSON string, so a body that is valid base64 is decoded;
+            # anything else is kept as text and fails the format check with a clear error later.
+            decoded = _b64decode(str(body))
+            raw = decoded if decoded is not None else str(body).encode("utf-8")
         else:
             raw = str(body).encode("utf-8")
         return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
