@@ -19,13 +19,14 @@ from .errors import FuseFaceError
 
 __all__ = ["Settings", "Credentials", "load_settings", "get_settings", "credentials_from_env", "REGION_CODES"]
 
-# Short region codes of COS trigger events (cosBucket.region) -> API regions.
+# Short region codes of COS trigger events (cosBucket.region) -> API regions. Where a region has two codes,
+# the one listed first is what `fuseface event` writes (eventgen derives its reverse map from this table).
 REGION_CODES: Dict[str, str] = {
     "gz": "ap-guangzhou", "sh": "ap-shanghai", "bj": "ap-beijing", "cd": "ap-chengdu", "cq": "ap-chongqing",
-    "tj": "ap-beijing-1", "nj": "ap-nanjing", "hk": "ap-hongkong", "sgp": "ap-singapore", "sg": "ap-singapore",
-    "bkk": "ap-bangkok", "th": "ap-bangkok", "jkt": "ap-jakarta", "kr": "ap-seoul", "jp": "ap-tokyo",
+    "tj": "ap-beijing-1", "nj": "ap-nanjing", "hk": "ap-hongkong", "sg": "ap-singapore", "sgp": "ap-singapore",
+    "th": "ap-bangkok", "bkk": "ap-bangkok", "jkt": "ap-jakarta", "kr": "ap-seoul", "jp": "ap-tokyo",
     "in": "ap-mumbai", "ca": "na-toronto", "usw": "na-siliconvalley", "use": "na-ashburn",
-    "ger": "eu-frankfurt", "de": "eu-frankfurt", "sao": "sa-saopaulo", "szjr": "ap-shenzhen-fsi", "shjr": "ap-shanghai-fsi",
+    "de": "eu-frankfurt", "ger": "eu-frankfurt", "sao": "sa-saopaulo", "szjr": "ap-shenzhen-fsi", "shjr": "ap-shanghai-fsi",
     "bjjr": "ap-beijing-fsi",
 }
 

@@ -13,6 +13,8 @@ import uuid
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
+from .config import REGION_CODES
+
 __all__ = [
     "REGION_SHORT",
     "cos_event",
@@ -22,24 +24,11 @@ __all__ = [
     "split_bucket",
 ]
 
-# Long region name -> the short code COS puts in `cosBucket.region` and in the event queue name.
-REGION_SHORT: Dict[str, str] = {
-    "ap-guangzhou": "gz",
-    "ap-shanghai": "sh",
-    "ap-beijing": "bj",
-    "ap-chengdu": "cd",
-    "ap-chongqing": "cq",
-    "ap-nanjing": "nj",
-    "ap-hongkong": "hk",
-    "ap-singapore": "sg",
-    "ap-tokyo": "jp",
-    "ap-seoul": "kr",
-    "ap-bangkok": "th",
-    "ap-mumbai": "in",
-    "na-siliconvalley": "usw",
-    "na-ashburn": "use",
-    "eu-frankfurt": "de",
-}
+# Long region name -> the short code COS puts in `cosBucket.region` and in the event queue name: the reverse of
+# the function's own map (the first code listed for a region wins).
+REGION_SHORT: Dict[str, str] = {}
+for _code, _region in REGION_CODES.items():
+    REGION_SHORT.setdefault(_region, _code)
 
 _FAKE_AUTH = (
     "q-sign-algorithm=sha1&q-ak=AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE&q-sign-time=1795600000;1795603600"

@@ -15,8 +15,6 @@ RECOMMENDED_LEVELS = {"reinvent": (10, 20, 30, 50, 70), "redefine": (30, 40, 50,
 DEFAULT_DEGREE = {"reinvent": 30, "redefine": 50, "faceswap": 0}
 # Header sniffing reads at most this many bytes of an object (HEAD + ranged GET).
 SNIFF_BYTES = 64 * 1024
-# A decoded image may not claim more pixels than this (decompression-bomb guard, checked before decoding).
-MAX_PIXELS = MAX_SIDE_EXCLUSIVE * MAX_SIDE_EXCLUSIVE
 
 
 def base64_len(n_bytes: int) -> int:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
-FACES = Path(__file__).resolve().parents[1] / "assets" / "faces"
-BUCKET = "fuseface-1250000000"
+from ..helpers import BUCKET, FACES, PROJECT  # noqa: F401  (re-exported to the emulator tests)
+
 REGION = "ap-guangzhou"
-PROJECT = "300029"
 
 
 @dataclass

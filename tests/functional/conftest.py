@@ -8,13 +8,10 @@ import os
 
 import pytest
 
-for _name in ("NO_PROXY", "no_proxy"):
-    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost"]))
+from scf_fuseface.emulator import EmulatorServer
 
-from scf_fuseface.emulator import EmulatorServer  # noqa: E402
-
-from ..helpers import BUCKET, EVENTS, PROJECT  # noqa: E402
-from .helpers import TOKEN  # noqa: E402
+from ..helpers import BUCKET, EVENTS, PROJECT
+from .helpers import TOKEN
 
 
 class _TinyFakeEngine:

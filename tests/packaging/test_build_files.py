@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..helpers import ROOT
 
 
 def _rules():

@@ -9,18 +9,15 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from scf_fuseface import packaging
 
 from ..emulator.helpers import FakeEngine
+from ..helpers import BUCKET, MODEL, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "build" / "layer"
-BUCKET = "fuseface-1250000000"
-MODEL = "qc_300029_000001_1"
 
 
 @pytest.fixture(scope="module")

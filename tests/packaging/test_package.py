@@ -12,7 +12,7 @@ import pytest
 
 from scf_fuseface import packaging
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..helpers import ROOT
 
 
 @pytest.fixture(scope="session")

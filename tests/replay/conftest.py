@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
-BUCKET = "fuseface-1250000000"
-MODEL_ID = "qc_300029_000001_1"
-
-
-def load_event(name: str) -> dict:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+from ..helpers import BUCKET, EVENTS, ROOT, load_event  # noqa: F401  (re-exported to the replay tests)
+from ..helpers import MODEL as MODEL_ID  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
-FACES = ROOT / "tests" / "assets" / "faces"
+from ..helpers import EVENTS, FACES, ROOT  # noqa: F401  (re-exported to the serve tests)
 
 
 def small_face(name: str = "obama.jpg", width: int = 320) -> bytes:
