@@ -126,3 +126,12 @@ def test_the_app_answers_413_for_a_small_limit_without_calling_the_handler(recor
     assert resp.get_json()["Response"]["Error"]["Code"] == "RequestSizeLimitExceeded"
     ok = Client(app).post("/fuse", data=b"x" * 10, content_type="application/octet-stream")
     assert ok.status_code == 200 and len(calls) == 1 and app.invocations == 1
+
+
+def test_server_contexts_carry_the_configured_region(tmp_path, monkeypatch):
+    from scf_fuseface.localserve import LocalServer
+
+    monkeypatch.setenv("FUSEFACE_REGION", "ap-shanghai")
+    (tmp_path / "events").mkdir()  # nothing to seed: the engine is never loaded
+    with LocalServer(tmp_path / "data", port=0, events_dir=tmp_path / "events") as server:
+        assert server.app.region == "ap-shanghai"
