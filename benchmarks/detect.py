@@ -18,8 +18,8 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scf_fuseface.engine.codec import decode  # noqa: E402
-from scf_fuseface.engine.faces import FaceAnalyzer  # noqa: E402
+from fuseface_local.engine.codec import decode  # noqa: E402
+from fuseface_local.engine.faces import FaceAnalyzer  # noqa: E402
 
 FACES = ROOT / "tests" / "assets" / "faces"
 

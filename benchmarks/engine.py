@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 FACES = ROOT / "tests" / "assets" / "faces"
 
-from scf_fuseface.engine import FusionEngine  # noqa: E402
-from scf_fuseface.engine.codec import decode  # noqa: E402
+from fuseface_local.engine import FusionEngine  # noqa: E402
+from fuseface_local.engine.codec import decode  # noqa: E402
 
 
 def _jpeg(img: np.ndarray) -> bytes:

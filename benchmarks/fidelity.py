@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scf_fuseface.engine import FusionEngine  # noqa: E402
-from scf_fuseface.engine.identity import IdentityMetric  # noqa: E402
+from fuseface_local.engine import FusionEngine  # noqa: E402
+from fuseface_local.engine.identity import IdentityMetric  # noqa: E402
 
 FACES = ROOT / "tests" / "assets" / "faces"
 PEOPLE = ("obama", "biden", "astronaut")  # obama2 is the same person as obama, so it is not paired with it

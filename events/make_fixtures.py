@@ -4,7 +4,7 @@
 
 Images are derived from the public-domain faces in tests/assets/faces/ (see PROVENANCE.md there);
 the output is deterministic for a given Pillow version. Event shapes come from
-``scf_fuseface.eventgen`` so that ``fuseface event`` and these fixtures cannot drift apart.
+``fuseface_local.eventgen`` so that ``fuseface event`` and these fixtures cannot drift apart.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from scf_fuseface.eventgen import cos_event, cos_record, http_event, json_body  # noqa: E402
+from fuseface_local.eventgen import cos_event, cos_record, http_event, json_body  # noqa: E402
 
 FACES = ROOT / "tests" / "assets" / "faces"
 BUCKET = "fuseface-1250000000"

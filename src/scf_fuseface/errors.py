@@ -8,7 +8,8 @@ TencentCloud API codes, the SDK's client-side codes, and a few of our own, each 
   ``account`` (billing state), ``transient`` (try again later);
 * ``retryable`` -- ``kind == "transient"``: SCF should retry (raise), everything else is recorded and returned.
 
-This module imports nothing outside the standard library: the engine, the emulator and the cloud path share it.
+This module imports nothing outside the standard library. The local engine and emulator (``fuseface_local``) raise
+the same type; their few codes of their own are documented there, not here (they never reach the cloud path).
 """
 
 from __future__ import annotations
@@ -112,13 +113,10 @@ CATALOG: Dict[str, ErrorSpec] = {
     # --- Ours ---------------------------------------------------------------------------------------------
     "FailedOperation.EmptyFusedImage": _s(502, "transient", "FuseFace answered without a FusedImage."),
     "FailedOperation.StorageError": _s(502, "transient", "COS failed or could not be reached."),
-    "FailedOperation.FaceTooBlurry": _s(422, "input", "The face is too blurred for a believable fusion."),
-    "FailedOperation.FaceUnusable": _s(422, "input", "The face is too turned or too uncertain for a believable fusion."),
     "InvalidParameterValue.UnsupportedMediaType": _s(415, "input", "The body is not jpg, png, JSON or multipart."),
     "InvalidParameterValue.InvalidEvent": _s(400, "input", "The event does not match any supported trigger."),
     "ResourceNotFound.Route": _s(404, "input", "No such route."),
     "UnauthorizedOperation.ApiKey": _s(401, "config", "A valid API key is required."),
-    "LimitExceeded.MaterialQuota": _s(400, "config", "The material quota of the account is used up."),
     "InvalidParameterValue.Configuration": _s(500, "config", "The function's environment configuration is invalid."),
     "ResourceNotFound.CosObject": _s(404, "input", "The COS object does not exist."),
     "FailedOperation.StorageRejected": _s(502, "config", "COS refused the request (access, bucket or argument)."),

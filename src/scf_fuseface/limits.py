@@ -8,11 +8,6 @@ MIN_FACE_RECT = 30  # InputImageFaceRect Width/Height >= 30
 MAX_BASE64_BYTES = 5 * 1024 * 1024  # base64 string of Image <= 5 MB
 MAX_URL_BYTES = 10 * 1024 * 1024  # object behind Url <= 10 MB
 MAX_DEGREE = 100
-FORMATS = ("jpeg", "png")
-ALGORITHMS = ("faceswap", "reinvent", "redefine")
-# Recommended FuseFaceDegree/FuseProfileDegree levels per algorithm; the default is marked in DEFAULT_DEGREE.
-RECOMMENDED_LEVELS = {"reinvent": (10, 20, 30, 50, 70), "redefine": (30, 40, 50, 60, 70), "faceswap": ()}
-DEFAULT_DEGREE = {"reinvent": 30, "redefine": 50, "faceswap": 0}
 # Header sniffing reads at most this many bytes of an object (HEAD + ranged GET).
 SNIFF_BYTES = 64 * 1024
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 _SCRIPT = r"""
 import importlib.abc, sys
-FORBIDDEN = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "scf_fuseface.engine", "scf_fuseface.emulator",
-             "scf_fuseface.cli", "scf_fuseface.eventgen", "scf_fuseface.replay", "scf_fuseface.packaging")
+FORBIDDEN = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "fuseface_local.engine", "fuseface_local.emulator",
+             "fuseface_local.cli", "fuseface_local.eventgen", "fuseface_local.replay", "fuseface_local.packaging")
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):
@@ -35,4 +36,32 @@ def test_function_package_imports_with_cloud_dependencies_only():
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SRC)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "ok" in proc.stdout
-    assert "scf_fuseface.handlers.cos" in proc.stdout and "scf_fuseface.engine" not in proc.stdout
+    assert "scf_fuseface.handlers.cos" in proc.stdout and "fuseface_local.engine" not in proc.stdout
+
+
+_LOCAL_ONLY = ("fuseface_local", "numpy", "cv2", "werkzeug", "ai_edge_litert")
+
+
+def _imported_modules(path: Path):
+    """Every module an ``import`` statement of ``path`` names (absolute; relative ones stay in the package)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def test_no_shipped_module_imports_local_only_code():
+    offenders = []
+    for path in sorted((SRC / "scf_fuseface").rglob("*.py")):
+        for name in _imported_modules(path):
+            if name.split(".")[0] in _LOCAL_ONLY:
+                offenders.append(f"{path.relative_to(SRC)}: import {name}")
+    assert offenders == []
+
+
+def test_the_boundary_check_catches_a_local_import(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from fuseface_local.engine import FusionEngine\n    import numpy as np\n")
+    assert sorted(n for n in _imported_modules(bad) if n.split(".")[0] in _LOCAL_ONLY) == [
+        "fuseface_local.engine", "numpy"]

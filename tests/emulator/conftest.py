@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scf_fuseface.emulator import EmulatorServer
+from fuseface_local.emulator import EmulatorServer
 
 from .helpers import FakeEngine, FakeFace, api_client, cos_client
 

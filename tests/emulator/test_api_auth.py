@@ -9,7 +9,7 @@ import pytest
 import requests
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from scf_fuseface.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
+from fuseface_local.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
 
 from .helpers import api_client, signed_api_request
 
@@ -111,7 +111,7 @@ def test_credentials_default_then_environment(tmp_path, monkeypatch):
 
 
 def test_server_errors_are_reraised_in_the_test_thread(tmp_path):
-    from scf_fuseface.emulator import EmulatorError
+    from fuseface_local.emulator import EmulatorError
 
     from .helpers import FakeEngine
 

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-import scf_fuseface.engine
-from scf_fuseface.cli import main
-from scf_fuseface.emulator import DEFAULT_SECRET_KEY, EmulatorServer
+import fuseface_local.engine
+from fuseface_local.cli import main
+from fuseface_local.emulator import DEFAULT_SECRET_KEY, EmulatorServer
 
 from .helpers import BUCKET, FACES, FakeEngine, FakeFace, cos_client
 
@@ -20,7 +20,7 @@ from .helpers import BUCKET, FACES, FakeEngine, FakeFace, cos_client
 @pytest.fixture
 def fake_fusion_engine(monkeypatch):
     engine = FakeEngine()
-    monkeypatch.setitem(vars(scf_fuseface.engine), "FusionEngine", lambda: engine)  # no import of core
+    monkeypatch.setitem(vars(fuseface_local.engine), "FusionEngine", lambda: engine)  # no import of core
     return engine
 
 
@@ -57,7 +57,7 @@ def test_materials_review_refusal_exits_2_with_json(tmp_path, capsys, fake_fusio
 def test_emulator_command_serves_until_interrupted(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENCENTCLOUD_")}
     env["NO_PROXY"] = "127.0.0.1"
-    proc = subprocess.Popen([sys.executable, "-m", "scf_fuseface.cli", "emulator", "--port", "0", "--data",
+    proc = subprocess.Popen([sys.executable, "-m", "fuseface_local.cli", "emulator", "--port", "0", "--data",
                              str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         banner = json.loads(proc.stdout.readline())
@@ -88,7 +88,7 @@ def _ignore_sigint() -> None:
 )
 def test_emulator_command_stops_cleanly_on_signals(tmp_path, preexec, sig):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENCENTCLOUD_")}
-    proc = subprocess.Popen([sys.executable, "-m", "scf_fuseface.cli", "emulator", "--port", "0", "--data",
+    proc = subprocess.Popen([sys.executable, "-m", "fuseface_local.cli", "emulator", "--port", "0", "--data",
                              str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=preexec)
     try:
@@ -106,8 +106,8 @@ def test_emulator_command_stops_cleanly_on_signals(tmp_path, preexec, sig):
 
 def test_emulator_command_interrupted_while_printing_its_banner_stops_cleanly(tmp_path, monkeypatch):
     """A signal that lands right after start() (while the banner is printed) still stops the server: exit 0."""
-    import scf_fuseface.cli.cloud_cmds as cloud_cmds
-    from scf_fuseface.emulator import server as server_module
+    import fuseface_local.cli.cloud_cmds as cloud_cmds
+    from fuseface_local.emulator import server as server_module
 
     started = []
     real_start = server_module.EmulatorServer.start

@@ -9,7 +9,7 @@ import pytest
 import requests
 from qcloud_cos import CosServiceError
 
-from scf_fuseface.emulator import EmulatorServer
+from fuseface_local.emulator import EmulatorServer
 
 from .helpers import BUCKET, cos_client
 
@@ -183,7 +183,7 @@ def test_keys_never_escape_the_data_dir(cos, emulator, key):
 
 @pytest.mark.parametrize("key", ["../x", "a/./b", "a\x00b", "", "/etc/passwd"])
 def test_store_refuses_escaping_keys_directly(emulator, key):
-    from scf_fuseface.emulator import StoreError
+    from fuseface_local.emulator import StoreError
 
     with pytest.raises(StoreError):
         emulator.store.put(BUCKET, key, b"evil")

@@ -14,8 +14,8 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.facefusion.v20220927 import facefusion_client, models
 
-from scf_fuseface.emulator import QUOTA, EmulatorServer, read_metadata
-from scf_fuseface.engine import FusionError
+from fuseface_local.emulator import QUOTA, EmulatorServer, read_metadata
+from fuseface_local.engine import FusionError
 from scf_fuseface.errors import FuseFaceError
 
 from .helpers import BUCKET, PROJECT, FakeEngine, FakeFace, api_client, cos_client, face_bytes, png_bytes

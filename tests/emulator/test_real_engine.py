@@ -10,17 +10,17 @@ import requests
 from PIL import Image
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from scf_fuseface.emulator import EmulatorServer, read_metadata
+from fuseface_local.emulator import EmulatorServer, read_metadata
 from scf_fuseface.errors import FuseFaceError
 
 from .helpers import BUCKET, PROJECT, api_client, cos_client, face_bytes, png_bytes
 
-pytest.importorskip("scf_fuseface.engine.core", reason="the fusion engine (engine/core.py) is not there yet")
+pytest.importorskip("fuseface_local.engine.core", reason="the fusion engine (engine/core.py) is not there yet")
 
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    from scf_fuseface.engine import FusionEngine
+    from fuseface_local.engine import FusionEngine
 
     with EmulatorServer(tmp_path_factory.mktemp("real-engine"), engine=FusionEngine()) as emu:
         emu.materials.add(PROJECT, face_bytes("obama.jpg"), name="obama", model_id="qc_300029_000001_1")

@@ -8,7 +8,7 @@ import pytest
 from qcloud_cos import CosServiceError
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from scf_fuseface.emulator import EmulatorServer
+from fuseface_local.emulator import EmulatorServer
 
 from .helpers import PROJECT, api_client, face_bytes
 

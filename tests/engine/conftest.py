@@ -16,7 +16,7 @@ def asset(name: str) -> bytes:
 
 @pytest.fixture(scope="session")
 def analyzer():
-    from scf_fuseface.engine.faces import FaceAnalyzer
+    from fuseface_local.engine.faces import FaceAnalyzer
 
     return FaceAnalyzer()
 
@@ -24,7 +24,7 @@ def analyzer():
 @pytest.fixture(scope="session")
 def analyzed(analyzer):
     """``analyzed(name) -> (img_bgr, faces)``, cached for the session (each image is analysed once)."""
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.engine.codec import decode
 
     cache = {}
 
@@ -40,6 +40,6 @@ def analyzed(analyzer):
 @pytest.fixture(scope="session")
 def engine(analyzer):
     """One ``FusionEngine`` per session, sharing the session's ``FaceAnalyzer``."""
-    from scf_fuseface.engine import FusionEngine
+    from fuseface_local.engine import FusionEngine
 
     return FusionEngine(analyzer=analyzer)

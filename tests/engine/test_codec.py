@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from scf_fuseface.engine import codec
-from scf_fuseface.engine.errors import FusionError
+from fuseface_local.engine import codec
+from fuseface_local.engine.errors import FusionError
 
 from .conftest import asset
 

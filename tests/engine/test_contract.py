@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from scf_fuseface.engine import FusionError
+from fuseface_local.engine import FusionError
 
 from .conftest import FACES, asset
 
@@ -20,7 +20,7 @@ def _png(img: np.ndarray) -> bytes:
 
 
 def _changed(a: np.ndarray, b: np.ndarray, landmarks: np.ndarray) -> bool:
-    from scf_fuseface.engine import topology
+    from fuseface_local.engine import topology
 
     mask = np.zeros(a.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(landmarks[topology.FACE_OVAL]).astype(np.int32)], 255)
@@ -85,7 +85,7 @@ def test_none_degrees_are_each_algorithms_default(engine, analyzed, algorithm, d
 
 
 def test_a_30x30_rect_is_accepted():
-    from scf_fuseface.engine.core import FusionEngine
+    from fuseface_local.engine.core import FusionEngine
 
     assert FusionEngine.validate([b"u"], "redefine", None, None, [(0, 0, 30, 30)], None) == (50, 50)
 
@@ -123,8 +123,8 @@ def test_six_merge_infos_each_into_its_own_face(engine, six_faces, analyzed):
 
 # --- CLI ------------------------------------------------------------------------------------------------
 def test_cli_fuse_several_users_and_rects(tmp_path, capsys, engine, analyzed):
-    from scf_fuseface.cli import main
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.cli import main
+    from fuseface_local.engine.codec import decode
 
     group, faces = analyzed("group.jpg")
     out = tmp_path / "two.jpg"
@@ -159,7 +159,7 @@ def test_cli_fuse_several_users_and_rects(tmp_path, capsys, engine, analyzed):
     ids=["more-rects-than-users", "7-users", "same-face-twice", "rect-29"],
 )
 def test_cli_fuse_multi_user_errors(tmp_path, capsys, extra, code):
-    from scf_fuseface.cli import main
+    from fuseface_local.cli import main
 
     out = tmp_path / "o.jpg"
     rc = main(["fuse", "--template", str(FACES / "group.jpg"), "--user", str(FACES / "biden.jpg"),
@@ -176,8 +176,8 @@ def test_cli_fuse_multi_user_errors(tmp_path, capsys, extra, code):
      ("faceswap", [None])],
 )
 def test_sweep_levels(algorithm, levels):
-    from scf_fuseface.cli.fusion_cmds import sweep_levels
-    from scf_fuseface.limits import DEFAULT_DEGREE
+    from fuseface_local.algorithms import DEFAULT_DEGREE
+    from fuseface_local.cli.fusion_cmds import sweep_levels
 
     got = sweep_levels(algorithm)
     assert [level for level, _ in got] == levels
@@ -190,8 +190,8 @@ def test_sweep_levels(algorithm, levels):
 def test_sweep_sheet_holds_template_user_and_levels_in_order(tmp_path, engine, analyzed):
     """reinvent: row 1 = template, user, 0, 10, 20; row 2 = 30, 50, 70, 100. The 100/100 tile is the
     template tile pixel for pixel; the 0/0 tile is not."""
-    from scf_fuseface.cli import main
-    from scf_fuseface.cli.fusion_cmds import _face_box, _tile
+    from fuseface_local.cli import main
+    from fuseface_local.cli.fusion_cmds import _face_box, _tile
 
     out = tmp_path / "sheet.png"
     assert main(["sweep", "--template", str(FACES / "obama.jpg"), "--user", str(FACES / "astronaut.jpg"),
@@ -211,7 +211,7 @@ def test_sweep_sheet_holds_template_user_and_levels_in_order(tmp_path, engine, a
 
 
 def test_cli_faceswap_sweep_has_three_tiles(tmp_path):
-    from scf_fuseface.cli import main
+    from fuseface_local.cli import main
 
     out = tmp_path / "fs.png"
     assert main(["sweep", "--template", str(FACES / "obama.jpg"), "--user", str(FACES / "biden.jpg"),

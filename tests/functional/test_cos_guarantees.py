@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from fuseface_local.eventgen import cos_event, cos_record
 from scf_fuseface.entry import main_handler
-from scf_fuseface.eventgen import cos_event, cos_record
 
 from ..helpers import BUCKET, load_event
 from .helpers import TOKEN, context, selfie_bytes, unique_key

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from scf_fuseface.emulator import read_metadata
+from fuseface_local.emulator import read_metadata
+from fuseface_local.eventgen import cos_event, cos_record
 from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.eventgen import cos_event, cos_record
 
 from ..helpers import BUCKET, MODEL, load_event
 from .helpers import blank_jpeg, context, small_face, unique_key

@@ -17,9 +17,9 @@ import json
 
 import pytest
 
+from fuseface_local.eventgen import cos_event, cos_record, http_event
 from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import CATALOG, FuseFaceError, spec_for
-from scf_fuseface.eventgen import cos_event, cos_record, http_event
 
 from ..helpers import BUCKET, MODEL
 from .helpers import blank_jpeg, context, small_face, unique_key

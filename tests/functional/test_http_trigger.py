@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fuseface_local.eventgen import http_event
 from scf_fuseface.entry import main_handler
-from scf_fuseface.eventgen import http_event
 
 from ..helpers import BUCKET, MODEL, PROJECT, load_event
 from .helpers import blank_jpeg, context, small_face

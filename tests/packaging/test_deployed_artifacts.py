@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from scf_fuseface import packaging
+from fuseface_local import packaging
 
 from ..emulator.helpers import FakeEngine
 from ..helpers import BUCKET, MODEL, ROOT
@@ -28,7 +28,7 @@ def runtime(tmp_path_factory):
     if not (LAYER / "qcloud_cos").is_dir() or packaging.verify_layer(LAYER):
         pytest.skip("build/layer is missing or incomplete: run `make layer` (needs the network)")
     function = tmp_path_factory.mktemp("deployed") / "function"
-    packaging.build_function(function)
+    packaging.build_function(function, ROOT / "src")
     return python, function
 
 
@@ -45,7 +45,7 @@ def test_the_layer_has_no_local_dependencies_under_python310(runtime):
     out = _run(python, function, (
         "import importlib, index\n"
         "missing = []\n"
-        "for name in ('numpy', 'cv2', 'werkzeug', 'scf_fuseface.engine', 'scf_fuseface.emulator'):\n"
+        "for name in ('numpy', 'cv2', 'werkzeug', 'fuseface_local.engine', 'fuseface_local.emulator'):\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
         "    except ImportError:\n"
@@ -54,15 +54,15 @@ def test_the_layer_has_no_local_dependencies_under_python310(runtime):
         "print(json.dumps({'v': list(sys.version_info[:2]), 'missing': missing, 'core': pydantic_core.__file__}))\n"
     ), {})
     assert out["v"] == [3, 10]
-    assert out["missing"] == ["numpy", "cv2", "werkzeug", "scf_fuseface.engine", "scf_fuseface.emulator"]
+    assert out["missing"] == ["numpy", "cv2", "werkzeug", "fuseface_local.engine", "fuseface_local.emulator"]
     assert out["core"].startswith(str(LAYER))
 
 
 def test_a_cos_upload_is_fused_by_the_packaged_function_on_python310(runtime, tmp_path):
     from PIL import Image
 
-    from scf_fuseface.emulator import EmulatorServer
-    from scf_fuseface.eventgen import cos_event, cos_record
+    from fuseface_local.emulator import EmulatorServer
+    from fuseface_local.eventgen import cos_event, cos_record
 
     python, function = runtime
     with EmulatorServer(tmp_path, secret_id="AKIDdeployed", secret_key="deployed-key", session_token="dep-token",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scf_fuseface import packaging
+from fuseface_local import packaging
 
 from ..helpers import ROOT
 
@@ -19,8 +19,9 @@ from ..helpers import ROOT
 def built(tmp_path_factory):
     """build/function.zip and a layer dir of the cloud deps copied from THIS interpreter (offline, fast)."""
     out = tmp_path_factory.mktemp("package")
-    assert packaging.main(["function", "--output", str(out / "function.zip"), "--no-compile"]) == 0
-    assert packaging.main(["layer", "--from-env", "--output", str(out / "layer.zip"), "--no-compile"]) == 0
+    paths = ["--src", str(ROOT / "src"), "--pyproject", str(ROOT / "pyproject.toml")]
+    assert packaging.main(["function", "--output", str(out / "function.zip"), "--no-compile", *paths]) == 0
+    assert packaging.main(["layer", "--from-env", "--output", str(out / "layer.zip"), "--no-compile", *paths]) == 0
     return {"function_zip": out / "function.zip", "function": out / "function",
             "layer_zip": out / "layer.zip", "layer": out / "layer"}
 
@@ -38,15 +39,16 @@ def _run_isolated(paths, code: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_function_zip_holds_only_the_cloud_code(built):
-    names = zipfile.ZipFile(built["function_zip"]).namelist()
-    assert "index.py" in names and "scf_fuseface/__init__.py" in names and "scf_fuseface/entry.py" in names
-    for banned in ("scf_fuseface/engine/", "scf_fuseface/emulator/", "scf_fuseface/cli/"):
-        assert not [n for n in names if n.startswith(banned)], banned
-    for banned in ("scf_fuseface/replay.py", "scf_fuseface/packaging.py", "scf_fuseface/eventgen.py"):
-        assert banned not in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert not [n for n in names if n.startswith(("src/", "/")) or ".egg-info" in n]
+def test_function_zip_holds_exactly_index_and_the_scf_fuseface_files(built):
+    names = set(zipfile.ZipFile(built["function_zip"]).namelist())
+    pkg = ROOT / "src" / "scf_fuseface"
+    expected = {"index.py"} | {
+        "scf_fuseface/" + p.relative_to(pkg).as_posix() for p in pkg.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert names == expected
+    assert "scf_fuseface/entry.py" in names and "scf_fuseface/py.typed" in names
+    assert not [n for n in names if n.startswith("fuseface_local")]
 
 
 def test_layer_has_the_cloud_dependencies_at_the_root_and_no_local_ones(built):
@@ -62,7 +64,7 @@ def test_function_imports_with_only_the_layer_and_the_stdlib(built):
         "import importlib\n"
         "import index\n"
         "out = {'handler': callable(getattr(index, 'main_handler', None)), 'missing': []}\n"
-        "for name in ('numpy', 'cv2', 'werkzeug', 'scf_fuseface.engine.core', 'scf_fuseface.emulator'):\n"
+        "for name in ('numpy', 'cv2', 'werkzeug', 'fuseface_local.engine.core', 'fuseface_local.emulator'):\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
         "    except ImportError:\n"
@@ -72,7 +74,7 @@ def test_function_imports_with_only_the_layer_and_the_stdlib(built):
         "print(json.dumps(out))\n"
     ))
     assert result["handler"] is True
-    assert result["missing"] == ["numpy", "cv2", "werkzeug", "scf_fuseface.engine.core", "scf_fuseface.emulator"]
+    assert result["missing"] == ["numpy", "cv2", "werkzeug", "fuseface_local.engine.core", "fuseface_local.emulator"]
     assert result["loaded"] == [] and result["cos"].startswith(str(built["layer"]))
 
 
@@ -121,7 +123,8 @@ def test_function_bytecode_for_the_scf_runtime(tmp_path):
     python = packaging.find_python("3.10")
     if python is None:
         pytest.skip("no Python 3.10 interpreter on this machine")
-    assert packaging.main(["function", "--output", str(tmp_path / "f.zip"), "--compile-python", python]) == 0
+    assert packaging.main(["function", "--output", str(tmp_path / "f.zip"), "--compile-python", python,
+                           "--src", str(ROOT / "src")]) == 0
     names = zipfile.ZipFile(tmp_path / "f.zip").namelist()
     assert "scf_fuseface/__pycache__/entry.cpython-310.pyc" in names
     pyc = (tmp_path / "f" / "scf_fuseface" / "__pycache__" / "entry.cpython-310.pyc").read_bytes()
@@ -169,8 +172,7 @@ def test_serverless_yml_matches_the_code():
     assert fn["inputs.events.cos.parameters.bucket"].startswith(settings.trigger_bucket + ".cos.")
     assert not settings.output_prefix.startswith(settings.trigger_prefix)
     assert fn["inputs.events.apigw.parameters.endpoints.function.isIntegratedResponse"] == "true"
-    excludes = (ROOT / "serverless.yml").read_text()
-    for part in ("engine", "emulator", "cli"):
-        assert f"'scf_fuseface/{part}/**'" in excludes
-    for name in packaging.FUNCTION_EXCLUDE_FILES:
-        assert f"'scf_fuseface/{name}'" in excludes
+    # The function ships one folder whole (`make package`'s staging dir): no exclusion list to keep in sync.
+    assert (ROOT / fn["inputs.src.src"]).resolve() == ROOT / "build" / "function"
+    assert not [k for k in fn if k.startswith("inputs.src.exclude")]
+    assert "exclude" not in (ROOT / "serverless.yml").read_text()

@@ -11,14 +11,14 @@ from ..helpers import MODEL as MODEL_ID  # noqa: F401
 @pytest.fixture(scope="session")
 def engine():
     """The real offline engine, loaded once for every replay test."""
-    from scf_fuseface.engine import FusionEngine
+    from fuseface_local.engine import FusionEngine
 
     return FusionEngine()
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory, engine):
-    from scf_fuseface.emulator import EmulatorServer
+    from fuseface_local.emulator import EmulatorServer
 
     with EmulatorServer(tmp_path_factory.mktemp("replay-data"), engine=engine) as emu:
         yield emu

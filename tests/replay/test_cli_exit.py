@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scf_fuseface.cli import main as cli_main
+from fuseface_local.cli import main as cli_main
 
 from .conftest import EVENTS
 

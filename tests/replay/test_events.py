@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from scf_fuseface.cli import main as cli_main
+from fuseface_local.cli import main as cli_main
 
 from .conftest import BUCKET, EVENTS, MODEL_ID, load_event
 

@@ -12,9 +12,9 @@ import sys
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from scf_fuseface.cli.replay_cmds import format_report
-from scf_fuseface.eventgen import cos_event, cos_record
-from scf_fuseface.replay import replay_local, save_response_image, seed
+from fuseface_local.cli.replay_cmds import format_report
+from fuseface_local.eventgen import cos_event, cos_record
+from fuseface_local.replay import replay_local, save_response_image, seed
 
 from .conftest import BUCKET, EVENTS, MODEL_ID, ROOT, load_event
 
@@ -157,7 +157,7 @@ def test_seeding_is_idempotent_and_never_overwrites(emulator, tmp_path):
 def test_cli_replay_prints_the_fused_image_path_and_pipes(tmp_path):
     """`make run` on a fresh DATA dir, then `fuseface event cos ... | fuseface replay -` on the same dir."""
     data = tmp_path / "cloud"
-    cli = [sys.executable, "-m", "scf_fuseface.cli"]
+    cli = [sys.executable, "-m", "fuseface_local.cli"]
     run = subprocess.run([*cli, "replay", str(EVENTS / "cos_put.json"), "--data", str(data)],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr

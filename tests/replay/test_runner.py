@@ -9,16 +9,16 @@ import re
 
 import pytest
 
-from scf_fuseface.cli import main as cli_main
-from scf_fuseface.cli.replay_cmds import format_report, format_result
-from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.replay import (
+from fuseface_local.cli import main as cli_main
+from fuseface_local.cli.replay_cmds import format_report, format_result
+from fuseface_local.replay import (
     DEFAULT_CONTEXT,
     invoke,
     patched_environ,
     replay_cloud,
     save_response_image,
 )
+from scf_fuseface.errors import FuseFaceError
 
 from .conftest import EVENTS
 

@@ -12,7 +12,7 @@ import threading
 
 import requests
 
-from scf_fuseface.cli import build_parser
+from fuseface_local.cli import build_parser
 
 from .conftest import ROOT
 
@@ -28,7 +28,7 @@ def test_serve_prints_one_startup_line_serves_and_stops_on_ctrl_c(tmp_path):
     (tmp_path / "events").mkdir()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), NO_PROXY="127.0.0.1,localhost")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scf_fuseface.cli", "serve", "--port", "0", "--data", str(tmp_path / "data"),
+        [sys.executable, "-m", "fuseface_local.cli", "serve", "--port", "0", "--data", str(tmp_path / "data"),
          "--events-dir", str(tmp_path / "events")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     guard = threading.Timer(60, proc.kill)  # never hang the suite on a server that does not start
@@ -55,17 +55,8 @@ def test_serve_prints_one_startup_line_serves_and_stops_on_ctrl_c(tmp_path):
 
 def test_serve_with_a_bad_port_is_an_input_error(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    out = subprocess.run([sys.executable, "-m", "scf_fuseface.cli", "serve", "--port", "70000", "--data",
+    out = subprocess.run([sys.executable, "-m", "fuseface_local.cli", "serve", "--port", "70000", "--data",
                           str(tmp_path / "d")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert out.returncode == 2
     assert '"Code": "InvalidParameterValue"' in out.stderr
     assert not (tmp_path / "d").exists()
-
-
-def test_localserve_is_left_out_of_the_function_package(tmp_path):
-    from scf_fuseface import packaging
-
-    packaging.build_function(tmp_path / "fn")
-    assert (tmp_path / "fn" / "scf_fuseface" / "entry.py").is_file()
-    assert not (tmp_path / "fn" / "scf_fuseface" / "localserve.py").exists()
-    assert "      - 'scf_fuseface/localserve.py'\n" in (ROOT / "serverless.yml").read_text(encoding="utf-8")

@@ -10,8 +10,8 @@ import pytest
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
+from fuseface_local.localserve import FunctionUrlApp, build_event, to_response
 from scf_fuseface.handlers import infer
-from scf_fuseface.localserve import FunctionUrlApp, build_event, to_response
 from scf_fuseface.models.http_event import HttpRequest
 
 from .conftest import EVENTS, small_face
@@ -129,7 +129,7 @@ def test_the_app_answers_413_for_a_small_limit_without_calling_the_handler(recor
 
 
 def test_server_contexts_carry_the_configured_region(tmp_path, monkeypatch):
-    from scf_fuseface.localserve import LocalServer
+    from fuseface_local.localserve import LocalServer
 
     monkeypatch.setenv("FUSEFACE_REGION", "ap-shanghai")
     (tmp_path / "events").mkdir()  # nothing to seed: the engine is never loaded

@@ -12,7 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
-from scf_fuseface.localserve import MAX_SYNC_REQUEST_BYTES, LocalServer
+from fuseface_local.localserve import MAX_SYNC_REQUEST_BYTES, LocalServer
 
 from .conftest import EVENTS, no_face_jpeg, small_face
 

@@ -1,7 +1,7 @@
 """``fuseface serve``: the function's HTTP endpoint on a real local port, for curl and browsers.
 
 Local tooling only; it is left out of the function zip. :class:`LocalServer` starts an embedded
-:class:`~scf_fuseface.emulator.EmulatorServer` seeded like ``fuseface replay`` (``replay.seed``), points the
+:class:`~fuseface_local.emulator.EmulatorServer` seeded like ``fuseface replay`` (``replay.seed``), points the
 function's SDKs at it with ``replay.emulator_environ`` (for as long as the server runs), and serves HTTP with
 werkzeug (threaded). :class:`FunctionUrlApp` turns every request into a Function URL event
 (``eventgen.http_event(..., function_url=True)`` shape: lower-case headers, ``x-scf-remote-addr``,
@@ -29,7 +29,8 @@ from typing import Any, Callable, Dict, Mapping, Optional, TextIO
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .errors import FuseFaceError
+from scf_fuseface.errors import FuseFaceError
+
 from .eventgen import http_event
 from .replay import (
     DEFAULT_CONTEXT,
@@ -138,7 +139,9 @@ class FunctionUrlApp:
 
     def handler(self) -> Handler:
         if self._handler is None:
-            from .entry import main_handler  # late: its cold start reads the environment set by LocalServer
+            from scf_fuseface.entry import (
+                main_handler,  # late: its cold start reads the environment set by LocalServer
+            )
 
             self._handler = main_handler
         return self._handler

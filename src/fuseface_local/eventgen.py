@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
-from .config import REGION_CODES
+from scf_fuseface.config import REGION_CODES
 
 __all__ = [
     "REGION_SHORT",

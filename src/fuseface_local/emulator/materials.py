@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from .. import limits
-from ..errors import FuseFaceError
-from ..imageinfo import ImageInfo, check_dimensions, sniff
+from scf_fuseface import limits
+from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.imageinfo import ImageInfo, check_dimensions, sniff
+
+from ..algorithms import ALGORITHMS, DEFAULT_DEGREE
 
 __all__ = ["MaterialStore", "QUOTA"]
 
@@ -85,9 +87,9 @@ class MaterialStore:
         project_id = str(project_id)
         if not _PROJECT_RE.match(project_id):
             raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ProjectId must be [A-Za-z0-9_-]{1,32}.")
-        if algorithm not in limits.ALGORITHMS:
+        if algorithm not in ALGORITHMS:
             raise FuseFaceError("InvalidParameterValue.ParameterValueError",
-                                f"Algorithm must be one of {', '.join(limits.ALGORITHMS)}, got {algorithm!r}.")
+                                f"Algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}.")
         if model_id is not None and not _MODEL_ID_RE.match(model_id):
             raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ModelId must be [A-Za-z0-9_-]{1,64}.")
         info, faces = self._review(image_bytes)
@@ -101,7 +103,7 @@ class MaterialStore:
             image_name = f"{model_id}.{'jpg' if info.format == 'jpeg' else 'png'}"
             (self.root / image_name).write_bytes(image_bytes)
             now = _now_text()
-            degree = limits.DEFAULT_DEGREE[algorithm]
+            degree = DEFAULT_DEGREE[algorithm]
             record = {
                 "MaterialId": model_id, "MaterialStatus": APPROVED,
                 "CreateTime": existing["CreateTime"] if existing else now, "UpdateTime": now,

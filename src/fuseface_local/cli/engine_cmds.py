@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from ..errors import FuseFaceError
+from scf_fuseface.errors import FuseFaceError
 
 __all__ = ["register"]
 

@@ -34,7 +34,9 @@ from typing import List, Optional, Sequence
 import cv2
 import numpy as np
 
-from .. import limits
+from scf_fuseface import limits
+
+from ..algorithms import ALGORITHMS, DEFAULT_DEGREE
 from . import codec
 from . import topology as topo
 from .errors import FusionError
@@ -163,8 +165,8 @@ class FusionEngine:
     @staticmethod
     def validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids) -> tuple:
         """Check the parameters (no image work); returns the effective ``(face_degree, profile_degree)``."""
-        if algorithm not in limits.ALGORITHMS:
-            raise FusionError(_PARAM, f"Algorithm must be one of {', '.join(limits.ALGORITHMS)}, got {algorithm!r}.")
+        if algorithm not in ALGORITHMS:
+            raise FusionError(_PARAM, f"Algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}.")
         _check_degree("FuseFaceDegree", face_degree)
         _check_degree("FuseProfileDegree", profile_degree)
         n = len(users)
@@ -193,7 +195,7 @@ class FusionEngine:
             raise FusionError(_PARAM, "Each merge info must use a different template face.")
         if algorithm == "faceswap":
             return 0, 0
-        default = limits.DEFAULT_DEGREE[algorithm]
+        default = DEFAULT_DEGREE[algorithm]
         return (default if face_degree is None else int(face_degree),
                 default if profile_degree is None else int(profile_degree))
 

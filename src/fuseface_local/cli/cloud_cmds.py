@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..limits import ALGORITHMS
+from ..algorithms import ALGORITHMS
 from . import stop_on_signals
 from .engine_cmds import read_image_arg
 

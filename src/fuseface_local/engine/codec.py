@@ -10,8 +10,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..errors import FuseFaceError
-from ..imageinfo import check_dimensions, sniff
+from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.imageinfo import check_dimensions, sniff
+
 from .errors import FusionError
 
 __all__ = ["decode", "encode_jpeg"]

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import List, Optional
 
-from ..errors import FuseFaceError
+from scf_fuseface.errors import FuseFaceError
 
 # Modules that contribute sub-commands (local-only code: engine, emulator, replay).
 _COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "replay_cmds", "serve_cmds")

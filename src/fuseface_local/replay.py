@@ -2,7 +2,7 @@
 
 Local tooling only (``fuseface replay``); it is left out of the function zip.
 
-- :func:`replay_local` starts an embedded :class:`~scf_fuseface.emulator.EmulatorServer` on a DATA dir seeded
+- :func:`replay_local` starts an embedded :class:`~fuseface_local.emulator.EmulatorServer` on a DATA dir seeded
   from ``events/objects`` and ``events/materials`` and points the handler's SDKs at it through the same
   ``FUSEFACE_*`` / ``TENCENTCLOUD_*`` variables the function reads in SCF.
 - :func:`replay_cloud` runs the same event against the real Tencent endpoints with the caller's credentials.
@@ -272,7 +272,7 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
         try:
             if handler is None:  # the real one, imported late: its cold start reads the caller's environment
                 cold = "scf_fuseface.entry" not in sys.modules
-                from .entry import main_handler as handler
+                from scf_fuseface.entry import main_handler as handler
 
                 if cold:
                     res.init_ms = (time.perf_counter() - start) * 1000.0
@@ -361,7 +361,7 @@ def replay_local(event: Any, data_dir: Optional[Path] = None, *, events_dir: Opt
 def replay_cloud(event: Any, *, handler: Optional[Handler] = None, context: Optional[Mapping[str, Any]] = None,
                  on_start: Optional[Callable[[str], None]] = None) -> ReplayResult:
     """Run ``event`` against the real Tencent endpoints; credentials come from the environment."""
-    from .errors import FuseFaceError
+    from scf_fuseface.errors import FuseFaceError
 
     missing = [n for n in ("TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY") if not os.environ.get(n, "").strip()]
     if missing:
