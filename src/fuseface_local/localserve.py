@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import sys
 import threading
 import time
@@ -36,6 +35,7 @@ from .replay import (
     DEFAULT_CONTEXT,
     default_events_dir,
     emulator_environ,
+    function_region,
     local_emulator,
     patched_environ,
     seed,
@@ -233,7 +233,7 @@ class LocalServer:
             self.seeded = seed(self.emulator, self.events_dir)
             environ = emulator_environ(self.emulator, self.events_dir)
             stack.enter_context(patched_environ(environ))
-            self.app.region = os.environ.get("FUSEFACE_REGION") or "ap-guangzhou"  # after the patch above
+            self.app.region = function_region()  # after the patch above
             self._server = make_server(self.host, self.requested_port, self.app, threaded=True,
                                        request_handler=_QuietHandler)
             self._server.daemon_threads = True
