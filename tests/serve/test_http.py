@@ -12,20 +12,40 @@ import pytest
 import requests
 from PIL import Image
 
-from fuseface_local.localserve import MAX_SYNC_REQUEST_BYTES, LocalServer
+from fuseface_local.serve import MAX_SYNC_REQUEST_BYTES, LocalServer
 
-from .conftest import EVENTS, no_face_jpeg, small_face
+from .conftest import EVENTS, ROOT, no_face_jpeg, small_face
 
 MODEL_ID = "qc_300029_000001_1"
+STATIC = ROOT / "src" / "fuseface_local" / "serve" / "static"
 SENTINEL_HEADER = "hdr-sentinel-7f3a9"
 SENTINEL_QUERY = "query-sentinel-51c2"
 ACCESS_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (GET|POST|HEAD|OPTIONS) /\S* \d{3} \d+\.\d ms$")
 
 
+class CountingHandler:
+    """The real ``main_handler`` (imported late, as the server does), counting its invocations."""
+
+    def __init__(self) -> None:
+        self.invocations = 0
+
+    def __call__(self, event, context):
+        from scf_fuseface.entry import main_handler
+
+        self.invocations += 1
+        return main_handler(event, context)
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def handler():
+    return CountingHandler()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, handler):
     log = io.StringIO()
-    with LocalServer(tmp_path_factory.mktemp("serve-data"), port=0, events_dir=EVENTS, access_log=log) as srv:
+    with LocalServer(tmp_path_factory.mktemp("serve-data"), port=0, events_dir=EVENTS, access_log=log,
+                     handler=handler) as srv:
         yield srv  # stopping re-raises any error recorded in an emulator thread
 
 
@@ -106,38 +126,38 @@ def test_an_unknown_route_is_the_functions_404(server, http):
     assert resp.json()["Response"]["Error"]["Code"] == "ResourceNotFound.Route"
 
 
-def _assert_413_without_invocation(server, resp, invocations, fuseface_calls):
+def _assert_413_without_invocation(server, handler, resp, invocations, fuseface_calls):
     assert resp.status_code == 413
     envelope = resp.json()["Response"]
     assert envelope["Error"]["Code"] == "RequestSizeLimitExceeded"
     assert envelope["RequestId"] == resp.headers["X-Request-Id"]
-    assert server.app.invocations == invocations
+    assert handler.invocations == invocations
     assert server.emulator.calls["FuseFace"] == fuseface_calls
 
 
-def test_a_body_over_6_mb_is_413_without_calling_the_function(server, http):
-    invocations, calls = server.app.invocations, server.emulator.calls["FuseFace"]
+def test_a_body_over_6_mb_is_413_without_calling_the_function(server, handler, http):
+    invocations, calls = handler.invocations, server.emulator.calls["FuseFace"]
     resp = http.post(_url(server, "/fuse"), data=b"\xff" * (MAX_SYNC_REQUEST_BYTES + 1),
                      headers={"Content-Type": "image/jpeg"})
-    _assert_413_without_invocation(server, resp, invocations, calls)
+    _assert_413_without_invocation(server, handler, resp, invocations, calls)
 
 
-def test_a_chunked_body_over_6_mb_is_413_without_calling_the_function(server, http):
-    invocations, calls = server.app.invocations, server.emulator.calls["FuseFace"]
+def test_a_chunked_body_over_6_mb_is_413_without_calling_the_function(server, handler, http):
+    invocations, calls = handler.invocations, server.emulator.calls["FuseFace"]
 
     def chunks():
         for _ in range(7):
             yield b"\x00" * 1_000_000
 
     resp = http.post(_url(server, "/fuse"), data=chunks(), headers={"Content-Type": "application/octet-stream"})
-    _assert_413_without_invocation(server, resp, invocations, calls)
+    _assert_413_without_invocation(server, handler, resp, invocations, calls)
 
 
-def test_a_body_of_exactly_6_mb_reaches_the_function(server, http):
-    invocations = server.app.invocations
+def test_a_body_of_exactly_6_mb_reaches_the_function(server, handler, http):
+    invocations = handler.invocations
     resp = http.post(_url(server, "/fuse"), data=b"\x00" * MAX_SYNC_REQUEST_BYTES,
                      headers={"Content-Type": "application/octet-stream"})
-    assert server.app.invocations == invocations + 1
+    assert handler.invocations == invocations + 1
     # The function's own verdict (its base64 of 6 MB is over FuseFace's 5 MB), not the local 413.
     assert resp.json()["Response"]["Error"]["Code"] == "FailedOperation.ImageSizeExceed"
 
@@ -153,8 +173,31 @@ def test_get_root_is_a_self_contained_accessible_demo_page(server, http):
     for name in ("FuseFaceDegree", "FuseProfileDegree"):
         assert re.search(rf'<input id="\w+-degree" name="{name}" type="range" min="0" max="100"', page)
     assert re.search(r'<img id="result" alt="[^"]+"', page)
-    assert "FusedImage" in page and "Error.Code" in page
-    assert not re.search(r'(src|href)="https?:', page) and "<link" not in page  # no external assets
+    assert not re.search(r'(src|href)="https?:', page)  # no external assets: only this server's /static/ files
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(path.startswith("/static/") for path in assets)
+    script = http.get(_url(server, next(path for path in assets if path.endswith(".js")))).text
+    assert "FusedImage" in script and "Error.Code" in script
+
+
+def test_the_demo_page_and_its_css_and_js_are_the_static_files_byte_for_byte(server, http):
+    page = http.get(server.url)
+    assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.content == (STATIC / "index.html").read_bytes()
+    assert http.get(_url(server, "/index.html")).content == page.content
+    assert '<link rel="stylesheet" href="/static/page.css">' in page.text
+    assert '<script src="/static/page.js"></script>' in page.text
+    for name, media_type in (("page.css", "text/css; charset=utf-8"), ("page.js", "text/javascript; charset=utf-8")):
+        resp = http.get(_url(server, f"/static/{name}"))
+        assert resp.status_code == 200 and resp.headers["Content-Type"] == media_type
+        assert resp.content == (STATIC / name).read_bytes()
+
+
+def test_a_static_path_naming_no_page_file_is_the_functions_404(server, http):
+    for path in ("/static/nope.js", "/static/server.py", "/static/"):
+        resp = http.get(_url(server, path))
+        assert resp.status_code == 404, path
+        assert resp.json()["Response"]["Error"]["Code"] == "ResourceNotFound.Route"
 
 
 def test_access_log_has_one_line_per_request_and_no_bodies_headers_or_queries(server, http, face):

@@ -15,8 +15,8 @@ from typing import List, Optional
 
 from scf_fuseface.errors import FuseFaceError
 
-# Modules that contribute sub-commands (local-only code: engine, emulator, replay).
-_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "replay_cmds", "serve_cmds")
+# Modules that contribute sub-commands (local-only code: engine, emulator, events, replay, serve).
+_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "event_cmds", "replay_cmds", "serve_cmds")
 
 
 def _interrupt(signum: int, frame: object) -> None:

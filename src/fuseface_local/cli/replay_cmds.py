@@ -1,48 +1,20 @@
-"""``fuseface event cos|http`` (print SCF event JSON) and ``fuseface replay`` (run one through the handler)."""
+"""``fuseface replay``: run one SCF event through the handler and print scfcli-style report lines."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, List
 
 from scf_fuseface.errors import FuseFaceError
 
 from ..replay import ReplayResult
 
+__all__ = ["format_report", "format_result", "register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    ev = sub.add_parser("event", help="print an SCF trigger event as JSON (pipe it into `fuseface replay -`)")
-    ev_sub = ev.add_subparsers(dest="event_kind", required=True, metavar="KIND")
-
-    cos = ev_sub.add_parser("cos", help="COS trigger event")
-    cos.add_argument("--bucket", required=True, help="NAME-APPID, e.g. fuseface-1250000000")
-    cos.add_argument("--region", default="ap-guangzhou", help="bucket region (written as its short code)")
-    cos.add_argument("--key", required=True, action="append",
-                     help="object key (repeat for a multi-record event)")
-    cos.add_argument("--event-name", default="cos:ObjectCreated:Put")
-    cos.add_argument("--size", type=int, default=None,
-                     help="object size in bytes (default: the file under events/objects if any, else 0)")
-    cos.add_argument("--content-type", default="image/jpeg")
-    cos.add_argument("--meta", action="append", default=[], metavar="K:V",
-                     help="object metadata in the event, e.g. x-cos-meta-fuseface-model-id:qc_..._1")
-    cos.add_argument("--url-encode-key", action="store_true", help="percent-encode the key in cosObject.key")
-    cos.set_defaults(func=_cmd_event_cos)
-
-    http = ev_sub.add_parser("http", help="API Gateway (default) or Function URL event")
-    http.add_argument("--method", default="POST")
-    http.add_argument("--path", default="/fuse")
-    body = http.add_mutually_exclusive_group()
-    body.add_argument("--body-file", type=Path, help="request body (JSON or any text) read from a file")
-    body.add_argument("--image", type=Path, help="raw image body (base64 in the event, isBase64Encoded true)")
-    http.add_argument("--content-type", default=None, help="default: application/json, or image/* for --image")
-    http.add_argument("--query", action="append", default=[], metavar="K=V")
-    http.add_argument("--header", action="append", default=[], metavar="K:V")
-    http.add_argument("--function-url", action="store_true", help="Function URL event (no requestContext)")
-    http.set_defaults(func=_cmd_event_http)
-
     rp = sub.add_parser(
         "replay", help="run an SCF event through main_handler against the local cloud",
         description="Runs the event through scf_fuseface.entry.main_handler in-process, against an embedded "
@@ -59,63 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("--memory", type=int, default=None, help="context memory_limit_in_mb")
     rp.add_argument("--timeout", type=float, default=None, help="context time limit in seconds")
     rp.set_defaults(func=_cmd_replay)
-
-
-def _pairs(items: List[str], sep: str, what: str) -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    for item in items:
-        k, ok, v = item.partition(sep)
-        if not ok or not k.strip():
-            raise FuseFaceError("InvalidParameterValue", f"{what} must look like K{sep}V, got {item!r}")
-        out[k.strip()] = v.strip()
-    return out
-
-
-def _cmd_event_cos(args: argparse.Namespace) -> int:
-    from ..eventgen import cos_event, cos_record
-    from ..replay import default_events_dir
-
-    try:
-        records = []
-        for n, key in enumerate(args.key):
-            size = args.size
-            if size is None:
-                local = default_events_dir() / "objects" / args.bucket / key
-                size = local.stat().st_size if local.is_file() else 0
-            records.append(cos_record(
-                args.bucket, key, region=args.region, event_name=args.event_name, size=size,
-                content_type=args.content_type, meta=_pairs(args.meta, ":", "--meta"),
-                encode_key=args.url_encode_key, reqid=179398952 + n,
-            ))
-    except ValueError as exc:
-        raise FuseFaceError("InvalidParameterValue", str(exc)) from exc
-    _print_json(cos_event(records))
-    return 0
-
-
-def _cmd_event_http(args: argparse.Namespace) -> int:
-    from ..eventgen import http_event
-
-    body = None
-    content_type = args.content_type
-    if args.image is not None:
-        body = args.image.read_bytes()
-        if content_type is None:
-            content_type = "image/png" if body[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
-    elif args.body_file is not None:
-        body = args.body_file.read_text(encoding="utf-8")
-        content_type = content_type or "application/json"
-    event = http_event(
-        args.method, args.path, body=body, content_type=content_type,
-        headers=_pairs(args.header, ":", "--header"), query=_pairs(args.query, "=", "--query"),
-        function_url=args.function_url,
-    )
-    _print_json(event)
-    return 0
-
-
-def _print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:

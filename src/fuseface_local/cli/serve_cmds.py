@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from ..localserve import LocalServer, startup_line
+    from ..serve import LocalServer, startup_line
 
     if not 0 <= args.port <= 65535:
         raise FuseFaceError("InvalidParameterValue", f"--port must be 0..65535, got {args.port}")
@@ -39,11 +39,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise FuseFaceError("FailedOperation", f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") \
             from exc
-    try:
+    try:  # a signal may arrive as soon as the line is out: everything after start() is inside the guard
         print(startup_line(server.url), flush=True)
-        server.wait()
+        server.serve_forever()  # stops the server itself when interrupted inside it
     except KeyboardInterrupt:
         print("fuseface serve: stopped", file=sys.stderr, flush=True)
     finally:
-        server.stop()
+        if server.running:
+            server.stop()
     return 0

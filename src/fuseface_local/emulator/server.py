@@ -1,15 +1,15 @@
-"""``EmulatorServer``: the local cloud on one loopback port, in a daemon thread, usable as a context manager."""
+"""``EmulatorServer``: the local cloud on one loopback port (a ``LoopbackServer``: daemon thread, port 0,
+context manager, signal-safe ``serve_forever``), with its stores, credentials and test hooks."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Counter, Optional
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
+from ..loopback import LoopbackServer
 from .app import EmulatorApp
 from .auth import Credentials
 from .materials import MaterialStore
@@ -21,24 +21,11 @@ DEFAULT_SECRET_ID = "AKIDLOCALFUSEFACEEMULATOR"  # noqa: S105 - public loopback 
 DEFAULT_SECRET_KEY = "local-emulator-secret"  # noqa: S105 - a documented, public, loopback-only default
 
 
-_log = logging.getLogger("fuseface_local.emulator")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Access log through ``logging`` at DEBUG, path only: query strings may carry signatures or tokens."""
-
-    def log_request(self, code="-", size="-") -> None:
-        _log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
-        _log.debug("emulator: " + format, *args)
-
-
 class EmulatorError(Exception):
     """Misuse of the server (not running, already running) or an error raised inside a server thread."""
 
 
-class EmulatorServer:
+class EmulatorServer(LoopbackServer):
     """FuseFace API 3.0 + COS XML API on ``host:port`` (port 0 picks a free one), backed by ``data_dir``.
 
     Credentials: the arguments, else ``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` /
@@ -46,12 +33,14 @@ class EmulatorServer:
     ``engine`` is a ``FusionEngine``; by default one is created on first use (FuseFace or ``materials.add``).
     """
 
+    label = "emulator"
+    thread_name = "fuseface-emulator"
+    misuse_error = EmulatorError
+
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
                  region: str = "ap-guangzhou") -> None:
         self.data_dir = Path(data_dir)
-        self.host = host
-        self._requested_port = int(port)
         self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
         self.secret_key = secret_key or os.environ.get("TENCENTCLOUD_SECRETKEY") or DEFAULT_SECRET_KEY
         if session_token is None:
@@ -61,73 +50,29 @@ class EmulatorServer:
         self._engine_lock = threading.Lock()
         self.store = ObjectStore(self.data_dir / "cos")
         self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
-        self.app = EmulatorApp(store=self.store, materials=self.materials,
-                               creds=Credentials(self.secret_id, self.secret_key, self.session_token),
-                               engine=self.get_engine, region=region)
-        self._server = None
-        self._thread: Optional[threading.Thread] = None
+        super().__init__(EmulatorApp(store=self.store, materials=self.materials,
+                                     creds=Credentials(self.secret_id, self.secret_key, self.session_token),
+                                     engine=self.get_engine, region=region), host, port)
 
     def __repr__(self) -> str:
-        return f"EmulatorServer(endpoint={self.endpoint if self._server else None!r}, secret_id={self.secret_id!r})"
+        return f"EmulatorServer(endpoint={self.endpoint if self.running else None!r}, secret_id={self.secret_id!r})"
 
-    # --- lifecycle ---------------------------------------------------------------------------------------
-    def start(self) -> EmulatorServer:
-        if self._server is not None:
-            raise EmulatorError("The emulator is already running.")
-        self._server = make_server(self.host, self._requested_port, self.app, threaded=True,
-                                   request_handler=_QuietHandler)
-        self._server.daemon_threads = True
+    # --- lifecycle (``LoopbackServer``) -------------------------------------------------------------------
+    def _started(self, stack: ExitStack) -> None:
         self.app.port = self.port
-        public = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host  # noqa: S104
-        self.app.public_host = f"{public}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fuseface-emulator", daemon=True)
-        self._thread.start()
-        return self
+        self.app.public_host = self.public_host
 
     def stop(self) -> None:
         """Stop serving, then re-raise the first error a server thread recorded (see ``check_errors``)."""
-        if self._server is None:
-            raise EmulatorError("The emulator is not running.")
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
+        super().stop()
         self.check_errors()
 
-    def __enter__(self) -> EmulatorServer:
-        return self.start()
-
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.stop()
-        else:  # do not hide the test's own exception behind a recorded server error
+        if exc_type is not None:  # do not hide the test's own exception behind a recorded server error
             self.app.errors.clear()
-            self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    def serve_forever(self) -> None:
-        """Foreground mode for the CLI: start (unless running), then block until KeyboardInterrupt."""
-        if self._server is None:
-            self.start()
-        try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(0.5)
-        finally:
-            if self.running:
-                self.stop()
+        self.stop()
 
     # --- properties and test helpers ---------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise EmulatorError("The emulator is not running.")
-        return self._server.server_port
-
     @property
     def endpoint(self) -> str:
         """``"127.0.0.1:PORT"`` for ``HttpProfile(protocol="http", endpoint=...)``."""
