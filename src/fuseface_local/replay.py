@@ -151,6 +151,11 @@ def _set_environ(values: Mapping[str, Optional[str]]) -> None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+    # The function validates its settings once per instance: a loaded one must read them again. It is not imported
+    # here when it is not loaded yet (that import is the cold start `invoke` measures).
+    config = sys.modules.get("scf_fuseface.config")
+    if config is not None:
+        config.get_settings.cache_clear()
 
 
 @contextmanager

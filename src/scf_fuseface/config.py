@@ -8,6 +8,7 @@ This module imports no SDK.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -202,18 +203,12 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     return settings
 
 
-_CACHE: Dict[Tuple[Tuple[str, str], ...], Settings] = {}
-
-
+@functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Cold-start cache: the settings are validated once per distinct ``FUSEFACE_*`` environment."""
-    fingerprint = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FUSEFACE_")))
-    settings = _CACHE.get(fingerprint)
-    if settings is None:
-        settings = load_settings()
-        _CACHE.clear()
-        _CACHE[fingerprint] = settings
-    return settings
+    """The settings from ``os.environ``, validated once per function instance (a bad configuration is not
+    cached: it raises on every call). SCF's environment is fixed for an instance's life; code that changes
+    ``os.environ`` afterwards (tests, the local replay and serve) calls ``get_settings.cache_clear()``."""
+    return load_settings()
 
 
 @dataclass(frozen=True)
