@@ -7,10 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Mapping
 
-from pydantic import ValidationError
-
 from ..errors import FuseFaceError
-from ..models.cos_event import CosEvent
+from ..models.cos_event import parse_cos_event
 from ..pipeline import Run, process_record
 
 __all__ = ["CosUploadHandler"]
@@ -37,12 +35,7 @@ class CosUploadHandler:
         self.run = run
 
     def __call__(self) -> Dict[str, Any]:
-        try:
-            parsed = CosEvent.model_validate(self.event)
-        except ValidationError as exc:
-            where = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:5]
-            raise FuseFaceError("InvalidParameterValue.InvalidEvent",
-                                f"Malformed COS event (fields: {', '.join(where)}).") from None
+        parsed = parse_cos_event(self.event)
         results: List[Dict[str, Any]] = []
         transient: List[FuseFaceError] = []
         for record in parsed.records:
