@@ -18,7 +18,7 @@ from .helpers import jpeg_bytes
 def test_apigw_json_event():
     req = HttpRequest.from_apigw(load_event("apigw_post_json.json"))
     assert (req.trigger, req.method, req.path, req.content_type) == ("apigw", "POST", "/fuse", "application/json")
-    assert req.body.startswith(b"{") and req.request_id and req.source_ip == "203.0.113.7"
+    assert req.body.startswith(b"{") and req.request_id
 
 
 def test_apigw_base64_body_is_decoded():
@@ -30,7 +30,7 @@ def test_apigw_base64_body_is_decoded():
 def test_function_url_event():
     req = HttpRequest.from_function_url(load_event("function_url_post_json.json"))
     assert (req.trigger, req.method, req.path) == ("function_url", "POST", "/fuse")
-    assert req.header("Content-Type") == "application/json" and req.source_ip == "203.0.113.7"
+    assert req.header("Content-Type") == "application/json"
 
 
 def test_bad_base64_body_is_an_input_error():

@@ -53,7 +53,6 @@ class CosStorage:
         from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError
 
         self._errors = (CosServiceError, CosClientError)
-        self.region = region
         self._token = creds.token
         common: Dict[str, Any] = dict(
             Region=region, SecretId=creds.secret_id, SecretKey=creds.secret_key, Token=creds.token,

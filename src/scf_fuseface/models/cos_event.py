@@ -113,14 +113,6 @@ class CosRecord(_Model):
         return self.event.event_name.startswith("cos:ObjectCreated:")
 
     @property
-    def size(self) -> int:
-        return self.cos.cos_object.size
-
-    @property
-    def meta(self) -> Dict[str, str]:
-        return {k.lower(): v for k, v in self.cos.cos_object.meta.items()}
-
-    @property
     def object_key(self) -> str:
         """``cosObject.key`` minus ``/{appid}/{name}/`` (else minus a leading ``/``), as delivered."""
         raw = self.cos.cos_object.key
