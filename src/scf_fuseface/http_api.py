@@ -36,7 +36,8 @@ from .imageprep import check_base64_image
 from .log import Timer
 from .models.fusion import FuseRequest, parse_fuse_request
 from .models.http_event import HttpRequest
-from .pipeline import Run, decode_fused, fuse_with_retry
+from .pipeline import decode_fused, fuse_with_retry
+from .run import Run
 
 __all__ = ["HttpHandler", "error_response", "handle", "parse_multipart"]
 

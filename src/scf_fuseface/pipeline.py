@@ -13,72 +13,28 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import limits, records
-from .config import Credentials, Settings
+from .adapters.base import FuseFaceResult, ObjectHead, Storage
 from .errors import FuseFaceError
 from .imageinfo import check_dimensions, sniff
 from .imageprep import upright_base64
 from .log import Timer, log_context
 from .models.cos_event import CosRecord
-from .retry import Budget, call_with_retry
+from .retry import call_with_retry
+from .run import Run
 
-__all__ = ["Run", "process_record", "fuse_with_retry"]
+__all__ = ["process_record", "fuse_with_retry"]
 
 log = logging.getLogger(__name__)
 
 
-class Run:
-    """Everything one invocation needs: settings, credentials, time budget and SDK adapters (injectable)."""
-
-    def __init__(self, settings: Settings, creds: Optional[Credentials], budget: Budget, *,
-                 invocation_id: Optional[str] = None,
-                 storage_factory: Optional[Callable[[str], Any]] = None,
-                 fusion_factory: Optional[Callable[[float], Any]] = None) -> None:
-        self.settings = settings
-        self.creds = creds
-        self.budget = budget
-        self.invocation_id = invocation_id
-        self._storage_factory = storage_factory
-        self._fusion_factory = fusion_factory
-        self._storages: Dict[str, Any] = {}
-        self._fusions: Dict[int, Any] = {}
-
-    def _credentials(self) -> Credentials:
-        if self.creds is None:
-            from .config import credentials_from_env
-
-            self.creds = credentials_from_env()
-        return self.creds
-
-    def storage(self, region: str) -> Any:
-        if region not in self._storages:
-            if self._storage_factory is not None:
-                self._storages[region] = self._storage_factory(region)
-            else:
-                from .adapters.cos import CosStorage
-
-                self._storages[region] = CosStorage(self.settings, self._credentials(), region)
-        return self._storages[region]
-
-    def fusion(self, timeout_s: float) -> Any:
-        if self._fusion_factory is not None:
-            return self._fusion_factory(timeout_s)
-        from .adapters.facefusion import FuseFaceClient
-
-        # The SDK takes whole seconds: one client per distinct per-call timeout, normally one per invocation.
-        req_timeout = max(1, int(round(min(self.settings.timeout, timeout_s))))
-        if req_timeout not in self._fusions:
-            self._fusions[req_timeout] = FuseFaceClient(self.settings, self._credentials(), timeout=req_timeout)
-        return self._fusions[req_timeout]
-
-
-def fuse_with_retry(run: Run, params: Dict[str, Any], request_ids: List[str]) -> Any:
+def fuse_with_retry(run: Run, params: Dict[str, Any], request_ids: List[str]) -> FuseFaceResult:
     """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
     s = run.settings
 
-    def attempt(timeout_s: float) -> Any:
+    def attempt(timeout_s: float) -> FuseFaceResult:
         try:
             result = run.fusion(timeout_s).fuse(params)
         except FuseFaceError as err:
@@ -126,7 +82,7 @@ def process_record(record: CosRecord, run: Run) -> Dict[str, Any]:
         return _process_upload(record, run)
 
 
-def _resolve(record: CosRecord, storage: Any) -> Tuple[str, Any]:
+def _resolve(record: CosRecord, storage: Storage) -> Tuple[str, Optional[ObjectHead]]:
     """The object's real key (raw, then percent-decoded forms) and its HEAD (None when none exists)."""
     for candidate in record.key_candidates():
         head = storage.head(record.bucket, candidate)
@@ -135,7 +91,7 @@ def _resolve(record: CosRecord, storage: Any) -> Tuple[str, Any]:
     return record.object_key, None
 
 
-def _previous_outcome(run: Run, storage: Any, out_bucket: str, key: str, head: Any,
+def _previous_outcome(run: Run, storage: Storage, out_bucket: str, key: str, head: ObjectHead,
                       params: records.FuseParams) -> Optional[str]:
     """Return "already-fused" or "already-failed" when this source ETag was processed with these parameters."""
     existing = storage.head(out_bucket, records.output_key(run.settings, key))
@@ -147,7 +103,7 @@ def _previous_outcome(run: Run, storage: Any, out_bucket: str, key: str, head: A
     return None
 
 
-def _merge_info(run: Run, storage: Any, bucket: str, key: str, head: Any, timer: Timer) -> Dict[str, Any]:
+def _merge_info(run: Run, storage: Storage, bucket: str, key: str, head: ObjectHead, timer: Timer) -> Dict[str, Any]:
     """Pre-validate from HEAD + the first 64 KB, then a presigned Url (or upright base64 when rotated)."""
     if head.size > limits.MAX_URL_BYTES:
         raise FuseFaceError("FailedOperation.ImageSizeExceed",
@@ -211,7 +167,7 @@ def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
             return _record_failure(run, record, key, head, params, request_ids, err, out_bucket, timer)
 
 
-def _record_failure(run: Run, record: CosRecord, key: str, head: Any, params: Any, request_ids: List[str],
+def _record_failure(run: Run, record: CosRecord, key: str, head: Optional[ObjectHead], params: Any, request_ids: List[str],
                     err: FuseFaceError, out_bucket: str, timer: Timer) -> Dict[str, Any]:
     s = run.settings
     fkey = records.failure_key(s, key)

@@ -21,7 +21,7 @@ from scf_fuseface.models.http_event import HttpRequest
 from scf_fuseface.pipeline import process_record
 
 from ..helpers import BUCKET, MODEL, ROOT, exif_orientation, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function, make_run, make_settings
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 
@@ -129,8 +129,7 @@ def test_logs_never_carry_the_raw_event(monkeypatch, capsys):
     rec["cos"]["cosObject"]["meta"]["x-cos-meta-private"] = "MARKER-META"
     storage = FakeStorage()
     storage.seed(BUCKET, KEY, jpeg_bytes())
-    result = main_handler(event, {"request_id": "inv-raw"}, storage_factory=lambda region: storage,
-                          fusion_factory=FakeFusion(), creds=Credentials("AKIDx", "k"))
+    result = make_function(storage, FakeFusion(), Credentials("AKIDx", "k"))(event, {"request_id": "inv-raw"})
     assert result["fused"] == 1
     out = capsys.readouterr().out
     assert out.strip() and all(json.loads(line) for line in out.splitlines())

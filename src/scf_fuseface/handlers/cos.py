@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Mapping
 
 from ..errors import FuseFaceError
 from ..models.cos_event import parse_cos_event
-from ..pipeline import Run, process_record
+from ..pipeline import process_record
+from ..run import Run
 
 __all__ = ["CosUploadHandler"]
 
