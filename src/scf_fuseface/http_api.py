@@ -6,7 +6,7 @@ Routes (matched on the path *suffix*, so APIGW stage/service prefixes do not mat
   ``image/jpeg|png`` body, or ``multipart/form-data`` (file part ``image``; parameters as form fields or in the
   query). Reply: ``{"Response": {"FusedImage", "RequestId"}}``. When that reply would pass
   ``FUSEFACE_HTTP_MAX_RESPONSE_BYTES`` (SCF: 6 MB) the image is stored in ``FUSEFACE_HTTP_BUCKET`` under the
-  output prefix and the reply carries ``FusedImage`` = ``FusedImageUrl`` = a presigned GET URL and
+  output prefix (``outputs.store_http_result``) and the reply carries ``FusedImage`` = ``FusedImageUrl`` = a presigned GET URL and
   ``RspImgType: "url"``.
 * ``GET /materials`` -- ``DescribeMaterialList`` (``ActivityId``/``ProjectId``, ``MaterialId``, ``Limit``, ``Offset``).
 * ``GET /healthz`` -- liveness, no credentials needed, no API key.
@@ -29,14 +29,14 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from . import __version__, limits, records
+from . import __version__
 from .errors import FuseFaceError
-from .imageinfo import sniff
+from .fuse import decode_fused, fuse_request, fuse_with_retry
 from .imageprep import check_base64_image
 from .log import Timer
 from .models.fusion import FuseRequest, parse_fuse_request
 from .models.http_event import HttpRequest
-from .pipeline import decode_fused, fuse_with_retry
+from .outputs import store_http_result
 from .run import Run
 
 __all__ = ["HttpHandler", "error_response", "handle", "parse_multipart"]
@@ -229,12 +229,7 @@ def _complete(req: FuseRequest, run: Run, request_id: str) -> FuseRequest:
         raise FuseFaceError("MissingParameter", "ProjectId and ModelId are required (or set FUSEFACE_PROJECT_ID/MODEL_ID).")
     infos = [m.model_copy(update={"image": check_base64_image(m.image)}) if m.image and not m.url else m
              for m in merged.merge_infos]
-    data = merged.model_copy(update={"merge_infos": infos}).to_api()
-    if "FuseParam" not in data:
-        label = records.ai_label(s, request_id)
-        if label:
-            data["FuseParam"] = label
-    return parse_fuse_request(data)
+    return fuse_request(s, merged.model_copy(update={"merge_infos": infos}).to_api(), produce_id=request_id)
 
 
 def _fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
@@ -242,31 +237,17 @@ def _fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
     timer = Timer()
     request_ids: list = []
     with timer("fuse"):
-        result = fuse_with_retry(run, fuse_req.to_api(), request_ids)
+        result = fuse_with_retry(run, fuse_req, request_ids)
     reply = {"Response": {"FusedImage": result.fused_image, "RequestId": result.request_id}}
     stored = fuse_req.rsp_img_type == "base64" and len(json.dumps(reply)) + 512 > run.settings.http_max_response_bytes
     if stored:
         with timer("store"):
-            url = _store_large(run, decode_fused(result.fused_image), result.request_id or request_id)
+            url = store_http_result(run, decode_fused(result.fused_image), result.request_id or request_id)
         reply = {"Response": {"FusedImage": url, "FusedImageUrl": url, "RspImgType": "url",
                               "RequestId": result.request_id}}
     log.info("fused", extra={"params": fuse_req.summary(), "fuseface_request_id": result.request_id,
                              "phases_ms": timer.phases, "stored_in_cos": stored})
     return reply
-
-
-def _store_large(run: Run, fused: bytes, request_id: str) -> str:
-    s = run.settings
-    if not s.http_bucket:
-        raise FuseFaceError("RequestSizeLimitExceeded.Response",
-                            "The fused image is too large for a synchronous reply; set FUSEFACE_HTTP_BUCKET.")
-    ext = ".png" if sniff(fused[: limits.SNIFF_BYTES]).format == "png" else ".jpg"
-    key = f"{s.output_prefix}http/{time.strftime('%Y/%m/%d', time.gmtime())}/{request_id}{ext}"
-    storage = run.storage(s.cos_region or s.region)
-    storage.put(s.http_bucket, key, fused, content_type="image/png" if ext == ".png" else "image/jpeg",
-                metadata={records.GENERATED: "1", records.META + "request-id": request_id})
-    log.info("large result stored in COS", extra={"output_bucket": s.http_bucket, "output_key": key})
-    return storage.presign_get(s.http_bucket, key, expires=s.presign_expires)
 
 
 # --- GET /materials ------------------------------------------------------------------------------------
