@@ -75,9 +75,9 @@ def test_side_limits_are_checked_before_the_paid_call(size, code):
     storage.seed(BUCKET, KEY, jpeg_bytes(*size))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     if code is None:
-        assert result["status"] == "fused" and len(fusion.calls) == 1
+        assert result.status == "fused" and len(fusion.calls) == 1
     else:
-        assert (result["status"], result["code"], fusion.calls) == ("failed", code, [])
+        assert (result.status, result.code, fusion.calls) == ("failed", code, [])
 
 
 def test_png_sources_are_accepted_and_gif_is_not():
@@ -87,12 +87,12 @@ def test_png_sources_are_accepted_and_gif_is_not():
     Image.new("RGB", (120, 90), (10, 20, 30)).save(buf, format="PNG")
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, buf.getvalue(), content_type="image/png")
-    assert process_record(_record(), make_run(storage=storage, fusion=fusion))["status"] == "fused"
+    assert process_record(_record(), make_run(storage=storage, fusion=fusion)).status == "fused"
     buf = io.BytesIO()
     Image.new("RGB", (120, 90)).save(buf, format="GIF")
     storage.seed(BUCKET, KEY, buf.getvalue(), content_type="image/gif")
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["code"] == "FailedOperation.ImageDecodeFailed" and len(fusion.calls) == 1
+    assert result.code == "FailedOperation.ImageDecodeFailed" and len(fusion.calls) == 1
 
 
 def test_rotated_image_is_shrunk_until_its_base64_fits(monkeypatch):
@@ -173,5 +173,5 @@ def test_a_folder_marker_is_skipped_without_any_call():
     obj["key"], obj["size"] = f"/1250000000/fuseface/uploads/{MODEL}/new folder/", 0
     storage, fusion = FakeStorage(), FakeFusion()
     result = process_record(CosEvent.model_validate(event).records[0], make_run(storage=storage, fusion=fusion))
-    assert (result["status"], result["reason"]) == ("skipped", "folder")
+    assert (result.status, result.reason) == ("skipped", "folder")
     assert storage.calls == [] and fusion.calls == []

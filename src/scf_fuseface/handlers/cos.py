@@ -5,10 +5,12 @@ transient failure of one record does not stop the others, and is raised at the e
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any, Dict, List, Mapping
 
 from ..errors import FuseFaceError
-from ..models.cos_event import parse_cos_event
+from ..models.cos_event import CosRecord, parse_cos_event
+from ..models.outcome import STATUSES, RecordOutcome
 from ..pipeline import process_record
 from ..run import Run
 
@@ -36,23 +38,26 @@ class CosUploadHandler:
         self.run = run
 
     def __call__(self) -> Dict[str, Any]:
-        parsed = parse_cos_event(self.event)
-        results: List[Dict[str, Any]] = []
+        outcomes: List[RecordOutcome] = []
         transient: List[FuseFaceError] = []
-        for record in parsed.records:
+        for record in parse_cos_event(self.event).records:
             try:
-                results.append(process_record(record, self.run))
+                outcomes.append(process_record(record, self.run))
             except FuseFaceError as err:  # errors before a failure record could be written (HEAD, config)
                 if err.retryable:
                     transient.append(err)
                 else:
                     log.error("record failed", extra={"code": err.code, "error": err.message, "key": record.object_key})
-                status = "error" if err.retryable else "failed"
-                results.append({"bucket": record.bucket, "key": record.object_key, "status": status,
-                                "code": err.code})
-        counts = {status: sum(1 for r in results if r["status"] == status)
-                  for status in ("fused", "skipped", "failed", "error")}
-        log.info("cos event done", extra={"records": len(results), **counts})
+                outcomes.append(_unprocessed(record, err))
+        counts = Counter(outcome.status for outcome in outcomes)
+        log.info("cos event done", extra={"records": len(outcomes), **{status: counts[status] for status in STATUSES}})
         if transient:
             raise transient[0]
-        return {"trigger": self.trigger, "records": results, **{k: v for k, v in counts.items() if k != "error"}}
+        return {"trigger": self.trigger, "records": [outcome.to_dict() for outcome in outcomes],
+                **{status: counts[status] for status in STATUSES if status != "error"}}
+
+
+def _unprocessed(record: CosRecord, err: FuseFaceError) -> RecordOutcome:
+    """The outcome of a record whose error came before a failure record could be written."""
+    return RecordOutcome(bucket=record.bucket, key=record.object_key, event=None,
+                         status="error" if err.retryable else "failed", code=err.code)
