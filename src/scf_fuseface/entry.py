@@ -24,7 +24,7 @@ from . import log as jsonlog
 from .config import Settings, get_settings
 from .errors import FuseFaceError
 from .handlers import infer
-from .http_api import error_response
+from .http_api.responses import error_response
 from .retry import Budget
 from .run import Factories, Run
 

@@ -41,7 +41,7 @@ def test_presigned_source_url_carries_the_security_token_only_under_temporary_cr
 def test_api_keys_are_all_compared_in_constant_time(monkeypatch):
     import hmac
 
-    from scf_fuseface import http_api
+    from scf_fuseface.http_api import api_keys
 
     compared = []
     real = hmac.compare_digest
@@ -50,7 +50,7 @@ def test_api_keys_are_all_compared_in_constant_time(monkeypatch):
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(http_api.hmac, "compare_digest", spy)
+    monkeypatch.setattr(api_keys.hmac, "compare_digest", spy)
     settings = make_settings(FUSEFACE_API_KEYS="first-key,second-key,third-key")
     req = HttpRequest(trigger="apigw", method="GET", path="/materials", headers={"x-api-key": "first-key"})
     assert handle(req, make_run(settings))["statusCode"] == 200

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.http_api import parse_multipart
+from scf_fuseface.http_api.body import parse_multipart
 from scf_fuseface.models.fusion import parse_fuse_request, strip_data_url
 from scf_fuseface.models.http_event import HttpRequest, query_values
 
