@@ -4,9 +4,10 @@
 ``main_handler`` is the production instance (role credentials, COS, FuseFace). Tests build their own instance with
 in-memory fakes.
 
-Per invocation it configures JSON logging, loads the settings (validated once per cold start; a bad configuration is one
-message naming every bad variable), infers the trigger, and runs the handler inside a time budget
-(``context["time_limit_in_ms"]`` minus the elapsed time minus ``FUSEFACE_SAFETY_MARGIN_MS``).
+Per invocation it configures JSON logging, loads the settings (validated once per cold start; a bad configuration is
+one message naming every bad variable, answered by the trigger's ``configuration_error``), infers the trigger, and
+runs the handler inside a time budget (``context["time_limit_in_ms"]`` minus the elapsed time minus
+``FUSEFACE_SAFETY_MARGIN_MS``).
 
 Return values: COS -> ``{"trigger": "cos", "records": [{"status": fused|skipped|failed, ...}], ...}``;
 HTTP -> the integrated response. An unrecognised event is logged (its top-level key names only) and answered
@@ -21,10 +22,9 @@ import time
 from typing import Any, Dict, Mapping, Optional
 
 from . import log as jsonlog
-from .config import Settings, get_settings
+from .config import get_settings
 from .errors import FuseFaceError
 from .handlers import infer
-from .http_api.responses import error_response
 from .retry import Budget
 from .run import Factories, Run
 
@@ -71,15 +71,15 @@ class Function:
         request_id = ctx.get("request_id")
         jsonlog.configure()
         handler_cls = infer(event)
-        trigger = getattr(handler_cls, "trigger", "unknown")
+        trigger = handler_cls.trigger if handler_cls is not None else "unknown"
         with jsonlog.log_context(request_id=request_id, trigger=trigger):
             try:
-                settings: Settings = get_settings()
+                settings = get_settings()
             except FuseFaceError as err:
                 log.error("invalid configuration", extra={"code": err.code, "error": err.message})
-                if trigger in ("apigw", "function_url"):  # the details stay in the log
-                    return error_response(FuseFaceError(err.code, "Invalid function configuration."), request_id)
-                raise
+                if handler_cls is None:
+                    raise
+                return handler_cls.configuration_error(err, request_id)  # the details stay in the log
             logging.getLogger("scf_fuseface").setLevel(settings.log_level)
             if handler_cls is None:
                 log.error("unrecognised event", extra={"event_keys": _event_keys(event)})

@@ -1,12 +1,12 @@
 """COS trigger: ``Records[*].cos`` with ``event.eventSource == "qcs::cos"``. Every record is processed; a
 transient failure of one record does not stop the others, and is raised at the end so SCF retries the event
-(records already fused are skipped on redelivery)."""
+(records already fused are skipped on redelivery). A configuration error is raised (SCF retries)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, NoReturn, Optional
 
 from ..errors import FuseFaceError
 from ..models.cos_event import CosRecord, parse_cos_event
@@ -32,6 +32,10 @@ class CosUploadHandler:
             and isinstance(r.get("event"), Mapping) and r["event"].get("eventSource") == "qcs::cos"
             for r in records
         )
+
+    @classmethod
+    def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> NoReturn:
+        raise err
 
     def __init__(self, event: Mapping[str, Any], run: Run) -> None:
         self.event = event

@@ -1,12 +1,12 @@
 """Base of the two HTTP trigger handlers (API Gateway, Function URL): the event becomes an
 :class:`~scf_fuseface.models.http_event.HttpRequest` (``parse``), served by the HTTP API. A malformed event is
-a 400 reply."""
+a 400 reply; an invalid configuration is a 500 reply whose details stay in the log."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Callable, ClassVar, Dict, Mapping
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional
 
 from ..errors import FuseFaceError
 from ..http_api import handle
@@ -24,6 +24,10 @@ class HttpTriggerHandler:
 
     trigger: ClassVar[str] = ""
     parse: ClassVar[Callable[[Mapping[str, Any]], HttpRequest]]
+
+    @classmethod
+    def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> Dict[str, Any]:
+        return error_response(FuseFaceError(err.code, "Invalid function configuration."), request_id)
 
     def __init__(self, event: Mapping[str, Any], run: Run) -> None:
         self.event = event
