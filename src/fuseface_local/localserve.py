@@ -30,6 +30,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.regions import DEFAULT_REGION
 
 from .eventgen import http_event
 from .replay import (
@@ -129,7 +130,7 @@ class FunctionUrlApp:
     """WSGI app: each request becomes one ``handler(event, context)`` invocation, Function URL style."""
 
     def __init__(self, handler: Optional[Handler] = None, *, access_log: Optional[TextIO] = None,
-                 max_body: int = MAX_SYNC_REQUEST_BYTES, region: str = "ap-guangzhou") -> None:
+                 max_body: int = MAX_SYNC_REQUEST_BYTES, region: str = DEFAULT_REGION) -> None:
         self._handler = handler
         self.access_log = access_log
         self.max_body = max_body
@@ -233,7 +234,7 @@ class LocalServer:
             self.seeded = seed(self.emulator, self.events_dir)
             environ = emulator_environ(self.emulator, self.events_dir)
             stack.enter_context(patched_environ(environ))
-            self.app.region = os.environ.get("FUSEFACE_REGION") or "ap-guangzhou"  # after the patch above
+            self.app.region = os.environ.get("FUSEFACE_REGION") or DEFAULT_REGION  # after the patch above
             self._server = make_server(self.host, self.requested_port, self.app, threaded=True,
                                        request_handler=_QuietHandler)
             self._server.daemon_threads = True

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
+from scf_fuseface.regions import DEFAULT_REGION
+
 __all__ = [
     "DEFAULT_CONTEXT",
     "Output",
@@ -267,7 +269,7 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
     Without ``handler`` the real ``main_handler`` is imported first; a first import is the function's cold
     start and is reported as ``init_ms``. ``on_start(request_id)`` runs just before the handler.
     """
-    region = os.environ.get("FUSEFACE_REGION", "ap-guangzhou")
+    region = os.environ.get("FUSEFACE_REGION", DEFAULT_REGION)
     ctx: Dict[str, Any] = {**DEFAULT_CONTEXT, "request_id": str(uuid.uuid4()), "tencentcloud_region": region,
                            **(context or {})}
     res = ReplayResult(request_id=ctx["request_id"])

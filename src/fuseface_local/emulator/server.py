@@ -10,6 +10,8 @@ from typing import Counter, Optional
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from scf_fuseface.regions import DEFAULT_REGION
+
 from .app import EmulatorApp
 from .auth import Credentials
 from .materials import MaterialStore
@@ -48,7 +50,7 @@ class EmulatorServer:
 
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
-                 region: str = "ap-guangzhou") -> None:
+                 region: str = DEFAULT_REGION) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self._requested_port = int(port)
