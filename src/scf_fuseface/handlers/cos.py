@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Mapping, NoReturn, Optional
+from typing import Any, ClassVar, Dict, List, Mapping, NoReturn, Optional
 
 from ..errors import FuseFaceError
 from ..models.cos_event import CosRecord, parse_cos_event
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class CosUploadHandler:
-    trigger = "cos"
+    trigger: ClassVar[str] = "cos"
 
     @classmethod
     def infer(cls, event: Any) -> bool:

@@ -23,7 +23,7 @@ class HttpTriggerHandler:
     """Subclasses set ``trigger``, ``parse`` (event -> HttpRequest) and ``infer``."""
 
     trigger: ClassVar[str] = ""
-    parse: ClassVar[Callable[[Mapping[str, Any]], HttpRequest]]
+    parse: Callable[[Mapping[str, Any]], HttpRequest]
 
     @classmethod
     def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> Dict[str, Any]:
