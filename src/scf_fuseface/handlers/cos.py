@@ -35,6 +35,7 @@ class CosUploadHandler:
 
     @classmethod
     def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> NoReturn:
+        """Raised: SCF retries the event, which succeeds once the configuration is fixed."""
         raise err
 
     def __init__(self, event: Mapping[str, Any], run: Run) -> None:
