@@ -4,6 +4,8 @@ Loopback never goes through a proxy: the SDKs and ``requests`` talk to in-proces
 
 ``main_handler`` configures the ``scf_fuseface`` logger as SCF needs it (a stdout JSON handler, propagation
 off). Any test folder may call it, so the logger is restored after every test for the folders that capture logs.
+``get_settings`` validates the environment once (as on SCF, where it never changes); tests change it, so its
+cache is cleared around every test.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 import os
 
 import pytest
+
+from scf_fuseface.config import get_settings
 
 for _name in ("NO_PROXY", "no_proxy"):
     os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost"]))
@@ -24,3 +28,10 @@ def _restore_package_logger():
     yield
     logger.handlers[:] = saved[0]
     logger.propagate, logger.level = saved[1], saved[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
-from scf_fuseface.config import REGION_CODES
+from scf_fuseface.regions import DEFAULT_REGION, REGION_CODES
 
 __all__ = [
     "REGION_SHORT",
@@ -49,7 +49,7 @@ def cos_record(
     bucket: str,
     key: str,
     *,
-    region: str = "ap-guangzhou",
+    region: str = DEFAULT_REGION,
     event_name: str = "cos:ObjectCreated:Put",
     size: Union[int, str] = 0,
     content_type: str = "image/jpeg",

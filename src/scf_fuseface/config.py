@@ -8,6 +8,7 @@ This module imports no SDK.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -16,20 +17,10 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import FuseFaceError
+from .regions import DEFAULT_REGION, REGION_CODES
+from .validation import field_errors
 
-__all__ = ["Settings", "Credentials", "load_settings", "get_settings", "credentials_from_env", "REGION_CODES"]
-
-# Short region codes of COS trigger events (cosBucket.region) -> API regions. Where a region has two codes,
-# the one listed first is what `fuseface event` writes (eventgen derives its reverse map from this table).
-REGION_CODES: Dict[str, str] = {
-    "gz": "ap-guangzhou", "sh": "ap-shanghai", "bj": "ap-beijing", "cd": "ap-chengdu", "cq": "ap-chongqing",
-    "tj": "ap-beijing-1", "nj": "ap-nanjing", "hk": "ap-hongkong", "sg": "ap-singapore", "sgp": "ap-singapore",
-    "th": "ap-bangkok", "bkk": "ap-bangkok", "jkt": "ap-jakarta", "kr": "ap-seoul", "jp": "ap-tokyo",
-    "in": "ap-mumbai", "ca": "na-toronto", "usw": "na-siliconvalley", "use": "na-ashburn",
-    "de": "eu-frankfurt", "ger": "eu-frankfurt", "sao": "sa-saopaulo", "szjr": "ap-shenzhen-fsi", "shjr": "ap-shanghai-fsi",
-    "bjjr": "ap-beijing-fsi",
-}
-
+__all__ = ["Credentials", "Settings", "credentials_from_env", "get_settings", "load_settings"]
 
 def _split_list(value: object) -> object:
     if isinstance(value, str):
@@ -45,7 +36,7 @@ class Settings(BaseModel):
     # FuseFace
     project_id: Optional[str] = Field(None, alias="FUSEFACE_PROJECT_ID")
     model_id: Optional[str] = Field(None, alias="FUSEFACE_MODEL_ID")
-    region: str = Field("ap-guangzhou", alias="FUSEFACE_REGION", pattern=r"^[a-z]{2,3}-[a-z0-9-]+$")
+    region: str = Field(DEFAULT_REGION, alias="FUSEFACE_REGION", pattern=r"^[a-z]{2,3}-[a-z0-9-]+$")
     endpoint: str = Field("facefusion.tencentcloudapi.com", alias="FUSEFACE_ENDPOINT", min_length=3)
     scheme: str = Field("https", alias="FUSEFACE_SCHEME", pattern=r"^https?$")
     timeout: float = Field(30.0, alias="FUSEFACE_TIMEOUT", gt=0, le=900)
@@ -183,10 +174,10 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            alias = str(err["loc"][0]) if err["loc"] else "?"
+        for err in field_errors(exc):
+            alias = err.field.partition(".")[0] or "?"
             shown = "<hidden>" if alias == "FUSEFACE_API_KEYS" else repr(raw.get(alias))
-            problems.append(f"{alias}={shown}: {err['msg']}")
+            problems.append(f"{alias}={shown}: {err.message}")
     # The recursion check runs even when unrelated variables are bad, so one message names everything.
     routing = {k: v for k, v in raw.items() if k in _ROUTING_VARS}
     try:
@@ -202,18 +193,12 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     return settings
 
 
-_CACHE: Dict[Tuple[Tuple[str, str], ...], Settings] = {}
-
-
+@functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Cold-start cache: the settings are validated once per distinct ``FUSEFACE_*`` environment."""
-    fingerprint = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FUSEFACE_")))
-    settings = _CACHE.get(fingerprint)
-    if settings is None:
-        settings = load_settings()
-        _CACHE.clear()
-        _CACHE[fingerprint] = settings
-    return settings
+    """The settings from ``os.environ``, validated once per function instance (a bad configuration is not
+    cached: it raises on every call). SCF's environment is fixed for an instance's life; code that changes
+    ``os.environ`` afterwards (tests, the local replay and serve) calls ``get_settings.cache_clear()``."""
+    return load_settings()
 
 
 @dataclass(frozen=True)

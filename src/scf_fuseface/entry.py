@@ -1,8 +1,13 @@
 """The SCF entry point: ``main_handler(event, context)`` (``src/index.py`` re-exports it).
 
-It configures JSON logging, loads the settings (validated once per cold start; a bad configuration is one
-message naming every bad variable), infers the trigger, and runs the handler inside a time budget
-(``context["time_limit_in_ms"]`` minus the elapsed time minus ``FUSEFACE_SAFETY_MARGIN_MS``).
+:class:`Function` is the function itself, built with the :class:`~scf_fuseface.run.Factories` of its SDK adapters;
+``main_handler`` is the production instance (role credentials, COS, FuseFace). Tests build their own instance with
+in-memory fakes.
+
+Per invocation it configures JSON logging, loads the settings (validated once per cold start; a bad configuration is
+one message naming every bad variable, answered by the trigger's ``configuration_error``), infers the trigger, and
+runs the handler inside a time budget (``context["time_limit_in_ms"]`` minus the elapsed time minus
+``FUSEFACE_SAFETY_MARGIN_MS``).
 
 Return values: COS -> ``{"trigger": "cos", "records": [{"status": fused|skipped|failed, ...}], ...}``;
 HTTP -> the integrated response. An unrecognised event is logged (its top-level key names only) and answered
@@ -17,14 +22,13 @@ import time
 from typing import Any, Dict, Mapping, Optional
 
 from . import log as jsonlog
-from .config import Settings, get_settings
+from .config import get_settings
 from .errors import FuseFaceError
 from .handlers import infer
-from .http_api import error_response
-from .pipeline import Run
 from .retry import Budget
+from .run import Factories, Run
 
-__all__ = ["main_handler", "COLD_START_ERROR"]
+__all__ = ["COLD_START_ERROR", "Function", "main_handler"]
 
 log = logging.getLogger("scf_fuseface.entry")
 
@@ -55,39 +59,51 @@ def _event_keys(event: Any) -> Any:
     return sorted(str(k) for k in event)[:20] if isinstance(event, Mapping) else type(event).__name__
 
 
-def main_handler(event: Any, context: Any = None, **overrides: Any) -> Any:
-    """SCF handler. ``overrides`` (tests, replay) may pass ``storage_factory`` / ``fusion_factory`` / ``creds``."""
-    started = time.monotonic()
-    ctx = _context_dict(context)
-    request_id = ctx.get("request_id")
-    jsonlog.configure()
-    handler_cls = infer(event)
-    trigger = getattr(handler_cls, "trigger", "unknown")
-    with jsonlog.log_context(request_id=request_id, trigger=trigger):
-        try:
-            settings: Settings = get_settings()
-        except FuseFaceError as err:
-            log.error("invalid configuration", extra={"code": err.code, "error": err.message})
-            if trigger in ("apigw", "function_url"):  # the details stay in the log
-                return error_response(FuseFaceError(err.code, "Invalid function configuration."), request_id)
-            raise
-        logging.getLogger("scf_fuseface").setLevel(settings.log_level)
-        if handler_cls is None:
-            log.error("unrecognised event", extra={"event_keys": _event_keys(event)})
-            return {"error": {"Code": "InvalidParameterValue.InvalidEvent",
-                              "Message": "The event matches no supported trigger (COS, API Gateway, Function URL)."}}
-        limit = ctx.get("time_limit_in_ms") or settings.default_time_limit_ms
-        budget = Budget(float(limit), margin_ms=settings.safety_margin_ms, started=started)
-        run = Run(settings, overrides.get("creds"), budget, invocation_id=request_id,
-                  storage_factory=overrides.get("storage_factory"), fusion_factory=overrides.get("fusion_factory"))
-        log.info("invocation start", extra={"time_limit_ms": limit})
-        try:
-            result = handler_cls(event, run)()
-        except FuseFaceError as err:
-            log.error("invocation failed", extra={"code": err.code, "error": err.message, "retryable": err.retryable,
-                                                  "duration_ms": round(budget.elapsed_ms(), 1)})
-            if err.retryable:
-                raise
-            return {"trigger": trigger, "error": err.to_error()}
-        log.info("invocation end", extra={"duration_ms": round(budget.elapsed_ms(), 1)})
-        return result
+class Function:
+    """The SCF function: ``Function(factories)(event, context)`` is one invocation."""
+
+    def __init__(self, factories: Optional[Factories] = None) -> None:
+        self.factories = factories if factories is not None else Factories()
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        started = time.monotonic()
+        ctx = _context_dict(context)
+        request_id = ctx.get("request_id")
+        jsonlog.configure()
+        handler_cls = infer(event)
+        trigger = handler_cls.trigger if handler_cls is not None else "unknown"
+        with jsonlog.log_context(request_id=request_id, trigger=trigger):
+            try:
+                settings = get_settings()
+            except FuseFaceError as err:
+                log.error("invalid configuration", extra={"code": err.code, "error": err.message})
+                if handler_cls is None:
+                    raise
+                return handler_cls.configuration_error(err, request_id)  # the details stay in the log
+            logging.getLogger("scf_fuseface").setLevel(settings.log_level)
+            if handler_cls is None:
+                log.error("unrecognised event", extra={"event_keys": _event_keys(event)})
+                return {"error": {"Code": "InvalidParameterValue.InvalidEvent",
+                                  "Message": "The event matches no supported trigger (COS, API Gateway, Function URL)."}}
+            limit = ctx.get("time_limit_in_ms") or settings.default_time_limit_ms
+            budget = Budget(float(limit), margin_ms=settings.safety_margin_ms, started=started)
+            run = Run(settings, budget, self.factories, invocation_id=request_id)
+            log.info("invocation start", extra={"time_limit_ms": limit})
+            try:
+                result = handler_cls(event, run)()
+            except FuseFaceError as err:
+                log.error("invocation failed", extra={"code": err.code, "error": err.message, "retryable": err.retryable,
+                                                      "duration_ms": round(budget.elapsed_ms(), 1)})
+                if err.retryable:
+                    raise
+                return {"trigger": trigger, "error": err.to_error()}
+            log.info("invocation end", extra={"duration_ms": round(budget.elapsed_ms(), 1)})
+            return result
+
+
+_PRODUCTION = Function()
+
+
+def main_handler(event: Any, context: Any) -> Any:
+    """SCF's handler (``index.main_handler``): the production :class:`Function`."""
+    return _PRODUCTION(event, context)

@@ -35,11 +35,6 @@ class ImageInfo:
     def rotated(self) -> bool:
         return self.orientation not in (0, 1)
 
-    @property
-    def upright_size(self) -> tuple:
-        """(width, height) after the EXIF orientation is applied."""
-        return (self.height, self.width) if self.orientation in (5, 6, 7, 8) else (self.width, self.height)
-
 
 def _decode_failed(why: str) -> FuseFaceError:
     return FuseFaceError("FailedOperation.ImageDecodeFailed", f"The image could not be decoded: {why}.")

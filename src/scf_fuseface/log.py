@@ -53,19 +53,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-class _StdoutHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stdout`` is now (SCF collects stdout; pytest swaps it)."""
+class _StdoutHandler(logging.Handler):
+    """Writes each line to whatever ``sys.stdout`` is at that moment (SCF collects stdout; pytest swaps it)."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
-
-    @property  # type: ignore[override]
-    def stream(self):  # noqa: D401
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(self.format(record) + "\n")
+            sys.stdout.flush()
+        except Exception:  # logging must never break the invocation
+            self.handleError(record)
 
 
 # The SDKs' own loggers: qcloud_cos logs the Authorization header, the signing key and the

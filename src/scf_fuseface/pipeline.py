@@ -1,132 +1,57 @@
 """The COS upload path: one record in, one fused object (or a failure record, or a skip) out.
 
-Per record: skip non-ObjectCreated events, our own prefixes and folder markers (``.../``); resolve the key (raw, then decoded forms) by
-HEAD; skip objects carrying our generated marker; route to a material; skip when the output already exists for
-the same source ETag and parameters (idempotency: zero FuseFace calls on redelivery); pre-validate from HEAD
-+ a 64 KB ranged GET; send a presigned URL (or upright base64 when EXIF says rotated); retry transient FuseFace
-errors inside the time budget; write the fused JPEG with metadata. Permanent errors write
-``failed/<key>.json`` and return; transient ones are raised (SCF retries the event).
+Per record: skip non-ObjectCreated events, our own prefixes and folder markers (``.../``); resolve the key (raw,
+then decoded forms) by HEAD; skip objects carrying our generated marker; route to a material; skip when the
+output already exists for the same source ETag and parameters (idempotency: zero FuseFace calls on redelivery);
+pre-validate from HEAD + a 64 KB ranged GET; send a presigned URL (or upright base64 when EXIF says rotated);
+retry transient FuseFace errors inside the time budget; write the fused JPEG with metadata. Permanent errors
+write ``failed/<key>.json`` and return a ``failed`` :class:`RecordOutcome`; transient ones are raised (SCF
+retries the event).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from . import limits, records
-from .config import Credentials, Settings
+from . import limits, outputs
+from .adapters.base import ObjectHead, Storage
 from .errors import FuseFaceError
+from .fuse import decode_fused, fuse_request, fuse_with_retry
 from .imageinfo import check_dimensions, sniff
 from .imageprep import upright_base64
 from .log import Timer, log_context
 from .models.cos_event import CosRecord
-from .retry import Budget, call_with_retry
+from .models.outcome import RecordOutcome, RecordStatus
+from .routing import FuseParams, route
+from .run import Run
 
-__all__ = ["Run", "process_record", "fuse_with_retry"]
+__all__ = ["process_record"]
 
 log = logging.getLogger(__name__)
 
 
-class Run:
-    """Everything one invocation needs: settings, credentials, time budget and SDK adapters (injectable)."""
-
-    def __init__(self, settings: Settings, creds: Optional[Credentials], budget: Budget, *,
-                 invocation_id: Optional[str] = None,
-                 storage_factory: Optional[Callable[[str], Any]] = None,
-                 fusion_factory: Optional[Callable[[float], Any]] = None) -> None:
-        self.settings = settings
-        self.creds = creds
-        self.budget = budget
-        self.invocation_id = invocation_id
-        self._storage_factory = storage_factory
-        self._fusion_factory = fusion_factory
-        self._storages: Dict[str, Any] = {}
-        self._fusions: Dict[int, Any] = {}
-
-    def _credentials(self) -> Credentials:
-        if self.creds is None:
-            from .config import credentials_from_env
-
-            self.creds = credentials_from_env()
-        return self.creds
-
-    def storage(self, region: str) -> Any:
-        if region not in self._storages:
-            if self._storage_factory is not None:
-                self._storages[region] = self._storage_factory(region)
-            else:
-                from .adapters.cos import CosStorage
-
-                self._storages[region] = CosStorage(self.settings, self._credentials(), region)
-        return self._storages[region]
-
-    def fusion(self, timeout_s: float) -> Any:
-        if self._fusion_factory is not None:
-            return self._fusion_factory(timeout_s)
-        from .adapters.facefusion import FuseFaceClient
-
-        # The SDK takes whole seconds: one client per distinct per-call timeout, normally one per invocation.
-        req_timeout = max(1, int(round(min(self.settings.timeout, timeout_s))))
-        if req_timeout not in self._fusions:
-            self._fusions[req_timeout] = FuseFaceClient(self.settings, self._credentials(), timeout=req_timeout)
-        return self._fusions[req_timeout]
+def _outcome(record: CosRecord, key: str, status: RecordStatus, **details: Optional[str]) -> RecordOutcome:
+    return RecordOutcome(bucket=record.bucket, key=key, event=record.event_name, status=status, **details)
 
 
-def fuse_with_retry(run: Run, params: Dict[str, Any], request_ids: List[str]) -> Any:
-    """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
-    s = run.settings
-
-    def attempt(timeout_s: float) -> Any:
-        try:
-            result = run.fusion(timeout_s).fuse(params)
-        except FuseFaceError as err:
-            request_ids.append(err.request_id or "")
-            raise
-        request_ids.append(result.request_id or "")
-        return result
-
-    def on_retry(err: FuseFaceError, n: int, delay: float) -> None:
-        log.warning("fuseface transient error, retrying",
-                    extra={"code": err.code, "attempt": n, "delay_s": round(delay, 3),
-                           "fuseface_request_id": err.request_id})
-
-    return call_with_retry(attempt, budget=run.budget, max_attempts=s.retry_max_attempts,
-                           base_delay=s.retry_base_delay, max_delay=s.retry_max_delay,
-                           min_attempt_s=min(1.0, s.timeout), on_retry=on_retry)
-
-
-def decode_fused(fused_image: str) -> bytes:
-    try:
-        return base64.b64decode(fused_image, validate=True)
-    except (binascii.Error, ValueError):
-        raise FuseFaceError("FailedOperation.EmptyFusedImage", "FusedImage is not base64.") from None
-
-
-def _summary(record: CosRecord, key: str, status: str, **extra: Any) -> Dict[str, Any]:
-    out = {"bucket": record.bucket, "key": key, "event": record.event_name, "status": status}
-    out.update({k: v for k, v in extra.items() if v is not None})
-    return out
-
-
-def process_record(record: CosRecord, run: Run) -> Dict[str, Any]:
-    """Process one COS record; returns ``{"status": fused|skipped|failed, ...}``; raises transient errors."""
+def process_record(record: CosRecord, run: Run) -> RecordOutcome:
+    """Process one COS record; returns its outcome (fused, skipped or failed); raises transient errors."""
     key = record.object_key
     with log_context(bucket=record.bucket, key=key, event=record.event_name):
         if not record.is_created:
             log.info("skipped: not an ObjectCreated event")
-            return _summary(record, key, "skipped", reason="not-created")
-        if records.is_own_key(run.settings, key):
+            return _outcome(record, key, "skipped", reason="not-created")
+        if outputs.is_own_key(run.settings, key):
             log.info("skipped: our own output or failure prefix")
-            return _summary(record, key, "skipped", reason="own-output")
+            return _outcome(record, key, "skipped", reason="own-output")
         if key.endswith("/"):  # a "folder" created in the console: a 0-byte marker object, not an upload
             log.info("skipped: folder marker")
-            return _summary(record, key, "skipped", reason="folder")
+            return _outcome(record, key, "skipped", reason="folder")
         return _process_upload(record, run)
 
 
-def _resolve(record: CosRecord, storage: Any) -> Tuple[str, Any]:
+def _resolve(record: CosRecord, storage: Storage) -> Tuple[str, Optional[ObjectHead]]:
     """The object's real key (raw, then percent-decoded forms) and its HEAD (None when none exists)."""
     for candidate in record.key_candidates():
         head = storage.head(record.bucket, candidate)
@@ -135,19 +60,19 @@ def _resolve(record: CosRecord, storage: Any) -> Tuple[str, Any]:
     return record.object_key, None
 
 
-def _previous_outcome(run: Run, storage: Any, out_bucket: str, key: str, head: Any,
-                      params: records.FuseParams) -> Optional[str]:
+def _previous_outcome(run: Run, storage: Storage, out_bucket: str, key: str, head: ObjectHead,
+                      params: FuseParams) -> Optional[str]:
     """Return "already-fused" or "already-failed" when this source ETag was processed with these parameters."""
-    existing = storage.head(out_bucket, records.output_key(run.settings, key))
-    if existing is not None and records.already_fused(existing.metadata, source_etag=head.etag, params=params):
+    existing = storage.head(out_bucket, outputs.output_key(run.settings, key))
+    if existing is not None and outputs.already_fused(existing.metadata, source_etag=head.etag, params=params):
         return "already-fused"
-    failed = storage.head(out_bucket, records.failure_key(run.settings, key))
-    if failed is not None and records.already_fused(failed.metadata, source_etag=head.etag, params=params):
+    failed = storage.head(out_bucket, outputs.failure_key(run.settings, key))
+    if failed is not None and outputs.already_fused(failed.metadata, source_etag=head.etag, params=params):
         return "already-failed"
     return None
 
 
-def _merge_info(run: Run, storage: Any, bucket: str, key: str, head: Any, timer: Timer) -> Dict[str, Any]:
+def _merge_info(run: Run, storage: Storage, bucket: str, key: str, head: ObjectHead, timer: Timer) -> Dict[str, str]:
     """Pre-validate from HEAD + the first 64 KB, then a presigned Url (or upright base64 when rotated)."""
     if head.size > limits.MAX_URL_BYTES:
         raise FuseFaceError("FailedOperation.ImageSizeExceed",
@@ -162,46 +87,44 @@ def _merge_info(run: Run, storage: Any, bucket: str, key: str, head: Any, timer:
     return {"Url": storage.presign_get(bucket, key, expires=expires)}
 
 
-def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
+def _process_upload(record: CosRecord, run: Run) -> RecordOutcome:
     s, timer = run.settings, Timer()
     bucket, out_bucket = record.bucket, run.settings.output_bucket or record.bucket
     storage = run.storage(s.cos_region_for(record.region_code))
     with timer("head"):
         key, head = _resolve(record, storage)
-    params: Optional[records.FuseParams] = None
+    params: Optional[FuseParams] = None
     request_ids: List[str] = []
     with log_context(key=key):
         try:
             if head is None:
                 raise FuseFaceError("ResourceNotFound.CosObject", f"The source object {bucket}/{key} does not exist.")
-            if records.is_own_key(s, key) or records.is_generated(head.metadata):
+            if outputs.is_own_key(s, key) or outputs.is_generated(head.metadata):
                 log.info("skipped: object generated by this function")
-                return _summary(record, key, "skipped", reason="own-output")
-            params, routed_by = records.route(s, key, head.metadata)
-            out_key = records.output_key(s, key)
+                return _outcome(record, key, "skipped", reason="own-output")
+            params, routed_by = route(s, key, head.metadata)
+            out_key = outputs.output_key(s, key)
             with timer("idempotency"):
                 previous = _previous_outcome(run, storage, out_bucket, key, head, params)
             if previous:
                 log.info("skipped: same source ETag and parameters as before", extra={"reason": previous})
-                return _summary(record, key, "skipped", reason=previous,
+                return _outcome(record, key, "skipped", reason=previous,
                                 output_key=out_key if previous == "already-fused" else None)
-            api = {k: v for k, v in params.items() if v is not None}
-            api.update(RspImgType="base64", MergeInfos=[_merge_info(run, storage, bucket, key, head, timer)])
-            label = records.ai_label(s, run.invocation_id or head.etag)
-            if label:
-                api["FuseParam"] = label
+            merge = _merge_info(run, storage, bucket, key, head, timer)
+            request = fuse_request(s, {**params, "RspImgType": "base64", "MergeInfos": [merge]},
+                                   produce_id=run.invocation_id or head.etag)
             with timer("fuse"):
-                result = fuse_with_retry(run, api, request_ids)
+                result = fuse_with_retry(run, request, request_ids)
             fused = decode_fused(result.fused_image)
-            meta = records.output_metadata(params=params, bucket=bucket, source_key=key, source_etag=head.etag,
+            meta = outputs.output_metadata(params=params, bucket=bucket, source_key=key, source_etag=head.etag,
                                            request_id=result.request_id)
             with timer("put"):
                 storage.put(out_bucket, out_key, fused, content_type=sniff(fused[: limits.SNIFF_BYTES]).content_type,
                             metadata=meta)
             log.info("fused", extra={"output_bucket": out_bucket, "output_key": out_key, "routed_by": routed_by,
                                      "fuseface_request_id": result.request_id, "phases_ms": timer.phases,
-                                     "base64_input": "Image" in api["MergeInfos"][0], "bytes_out": len(fused)})
-            return _summary(record, key, "fused", output_key=out_key, fuseface_request_id=result.request_id)
+                                     "base64_input": "Image" in merge, "bytes_out": len(fused)})
+            return _outcome(record, key, "fused", output_key=out_key, fuseface_request_id=result.request_id)
         except FuseFaceError as err:
             if err.retryable:
                 log.error("transient failure; raising so SCF retries",
@@ -211,20 +134,18 @@ def _process_upload(record: CosRecord, run: Run) -> Dict[str, Any]:
             return _record_failure(run, record, key, head, params, request_ids, err, out_bucket, timer)
 
 
-def _record_failure(run: Run, record: CosRecord, key: str, head: Any, params: Any, request_ids: List[str],
-                    err: FuseFaceError, out_bucket: str, timer: Timer) -> Dict[str, Any]:
+def _record_failure(run: Run, record: CosRecord, key: str, head: Optional[ObjectHead], params: Optional[FuseParams],
+                    request_ids: List[str], err: FuseFaceError, out_bucket: str, timer: Timer) -> RecordOutcome:
     s = run.settings
-    fkey = records.failure_key(s, key)
-    body = records.failure_record(err, bucket=record.bucket, source_key=key,
-                                  source_etag=head.etag if head is not None else None, params=params,
+    fkey = outputs.failure_key(s, key)
+    source_etag = head.etag if head is not None else None
+    body = outputs.failure_record(err, bucket=record.bucket, source_key=key, source_etag=source_etag, params=params,
                                   request_ids=request_ids + [err.request_id or ""], invocation_id=run.invocation_id)
+    meta = outputs.failure_metadata(err, source_etag=source_etag, params=params)
     storage = run.storage(s.cos_region_for(record.region_code))
-    meta = {records.GENERATED: "1", records.META + "error-code": err.code}
-    if params is not None and head is not None:  # lets a redelivery skip a known permanent failure
-        meta.update({records.META + "source-etag": head.etag, records.META + "params": params.fingerprint()})
     with timer("failure_record"):
         storage.put(out_bucket, fkey, body, content_type="application/json", metadata=meta)
     log.warning("failed permanently; failure record written",
                 extra={"code": err.code, "error": err.message, "kind": err.kind, "failure_key": fkey,
                        "fuseface_request_ids": [r for r in request_ids if r], "phases_ms": timer.phases})
-    return _summary(record, key, "failed", code=err.code, failure_key=fkey)
+    return _outcome(record, key, "failed", code=err.code, failure_key=fkey)

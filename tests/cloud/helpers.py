@@ -1,4 +1,5 @@
-"""Helpers for the cloud-path tests: event fixtures, settings, and in-memory fakes of the adapters."""
+"""Helpers for the cloud-path tests: event fixtures, settings, and in-memory fakes of the adapters (they implement
+``scf_fuseface.adapters.base.Storage`` / ``FusionClient``), injected through ``Factories``."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import io
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from scf_fuseface.adapters.cos import ObjectHead
-from scf_fuseface.adapters.facefusion import FuseFaceResult
+from scf_fuseface.adapters.base import FuseFaceResult, ObjectHead
 from scf_fuseface.config import Credentials, load_settings
+from scf_fuseface.entry import Function
 from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.pipeline import Run
 from scf_fuseface.retry import Budget
+from scf_fuseface.run import Factories, Run
 
 from ..helpers import EVENTS, MODEL, solid_jpeg
+
+CREDS = Credentials("AKIDtest", "secret")
 
 
 def event_files() -> List[Path]:
@@ -42,7 +45,7 @@ def make_settings(**env: str):
 
 
 class FakeStorage:
-    """In-memory ``CosStorage``: objects[(bucket, key)] = (data, content_type, metadata)."""
+    """In-memory ``Storage``: objects[(bucket, key)] = (data, content_type, metadata)."""
 
     def __init__(self) -> None:
         self.objects: Dict[Tuple[str, str], Tuple[bytes, str, Dict[str, str]]] = {}
@@ -77,15 +80,12 @@ class FakeStorage:
 
 
 class FakeFusion:
-    """Scripted FuseFace: ``errors`` are raised first (one per call), then a small JPEG is returned."""
+    """Scripted ``FusionClient``: ``errors`` are raised first (one per call), then a small JPEG is returned."""
 
     def __init__(self, errors: Optional[List[str]] = None, image: Optional[bytes] = None) -> None:
         self.errors = list(errors or [])
         self.calls: List[Dict[str, Any]] = []
         self.image = image or jpeg_bytes(120, 120)
-
-    def __call__(self, timeout_s: float) -> FakeFusion:
-        return self
 
     def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
         self.calls.append(copy.deepcopy(params))
@@ -93,14 +93,29 @@ class FakeFusion:
             raise FuseFaceError(self.errors.pop(0), "scripted", request_id=f"req-{len(self.calls)}")
         return FuseFaceResult(base64.b64encode(self.image).decode(), f"req-{len(self.calls)}")
 
-    def describe_materials(self, activity_id: str, **kw: Any) -> Dict[str, Any]:
-        self.calls.append({"DescribeMaterialList": activity_id, **kw})
+    def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
+                           limit: int = 20, offset: int = 0) -> Dict[str, Any]:
+        self.calls.append({"DescribeMaterialList": activity_id, "material_id": material_id, "limit": limit,
+                           "offset": offset})
         return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
+
+
+def fake_factories(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
+                   creds: Credentials = CREDS) -> Factories:
+    """Factories that hand out ``storage`` (every region) and ``fusion`` (every timeout), with ``creds``."""
+    storage = storage or FakeStorage()
+    fusion = fusion or FakeFusion()
+    return Factories(credentials=lambda: creds, storage=lambda settings, creds, region: storage,
+                     fusion=lambda settings, creds, *, timeout: fusion)
+
+
+def make_function(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
+                  creds: Credentials = CREDS) -> Function:
+    """The SCF function over in-memory fakes (its ``__call__`` is ``main_handler``'s)."""
+    return Function(fake_factories(storage, fusion, creds))
 
 
 def make_run(settings=None, *, storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
              time_limit_ms: float = 30000) -> Run:
     settings = settings or make_settings(FUSEFACE_RETRY_BASE_DELAY="0", FUSEFACE_SAFETY_MARGIN_MS="0")
-    storage = storage or FakeStorage()
-    return Run(settings, Credentials("AKIDtest", "secret"), Budget(time_limit_ms), invocation_id="inv-1",
-               storage_factory=lambda region: storage, fusion_factory=fusion or FakeFusion())
+    return Run(settings, Budget(time_limit_ms), fake_factories(storage, fusion), invocation_id="inv-1")

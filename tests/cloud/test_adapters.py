@@ -1,16 +1,37 @@
-"""SDK exceptions become FuseFaceError in the adapters (and only there)."""
+"""SDK exceptions become FuseFaceError in the adapters (and only there); the adapters and the test fakes
+implement the declared contracts (``adapters/base.py``)."""
 
 from __future__ import annotations
+
+import inspect
 
 import pytest
 from qcloud_cos import CosClientError, CosServiceError
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from scf_fuseface.adapters.cos import _cos_error
+from scf_fuseface.adapters.base import FusionClient, Storage
+from scf_fuseface.adapters.cos import CosStorage, _cos_error
 from scf_fuseface.adapters.facefusion import FuseFaceClient, _sdk_error
 from scf_fuseface.config import Credentials
 
-from .helpers import make_settings
+from .helpers import FakeFusion, FakeStorage, make_settings
+
+_STORAGE_METHODS = ("head", "get", "put", "presign_get")
+_FUSION_METHODS = ("fuse", "describe_materials")
+
+
+def _parameters(cls, method):
+    return [(p.name, p.kind, p.default) for p in inspect.signature(getattr(cls, method)).parameters.values()]
+
+
+@pytest.mark.parametrize(("implementation", "contract", "methods"), [
+    (CosStorage, Storage, _STORAGE_METHODS), (FakeStorage, Storage, _STORAGE_METHODS),
+    (FuseFaceClient, FusionClient, _FUSION_METHODS), (FakeFusion, FusionClient, _FUSION_METHODS),
+], ids=lambda v: getattr(v, "__name__", "methods"))
+def test_adapters_and_fakes_implement_their_contract(implementation, contract, methods):
+    assert issubclass(implementation, contract)
+    for method in methods:
+        assert _parameters(implementation, method) == _parameters(contract, method), method
 
 
 @pytest.mark.parametrize(("code", "retryable"), [

@@ -11,7 +11,7 @@ from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import FuseFaceError
 
 from ..helpers import BUCKET, MODEL, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function
 
 
 @pytest.fixture
@@ -29,8 +29,9 @@ def test_bad_config_raises_for_cos_with_every_variable_named(bad_env, capsys):
     assert line["message"] == "invalid configuration" and "FUSEFACE_SCHEME" in line["error"]
 
 
-def test_bad_config_is_a_500_envelope_for_http(bad_env):
-    resp = main_handler(load_event("function_url_post_json.json"), {"request_id": "r-9"})
+@pytest.mark.parametrize("fixture", ["function_url_post_json.json", "apigw_post_json.json"])
+def test_bad_config_is_a_500_envelope_for_http(bad_env, fixture):
+    resp = main_handler(load_event(fixture), {"request_id": "r-9"})
     assert resp["statusCode"] == 500
     body = json.loads(resp["body"])["Response"]
     assert body["Error"]["Code"] == "InvalidParameterValue.Configuration" and body["RequestId"] == "r-9"
@@ -46,8 +47,8 @@ def test_cos_summary_and_context_object(monkeypatch):
         request_id = "obj-ctx"
         time_limit_in_ms = 20000
 
-    result = main_handler(load_event("cos_put.json"), Ctx(), storage_factory=lambda region: storage,
-                          fusion_factory=FakeFusion(), creds=Credentials("AKIDx", "k"))
+    function = make_function(storage, FakeFusion(), Credentials("AKIDx", "k"))
+    result = function(load_event("cos_put.json"), Ctx())
     assert result == {"trigger": "cos", "fused": 1, "skipped": 0, "failed": 0, "records": [
         {"bucket": BUCKET, "key": f"uploads/{MODEL}/selfie.jpg", "event": "cos:ObjectCreated:Put", "status": "fused",
          "output_key": f"fused/uploads/{MODEL}/selfie.jpg", "fuseface_request_id": "req-1"}]}

@@ -21,7 +21,7 @@ from scf_fuseface.models.http_event import HttpRequest
 from scf_fuseface.pipeline import process_record
 
 from ..helpers import BUCKET, MODEL, ROOT, exif_orientation, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function, make_run, make_settings
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 
@@ -41,7 +41,7 @@ def test_presigned_source_url_carries_the_security_token_only_under_temporary_cr
 def test_api_keys_are_all_compared_in_constant_time(monkeypatch):
     import hmac
 
-    from scf_fuseface import http_api
+    from scf_fuseface.http_api import api_keys
 
     compared = []
     real = hmac.compare_digest
@@ -50,7 +50,7 @@ def test_api_keys_are_all_compared_in_constant_time(monkeypatch):
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(http_api.hmac, "compare_digest", spy)
+    monkeypatch.setattr(api_keys.hmac, "compare_digest", spy)
     settings = make_settings(FUSEFACE_API_KEYS="first-key,second-key,third-key")
     req = HttpRequest(trigger="apigw", method="GET", path="/materials", headers={"x-api-key": "first-key"})
     assert handle(req, make_run(settings))["statusCode"] == 200
@@ -75,9 +75,9 @@ def test_side_limits_are_checked_before_the_paid_call(size, code):
     storage.seed(BUCKET, KEY, jpeg_bytes(*size))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     if code is None:
-        assert result["status"] == "fused" and len(fusion.calls) == 1
+        assert result.status == "fused" and len(fusion.calls) == 1
     else:
-        assert (result["status"], result["code"], fusion.calls) == ("failed", code, [])
+        assert (result.status, result.code, fusion.calls) == ("failed", code, [])
 
 
 def test_png_sources_are_accepted_and_gif_is_not():
@@ -87,12 +87,12 @@ def test_png_sources_are_accepted_and_gif_is_not():
     Image.new("RGB", (120, 90), (10, 20, 30)).save(buf, format="PNG")
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, buf.getvalue(), content_type="image/png")
-    assert process_record(_record(), make_run(storage=storage, fusion=fusion))["status"] == "fused"
+    assert process_record(_record(), make_run(storage=storage, fusion=fusion)).status == "fused"
     buf = io.BytesIO()
     Image.new("RGB", (120, 90)).save(buf, format="GIF")
     storage.seed(BUCKET, KEY, buf.getvalue(), content_type="image/gif")
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["code"] == "FailedOperation.ImageDecodeFailed" and len(fusion.calls) == 1
+    assert result.code == "FailedOperation.ImageDecodeFailed" and len(fusion.calls) == 1
 
 
 def test_rotated_image_is_shrunk_until_its_base64_fits(monkeypatch):
@@ -129,8 +129,7 @@ def test_logs_never_carry_the_raw_event(monkeypatch, capsys):
     rec["cos"]["cosObject"]["meta"]["x-cos-meta-private"] = "MARKER-META"
     storage = FakeStorage()
     storage.seed(BUCKET, KEY, jpeg_bytes())
-    result = main_handler(event, {"request_id": "inv-raw"}, storage_factory=lambda region: storage,
-                          fusion_factory=FakeFusion(), creds=Credentials("AKIDx", "k"))
+    result = make_function(storage, FakeFusion(), Credentials("AKIDx", "k"))(event, {"request_id": "inv-raw"})
     assert result["fused"] == 1
     out = capsys.readouterr().out
     assert out.strip() and all(json.loads(line) for line in out.splitlines())
@@ -174,5 +173,5 @@ def test_a_folder_marker_is_skipped_without_any_call():
     obj["key"], obj["size"] = f"/1250000000/fuseface/uploads/{MODEL}/new folder/", 0
     storage, fusion = FakeStorage(), FakeFusion()
     result = process_record(CosEvent.model_validate(event).records[0], make_run(storage=storage, fusion=fusion))
-    assert (result["status"], result["reason"]) == ("skipped", "folder")
+    assert (result.status, result.reason) == ("skipped", "folder")
     assert storage.calls == [] and fusion.calls == []

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.http_api import parse_multipart
+from scf_fuseface.http_api.body import parse_multipart
 from scf_fuseface.models.fusion import parse_fuse_request, strip_data_url
 from scf_fuseface.models.http_event import HttpRequest, query_values
 
@@ -18,7 +18,7 @@ from .helpers import jpeg_bytes
 def test_apigw_json_event():
     req = HttpRequest.from_apigw(load_event("apigw_post_json.json"))
     assert (req.trigger, req.method, req.path, req.content_type) == ("apigw", "POST", "/fuse", "application/json")
-    assert req.body.startswith(b"{") and req.request_id and req.source_ip == "203.0.113.7"
+    assert req.body.startswith(b"{") and req.request_id
 
 
 def test_apigw_base64_body_is_decoded():
@@ -30,7 +30,7 @@ def test_apigw_base64_body_is_decoded():
 def test_function_url_event():
     req = HttpRequest.from_function_url(load_event("function_url_post_json.json"))
     assert (req.trigger, req.method, req.path) == ("function_url", "POST", "/fuse")
-    assert req.header("Content-Type") == "application/json" and req.source_ip == "203.0.113.7"
+    assert req.header("Content-Type") == "application/json"
 
 
 def test_bad_base64_body_is_an_input_error():

@@ -8,10 +8,9 @@ import json
 import pytest
 
 from scf_fuseface.config import Credentials
-from scf_fuseface.entry import main_handler
 
 from ..helpers import BUCKET, MODEL, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes
+from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function
 
 SECRET_KEY = "SECRETKEY-must-not-leak-42"
 TOKEN = "SESSIONTOKEN-must-not-leak-42"
@@ -32,9 +31,8 @@ def _lines(out: str):
 
 
 def _run(event, storage, fusion):
-    return main_handler(event, {"request_id": "inv-42", "time_limit_in_ms": 30000},
-                        storage_factory=lambda region: storage, fusion_factory=fusion,
-                        creds=Credentials("AKIDLOGTEST", SECRET_KEY, TOKEN))
+    function = make_function(storage, fusion, Credentials("AKIDLOGTEST", SECRET_KEY, TOKEN))
+    return function(event, {"request_id": "inv-42", "time_limit_in_ms": 30000})
 
 
 def test_cos_run_logs_json_without_secrets(env, capsys):

@@ -36,7 +36,7 @@ def test_every_cos_fixture_parses(name):
     for record in event.records:
         assert record.bucket == BUCKET
         assert not record.object_key.startswith("/")
-        assert isinstance(record.size, int)
+        assert isinstance(record.cos.cos_object.size, int)
 
 
 def test_simple_put_key_and_bucket():
@@ -49,8 +49,8 @@ def test_simple_put_key_and_bucket():
 def test_multi_record_processes_string_size():
     records = CosEvent.model_validate(load_event("cos_multi_record.json")).records
     assert [r.object_key for r in records] == [f"uploads/{MODEL}/batch/biden.jpg", "uploads/batch/astronaut.jpg"]
-    assert records[1].size == 65665
-    assert records[1].meta["x-cos-meta-fuseface-model-id"] == MODEL
+    assert records[1].cos.cos_object.size == 65665
+    assert records[1].cos.cos_object.meta["x-cos-meta-fuseface-model-id"] == MODEL
 
 
 def test_delete_is_not_created():
@@ -76,7 +76,7 @@ def test_plus_decoding_variants():
 def test_key_without_appid_prefix_strips_leading_slash():
     record = CosEvent.model_validate({"Records": [_record("/test.jpg", size="1024")]}).records[0]
     assert record.object_key == "test.jpg"
-    assert record.size == 1024
+    assert record.cos.cos_object.size == 1024
 
 
 def test_bucket_name_already_suffixed_and_int_appid():

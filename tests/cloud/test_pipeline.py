@@ -29,7 +29,7 @@ def test_put_is_fused_with_presigned_url_and_metadata():
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, jpeg_bytes())
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "fused" and result["output_key"] == f"fused/{KEY}"
+    assert result.status == "fused" and result.output_key == f"fused/{KEY}"
     (params,) = fusion.calls
     assert params["ModelId"] == MODEL and params["ProjectId"] == "300029" and params["RspImgType"] == "base64"
     assert params["LogoAdd"] == 1 and "FuseFaceDegree" not in params
@@ -49,9 +49,9 @@ def test_second_delivery_makes_no_fuseface_call():
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, jpeg_bytes())
     run = make_run(storage=storage, fusion=fusion)
-    assert process_record(_record(), run)["status"] == "fused"
+    assert process_record(_record(), run).status == "fused"
     again = process_record(_record(), run)
-    assert again == {**again, "status": "skipped", "reason": "already-fused"}
+    assert (again.status, again.reason) == ("skipped", "already-fused")
     assert len(fusion.calls) == 1
 
 
@@ -60,7 +60,7 @@ def test_changed_parameters_fuse_again():
     storage.seed(BUCKET, KEY, jpeg_bytes())
     process_record(_record(), make_run(storage=storage, fusion=fusion))
     other = make_settings(FUSEFACE_FACE_DEGREE="70", FUSEFACE_RETRY_BASE_DELAY="0")
-    assert process_record(_record(), make_run(other, storage=storage, fusion=fusion))["status"] == "fused"
+    assert process_record(_record(), make_run(other, storage=storage, fusion=fusion)).status == "fused"
     assert fusion.calls[1]["FuseFaceDegree"] == 70
     assert _meta(storage, f"fused/{KEY}")["x-cos-meta-fuseface-face-degree"] == "70"
 
@@ -82,14 +82,14 @@ def test_key_segment_that_is_not_a_model_id_falls_back_to_config():
     storage.seed(BUCKET, "uploads/batch/astronaut.jpg", jpeg_bytes())
     settings = make_settings(FUSEFACE_MODEL_ID="qc_1_1_1", FUSEFACE_RETRY_BASE_DELAY="0")
     result = process_record(_record("cos_multi_record.json", 1), make_run(settings, storage=storage, fusion=fusion))
-    assert result["status"] == "fused" and fusion.calls[0]["ModelId"] == "qc_1_1_1"
+    assert result.status == "fused" and fusion.calls[0]["ModelId"] == "qc_1_1_1"
 
 
 def test_no_model_id_anywhere_is_a_permanent_failure():
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, "uploads/batch/astronaut.jpg", jpeg_bytes())
     result = process_record(_record("cos_multi_record.json", 1), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "failed" and result["code"] == "MissingParameter" and fusion.calls == []
+    assert result.status == "failed" and result.code == "MissingParameter" and fusion.calls == []
     record = json.loads(storage.objects[(BUCKET, "failed/uploads/batch/astronaut.jpg.json")][0])
     assert record["Code"] == "MissingParameter" and record["Source"]["Key"] == "uploads/batch/astronaut.jpg"
 
@@ -99,7 +99,7 @@ def test_encoded_key_resolves_to_the_decoded_object():
     real = f"uploads/{MODEL}/我的 自拍+1.jpg"
     storage.seed(BUCKET, real, jpeg_bytes())
     result = process_record(_record("cos_put_url_encoded_key.json"), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "fused" and result["key"] == real
+    assert result.status == "fused" and result.key == real
     meta = _meta(storage, f"fused/{real}")
     assert meta["x-cos-meta-fuseface-source-key"] == f"uploads/{MODEL}/%E6%88%91%E7%9A%84%20%E8%87%AA%E6%8B%8D%2B1.jpg"
     assert all(v.isascii() for v in meta.values())
@@ -111,21 +111,21 @@ def test_literal_percent_key_is_used_when_it_exists():
     storage.seed(BUCKET, encoded.object_key, jpeg_bytes())  # an object literally named with %XX
     storage.seed(BUCKET, encoded.key_candidates()[1], jpeg_bytes(300, 300))
     result = process_record(encoded, make_run(storage=storage, fusion=fusion))
-    assert result["key"] == encoded.object_key
+    assert result.key == encoded.object_key
 
 
 @pytest.mark.parametrize("name", ["cos_delete.json", "cos_own_output.json"])
 def test_skips_without_any_cos_or_fuseface_call(name):
     storage, fusion = FakeStorage(), FakeFusion()
     result = process_record(_record(name), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "skipped" and storage.calls == [] and fusion.calls == []
+    assert result.status == "skipped" and storage.calls == [] and fusion.calls == []
 
 
 def test_generated_marker_outside_our_prefix_is_skipped():
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, jpeg_bytes(), {"x-cos-meta-fuseface-generated": "1"})
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "skipped" and result["reason"] == "own-output" and fusion.calls == []
+    assert result.status == "skipped" and result.reason == "own-output" and fusion.calls == []
 
 
 @pytest.mark.parametrize(("data", "code"), [
@@ -137,7 +137,7 @@ def test_prevalidation_failures_make_no_fuseface_call(data, code):
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, data)
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "failed" and result["code"] == code and fusion.calls == []
+    assert result.status == "failed" and result.code == code and fusion.calls == []
     record = json.loads(storage.objects[(BUCKET, f"failed/{KEY}.json")][0])
     assert record["Code"] == code and "Time" in record and record["Source"]["ETag"]
 
@@ -146,7 +146,7 @@ def test_oversize_source_fails_from_head_alone():
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, jpeg_bytes() + b"\0" * (10 * 1024 * 1024))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["code"] == "FailedOperation.ImageSizeExceed"
+    assert result.code == "FailedOperation.ImageSizeExceed"
     # source, output, earlier failure record, then the failure record is written: no GET at all
     assert [c[0] for c in storage.calls] == ["HEAD", "HEAD", "HEAD", "PUT"]
 
@@ -154,7 +154,7 @@ def test_oversize_source_fails_from_head_alone():
 def test_missing_source_is_a_permanent_failure():
     storage, fusion = FakeStorage(), FakeFusion()
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "failed" and result["code"] == "ResourceNotFound.CosObject"
+    assert result.status == "failed" and result.code == "ResourceNotFound.CosObject"
 
 
 def test_sniff_reads_only_the_first_64k():
@@ -180,7 +180,7 @@ def test_exif_rotated_source_is_sent_upright_as_base64():
 
     storage, fusion = FakeStorage(), FakeFusion()
     storage.seed(BUCKET, KEY, jpeg_bytes(200, 120, orientation=6))
-    assert process_record(_record(), make_run(storage=storage, fusion=fusion))["status"] == "fused"
+    assert process_record(_record(), make_run(storage=storage, fusion=fusion)).status == "fused"
     merge = fusion.calls[0]["MergeInfos"][0]
     assert "Url" not in merge
     with Image.open(io.BytesIO(base64.b64decode(merge["Image"]))) as img:
@@ -191,7 +191,7 @@ def test_permanent_fuseface_error_writes_failure_record_with_request_ids():
     storage, fusion = FakeStorage(), FakeFusion(errors=["FailedOperation.NoFaceDetected"])
     storage.seed(BUCKET, KEY, jpeg_bytes())
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "failed" and len(fusion.calls) == 1
+    assert result.status == "failed" and len(fusion.calls) == 1
     record = json.loads(storage.objects[(BUCKET, f"failed/{KEY}.json")][0])
     assert record["Code"] == "FailedOperation.NoFaceDetected" and record["RequestIds"] == ["req-1"]
     assert record["Parameters"]["ModelId"] == MODEL
@@ -202,18 +202,18 @@ def test_redelivered_permanent_failure_makes_no_second_call():
     storage, fusion = FakeStorage(), FakeFusion(errors=["FailedOperation.NoFaceDetected"])
     storage.seed(BUCKET, KEY, jpeg_bytes())
     run = make_run(storage=storage, fusion=fusion)
-    assert process_record(_record(), run)["status"] == "failed"
+    assert process_record(_record(), run).status == "failed"
     again = process_record(_record(), run)
-    assert again["status"] == "skipped" and again["reason"] == "already-failed" and len(fusion.calls) == 1
+    assert again.status == "skipped" and again.reason == "already-failed" and len(fusion.calls) == 1
     storage.seed(BUCKET, KEY, jpeg_bytes(210, 240))  # a new upload under the same key is tried again
-    assert process_record(_record(), run)["status"] == "fused" and len(fusion.calls) == 2
+    assert process_record(_record(), run).status == "fused" and len(fusion.calls) == 2
 
 
 def test_transient_errors_are_retried_then_succeed():
     storage, fusion = FakeStorage(), FakeFusion(errors=["RequestLimitExceeded", "FailedOperation.ServerError"])
     storage.seed(BUCKET, KEY, jpeg_bytes())
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
-    assert result["status"] == "fused" and len(fusion.calls) == 3 and result["fuseface_request_id"] == "req-3"
+    assert result.status == "fused" and len(fusion.calls) == 3 and result.fuseface_request_id == "req-3"
 
 
 def test_transient_errors_beyond_the_attempts_are_raised():

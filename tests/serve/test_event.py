@@ -46,7 +46,7 @@ def test_a_json_post_has_the_shape_of_the_function_url_fixture():
     handler = infer(event)
     assert handler is not None and handler.trigger == "function_url"
     req = HttpRequest.from_function_url(event)
-    assert req.body == body.encode() and req.source_ip == "198.51.100.9" and req.query["b"] == "3"
+    assert req.body == body.encode() and req.header("x-scf-remote-addr") == "198.51.100.9" and req.query["b"] == "3"
 
 
 def test_a_binary_body_is_base64_and_decodes_to_the_same_bytes():

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from scf_fuseface.regions import DEFAULT_REGION
+
 from ..algorithms import ALGORITHMS
 from . import stop_on_signals
 from .engine_cmds import read_image_arg
@@ -60,7 +62,7 @@ def _add_emulator(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed)")
     p.add_argument("--data", required=True, help="data directory (objects under cos/, materials/)")
-    p.add_argument("--region", default="ap-guangzhou", help="region shown in the printed CosConfig")
+    p.add_argument("--region", default=DEFAULT_REGION, help="region shown in the printed CosConfig")
     p.set_defaults(func=_cmd_emulator)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.regions import DEFAULT_REGION
 
 __all__ = ["register"]
 
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     cos = ev_sub.add_parser("cos", help="COS trigger event")
     cos.add_argument("--bucket", required=True, help="NAME-APPID, e.g. fuseface-1250000000")
-    cos.add_argument("--region", default="ap-guangzhou", help="bucket region (written as its short code)")
+    cos.add_argument("--region", default=DEFAULT_REGION, help="bucket region (written as its short code)")
     cos.add_argument("--key", required=True, action="append",
                      help="object key (repeat for a multi-record event)")
     cos.add_argument("--event-name", default="cos:ObjectCreated:Put")

@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from scf_fuseface.regions import DEFAULT_REGION
+
 from . import cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
 from .materials import MaterialStore
@@ -103,7 +105,7 @@ class EmulatorApp:
     """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
 
     def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
-                 engine: Callable[[], object], region: str = "ap-guangzhou") -> None:
+                 engine: Callable[[], object], region: str = DEFAULT_REGION) -> None:
         self.store = store
         self.materials = materials
         self.creds = creds

@@ -9,6 +9,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Counter, Optional
 
+from scf_fuseface.regions import DEFAULT_REGION
+
 from ..loopback import LoopbackServer
 from .app import EmulatorApp
 from .auth import Credentials
@@ -39,7 +41,7 @@ class EmulatorServer(LoopbackServer):
 
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
-                 region: str = "ap-guangzhou") -> None:
+                 region: str = DEFAULT_REGION) -> None:
         self.data_dir = Path(data_dir)
         self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
         self.secret_key = secret_key or os.environ.get("TENCENTCLOUD_SECRETKEY") or DEFAULT_SECRET_KEY

@@ -4,9 +4,12 @@ SDKs at it (the same ``FUSEFACE_*`` / ``TENCENTCLOUD_*`` variables the function 
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional
+
+from scf_fuseface.regions import DEFAULT_REGION
 
 from .fixtures import default_events_dir, sample_defaults
 
@@ -19,6 +22,11 @@ def _set_environ(values: Mapping[str, Optional[str]]) -> None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+    # The function validates its settings once per instance: a loaded one must read them again. It is not imported
+    # here when it is not loaded yet (that import is the cold start `invoke` measures).
+    config = sys.modules.get("scf_fuseface.config")
+    if config is not None:
+        config.get_settings.cache_clear()
 
 
 @contextmanager
@@ -33,8 +41,8 @@ def patched_environ(values: Mapping[str, Optional[str]]) -> Iterator[None]:
 
 
 def function_region() -> str:
-    """The region an SCF context carries: the function's ``FUSEFACE_REGION``, else ap-guangzhou."""
-    return os.environ.get("FUSEFACE_REGION") or "ap-guangzhou"
+    """The region an SCF context carries: the function's ``FUSEFACE_REGION``, else ``DEFAULT_REGION``."""
+    return os.environ.get("FUSEFACE_REGION") or DEFAULT_REGION
 
 
 def emulator_environ(emu: Any, events_dir: Optional[Path] = None) -> Dict[str, Optional[str]]:

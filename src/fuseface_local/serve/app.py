@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, TextIO, Tuple
 from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.errors import FuseFaceError
+from scf_fuseface.regions import DEFAULT_REGION
 
 from ..eventgen import http_event
 from ..replay import DEFAULT_CONTEXT, Handler
@@ -136,7 +137,7 @@ class FunctionUrlApp:
     """WSGI app: each request becomes one ``handler(event, context)`` invocation, Function URL style."""
 
     def __init__(self, handler: Optional[Handler] = None, *, access_log: Optional[TextIO] = None,
-                 max_body: int = MAX_SYNC_REQUEST_BYTES, region: str = "ap-guangzhou") -> None:
+                 max_body: int = MAX_SYNC_REQUEST_BYTES, region: str = DEFAULT_REGION) -> None:
         self._handler = handler
         self.access_log = access_log
         self.max_body = max_body

@@ -1,7 +1,9 @@
 """Adapters over the official SDKs: the only modules that import them and the only place SDK exceptions
-are caught (and turned into ``FuseFaceError``). Imports of the SDKs are lazy (inside the constructors)."""
+are caught (and turned into ``FuseFaceError``). Imports of the SDKs are lazy (inside the constructors).
+Their contracts (:class:`Storage`, :class:`FusionClient`) live in ``base.py``, which imports no SDK."""
 
-from .cos import CosStorage, ObjectHead
-from .facefusion import FuseFaceClient, FuseFaceResult
+from .base import FuseFaceResult, FusionClient, ObjectHead, Storage
+from .cos import CosStorage
+from .facefusion import FuseFaceClient
 
-__all__ = ["CosStorage", "FuseFaceClient", "FuseFaceResult", "ObjectHead"]
+__all__ = ["CosStorage", "FuseFaceClient", "FuseFaceResult", "FusionClient", "ObjectHead", "Storage"]

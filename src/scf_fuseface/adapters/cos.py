@@ -13,22 +13,13 @@ with the loopback IP would lose the bucket); with temporary credentials they car
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from ..config import Credentials, Settings
 from ..errors import FuseFaceError
+from .base import ObjectHead
 
-__all__ = ["CosStorage", "ObjectHead"]
-
-
-@dataclass(frozen=True)
-class ObjectHead:
-    size: int
-    etag: str
-    content_type: str
-    metadata: Dict[str, str] = field(default_factory=dict)  # lower-case x-cos-meta-* headers
-
+__all__ = ["CosStorage"]
 
 def _cos_error(exc: Exception, action: str, bucket: str, key: str) -> FuseFaceError:
     from qcloud_cos import CosServiceError
@@ -47,13 +38,13 @@ def _cos_error(exc: Exception, action: str, bucket: str, key: str) -> FuseFaceEr
 
 
 class CosStorage:
-    """COS for one region; one instance per invocation (credentials are per invocation)."""
+    """COS for one region (implements :class:`~scf_fuseface.adapters.base.Storage`); one instance per
+    invocation (credentials are per invocation). The class itself is the production ``StorageFactory``."""
 
     def __init__(self, settings: Settings, creds: Credentials, region: str) -> None:
         from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError
 
         self._errors = (CosServiceError, CosClientError)
-        self.region = region
         self._token = creds.token
         common: Dict[str, Any] = dict(
             Region=region, SecretId=creds.secret_id, SecretKey=creds.secret_key, Token=creds.token,

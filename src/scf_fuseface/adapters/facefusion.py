@@ -9,22 +9,13 @@ not raise) is ``FailedOperation.EmptyFusedImage``. The region breaker stays off;
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from ..config import Credentials, Settings
 from ..errors import FuseFaceError
+from .base import FuseFaceResult
 
-__all__ = ["FuseFaceClient", "FuseFaceResult"]
-
-
-@dataclass(frozen=True)
-class FuseFaceResult:
-    fused_image: str  # base64 or URL, as RspImgType asked
-    request_id: Optional[str]
-
-    def __repr__(self) -> str:
-        return f"FuseFaceResult(<{len(self.fused_image)} chars>, request_id={self.request_id!r})"
+__all__ = ["FuseFaceClient"]
 
 
 def _sdk_error(exc: Any) -> FuseFaceError:
@@ -37,8 +28,9 @@ def _sdk_error(exc: Any) -> FuseFaceError:
 
 
 class FuseFaceClient:
-    """One configured SDK client; ``timeout`` (s) caps each HTTP call (the remaining budget, at most
-    ``FUSEFACE_TIMEOUT``)."""
+    """One configured SDK client (implements :class:`~scf_fuseface.adapters.base.FusionClient`); ``timeout`` (s)
+    caps each HTTP call (the remaining budget, at most ``FUSEFACE_TIMEOUT``). The class itself is the production
+    ``FusionFactory``."""
 
     def __init__(self, settings: Settings, creds: Credentials, *, timeout: Optional[float] = None) -> None:
         from tencentcloud.common import credential

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..http_api import HttpHandler
 from ..models.http_event import HttpRequest
+from .http import HttpTriggerHandler
 
 __all__ = ["ApiGatewayHandler"]
 
 
-class ApiGatewayHandler(HttpHandler):
+class ApiGatewayHandler(HttpTriggerHandler):
     trigger = "apigw"
     parse = HttpRequest.from_apigw
 

@@ -1,17 +1,18 @@
 """COS trigger: ``Records[*].cos`` with ``event.eventSource == "qcs::cos"``. Every record is processed; a
 transient failure of one record does not stop the others, and is raised at the end so SCF retries the event
-(records already fused are skipped on redelivery)."""
+(records already fused are skipped on redelivery). A configuration error is raised (SCF retries)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Mapping
-
-from pydantic import ValidationError
+from collections import Counter
+from typing import Any, ClassVar, Dict, List, Mapping, NoReturn, Optional
 
 from ..errors import FuseFaceError
-from ..models.cos_event import CosEvent
-from ..pipeline import Run, process_record
+from ..models.cos_event import CosRecord, parse_cos_event
+from ..models.outcome import STATUSES, RecordOutcome
+from ..pipeline import process_record
+from ..run import Run
 
 __all__ = ["CosUploadHandler"]
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class CosUploadHandler:
-    trigger = "cos"
+    trigger: ClassVar[str] = "cos"
 
     @classmethod
     def infer(cls, event: Any) -> bool:
@@ -32,33 +33,36 @@ class CosUploadHandler:
             for r in records
         )
 
+    @classmethod
+    def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> NoReturn:
+        """Raised: SCF retries the event, which succeeds once the configuration is fixed."""
+        raise err
+
     def __init__(self, event: Mapping[str, Any], run: Run) -> None:
         self.event = event
         self.run = run
 
     def __call__(self) -> Dict[str, Any]:
-        try:
-            parsed = CosEvent.model_validate(self.event)
-        except ValidationError as exc:
-            where = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:5]
-            raise FuseFaceError("InvalidParameterValue.InvalidEvent",
-                                f"Malformed COS event (fields: {', '.join(where)}).") from None
-        results: List[Dict[str, Any]] = []
+        outcomes: List[RecordOutcome] = []
         transient: List[FuseFaceError] = []
-        for record in parsed.records:
+        for record in parse_cos_event(self.event).records:
             try:
-                results.append(process_record(record, self.run))
+                outcomes.append(process_record(record, self.run))
             except FuseFaceError as err:  # errors before a failure record could be written (HEAD, config)
                 if err.retryable:
                     transient.append(err)
                 else:
                     log.error("record failed", extra={"code": err.code, "error": err.message, "key": record.object_key})
-                status = "error" if err.retryable else "failed"
-                results.append({"bucket": record.bucket, "key": record.object_key, "status": status,
-                                "code": err.code})
-        counts = {status: sum(1 for r in results if r["status"] == status)
-                  for status in ("fused", "skipped", "failed", "error")}
-        log.info("cos event done", extra={"records": len(results), **counts})
+                outcomes.append(_unprocessed(record, err))
+        counts = Counter(outcome.status for outcome in outcomes)
+        log.info("cos event done", extra={"records": len(outcomes), **{status: counts[status] for status in STATUSES}})
         if transient:
             raise transient[0]
-        return {"trigger": self.trigger, "records": results, **{k: v for k, v in counts.items() if k != "error"}}
+        return {"trigger": self.trigger, "records": [outcome.to_dict() for outcome in outcomes],
+                **{status: counts[status] for status in STATUSES if status != "error"}}
+
+
+def _unprocessed(record: CosRecord, err: FuseFaceError) -> RecordOutcome:
+    """The outcome of a record whose error came before a failure record could be written."""
+    return RecordOutcome(bucket=record.bucket, key=record.object_key, event=None,
+                         status="error" if err.retryable else "failed", code=err.code)

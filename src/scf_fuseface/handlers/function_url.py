@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..http_api import HttpHandler
 from ..models.http_event import HttpRequest
+from .http import HttpTriggerHandler
 
 __all__ = ["FunctionUrlHandler"]
 
 
-class FunctionUrlHandler(HttpHandler):
+class FunctionUrlHandler(HttpTriggerHandler):
     trigger = "function_url"
     parse = HttpRequest.from_function_url
 

@@ -1,7 +1,9 @@
-"""Typed event and request models (pydantic v2, Python 3.9 compatible)."""
+"""Typed event, request and outcome models (pydantic v2 and dataclasses, Python 3.9 compatible)."""
 
 from .cos_event import CosBucket, CosEvent, CosObject, CosRecord
 from .fusion import FuseRequest, MergeInfo
 from .http_event import HttpRequest
+from .outcome import RecordOutcome
 
-__all__ = ["CosBucket", "CosEvent", "CosObject", "CosRecord", "FuseRequest", "HttpRequest", "MergeInfo"]
+__all__ = ["CosBucket", "CosEvent", "CosObject", "CosRecord", "FuseRequest", "HttpRequest", "MergeInfo",
+           "RecordOutcome"]

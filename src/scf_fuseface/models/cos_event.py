@@ -5,17 +5,21 @@
 :meth:`CosRecord.key_candidates` yields the raw key first and then its decoded forms; the pipeline uses
 the first one that exists (HEAD). ``size`` may be an int or a string. The uploader's ``Authorization``
 header travels in ``requestParameters.requestHeaders``: it is a ``SecretStr`` mapping and never printed.
+:func:`parse_cos_event` turns a malformed event into ``InvalidParameterValue.InvalidEvent`` naming its fields.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 from urllib.parse import unquote, unquote_plus
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-__all__ = ["CosEvent", "CosRecord", "CosObject", "CosBucket"]
+from ..errors import FuseFaceError
+from ..validation import field_errors
+
+__all__ = ["CosEvent", "CosRecord", "CosObject", "CosBucket", "parse_cos_event"]
 
 
 class _Model(BaseModel):
@@ -109,14 +113,6 @@ class CosRecord(_Model):
         return self.event.event_name.startswith("cos:ObjectCreated:")
 
     @property
-    def size(self) -> int:
-        return self.cos.cos_object.size
-
-    @property
-    def meta(self) -> Dict[str, str]:
-        return {k.lower(): v for k, v in self.cos.cos_object.meta.items()}
-
-    @property
     def object_key(self) -> str:
         """``cosObject.key`` minus ``/{appid}/{name}/`` (else minus a leading ``/``), as delivered."""
         raw = self.cos.cos_object.key
@@ -139,3 +135,14 @@ class CosRecord(_Model):
 
 class CosEvent(_Model):
     records: List[CosRecord] = Field(alias="Records", min_length=1)
+
+
+def parse_cos_event(event: Any) -> CosEvent:
+    """Validate a COS trigger event; raises ``FuseFaceError("InvalidParameterValue.InvalidEvent")`` naming
+    (at most five of) the malformed fields, never their values."""
+    try:
+        return CosEvent.model_validate(event)
+    except ValidationError as exc:
+        where = sorted({err.field for err in field_errors(exc)})[:5]
+        raise FuseFaceError("InvalidParameterValue.InvalidEvent",
+                            f"Malformed COS event (fields: {', '.join(where)}).") from None

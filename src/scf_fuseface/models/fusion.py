@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_pascal
 
 from .. import limits
 from ..errors import FuseFaceError
+from ..validation import describe, field_errors
 
 __all__ = ["FaceRect", "MergeInfo", "FuseRequest", "parse_fuse_request", "strip_data_url"]
 
@@ -114,14 +115,6 @@ class FuseRequest(_Model):
         }
 
 
-def _error_text(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "request"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
-
-
 def parse_fuse_request(data: Mapping[str, Any]) -> FuseRequest:
     """Validate FuseFace request JSON; raises ``FuseFaceError`` (InvalidParameterValue / MissingParameter)."""
     if not isinstance(data, Mapping):
@@ -129,5 +122,6 @@ def parse_fuse_request(data: Mapping[str, Any]) -> FuseRequest:
     try:
         return FuseRequest.model_validate(dict(data))
     except ValidationError as exc:
-        missing = any(err["type"] == "missing" for err in exc.errors())
-        raise FuseFaceError("MissingParameter" if missing else "InvalidParameterValue", _error_text(exc)) from None
+        errors = field_errors(exc)
+        missing = any(err.kind == "missing" for err in errors)
+        raise FuseFaceError("MissingParameter" if missing else "InvalidParameterValue", describe(errors)) from None

@@ -61,8 +61,6 @@ class HttpRequest(BaseModel):
     query: Dict[str, str] = Field(default_factory=dict)
     body: bytes = Field(b"", repr=False)
     request_id: Optional[str] = None
-    source_ip: Optional[str] = None
-    stage: Optional[str] = None
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -73,7 +71,8 @@ class HttpRequest(BaseModel):
         return self.header("content-type").split(";", 1)[0].strip().lower()
 
     @classmethod
-    def _build(cls, trigger: str, event: Mapping[str, Any], method: str, path: str, **extra: Any) -> HttpRequest:
+    def _build(cls, trigger: str, event: Mapping[str, Any], *, method: str, path: str,
+               request_id: Optional[str]) -> HttpRequest:
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         query = query_values(event.get("queryStringParameters"))
         query.update(query_values(event.get("queryString")))
@@ -96,7 +95,7 @@ class HttpRequest(BaseModel):
         else:
             raw = str(body).encode("utf-8")
         return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
-                   query=query, body=raw, **extra)
+                   query=query, body=raw, request_id=request_id)
 
     @classmethod
     def from_apigw(cls, event: Mapping[str, Any]) -> HttpRequest:
@@ -105,7 +104,7 @@ class HttpRequest(BaseModel):
             "apigw", event,
             method=str(event.get("httpMethod") or ctx.get("httpMethod") or "GET"),
             path=str(event.get("path") or ctx.get("path") or "/"),
-            request_id=ctx.get("requestId"), source_ip=ctx.get("sourceIp"), stage=ctx.get("stage"),
+            request_id=ctx.get("requestId"),
         )
 
     @classmethod
@@ -116,5 +115,4 @@ class HttpRequest(BaseModel):
             method=str(event.get("httpMethod") or "GET"),
             path=str(event.get("path") or "/"),
             request_id=headers.get("x-scf-request-id") or headers.get("x-request-id"),
-            source_ip=headers.get("x-scf-remote-addr"),
         )

@@ -1,0 +1,86 @@
+"""The contracts of the SDK adapters, and the values that cross them. Imports no SDK.
+
+:class:`Storage` (COS) and :class:`FusionClient` (FuseFace) are what the pipeline and the HTTP API are typed
+against; ``CosStorage``/``FuseFaceClient`` implement them over the official SDKs, and the tests' in-memory
+fakes implement them too. The factory protocols say how one invocation builds its adapters
+(see :class:`scf_fuseface.run.Factories`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Protocol, runtime_checkable
+
+from ..config import Credentials, Settings
+
+__all__ = [
+    "CredentialsFactory", "FuseFaceResult", "FusionClient", "FusionFactory", "ObjectHead", "Storage",
+    "StorageFactory",
+]
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    """What a HEAD of a COS object tells."""
+
+    size: int
+    etag: str
+    content_type: str
+    metadata: Dict[str, str] = field(default_factory=dict)  # lower-case x-cos-meta-* headers
+
+
+@dataclass(frozen=True)
+class FuseFaceResult:
+    fused_image: str  # base64 or URL, as RspImgType asked
+    request_id: Optional[str]
+
+    def __repr__(self) -> str:
+        return f"FuseFaceResult(<{len(self.fused_image)} chars>, request_id={self.request_id!r})"
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """COS as the function uses it; every failure is a ``FuseFaceError`` (see ``adapters/cos.py``)."""
+
+    def head(self, bucket: str, key: str) -> Optional[ObjectHead]:
+        """The object's size, ETag, Content-Type and ``x-cos-meta-*``; None when it does not exist."""
+        ...
+
+    def get(self, bucket: str, key: str, *, first_bytes: Optional[int] = None) -> bytes:
+        """The object's bytes, or only its first ``first_bytes`` (ranged GET)."""
+        ...
+
+    def put(self, bucket: str, key: str, data: bytes, *, content_type: str,
+            metadata: Optional[Dict[str, str]] = None) -> str:
+        """Write ``data``; ``metadata`` keys are full ``x-cos-meta-*`` names. Returns the new ETag."""
+        ...
+
+    def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
+        """A presigned GET URL for ``expires`` seconds."""
+        ...
+
+
+@runtime_checkable
+class FusionClient(Protocol):
+    """FuseFace 2022-09-27 as the function uses it; every failure is a ``FuseFaceError``."""
+
+    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFace`` with wire-named ``params``."""
+        ...
+
+    def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
+                           limit: int = 20, offset: int = 0) -> Dict[str, Any]:
+        """``DescribeMaterialList`` -> ``{"MaterialInfos": [...], "Count": n, "RequestId": ...}``."""
+        ...
+
+
+class CredentialsFactory(Protocol):
+    def __call__(self) -> Credentials: ...
+
+
+class StorageFactory(Protocol):
+    def __call__(self, settings: Settings, creds: Credentials, region: str) -> Storage: ...
+
+
+class FusionFactory(Protocol):
+    def __call__(self, settings: Settings, creds: Credentials, *, timeout: float) -> FusionClient: ...

@@ -1,0 +1,82 @@
+"""The FuseFace call both triggers make: one request builder, in-budget retries, decoding the answer.
+
+:func:`fuse_request` is the only place a request is assembled for the SDK: it validates the wire-named
+parameters as a :class:`~scf_fuseface.models.fusion.FuseRequest` and adds the implicit AI-generated label
+(``FuseParam``, unless the caller sent one; ``FUSEFACE_AI_LABEL*``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from typing import Any, Dict, List, Mapping, Optional
+
+from .adapters.base import FuseFaceResult
+from .config import Settings
+from .errors import FuseFaceError
+from .models.fusion import FuseRequest, parse_fuse_request
+from .retry import call_with_retry
+from .run import Run
+
+__all__ = ["ai_label", "decode_fused", "fuse_request", "fuse_with_retry"]
+
+log = logging.getLogger(__name__)
+
+
+def ai_label(settings: Settings, produce_id: str) -> Optional[Dict[str, Any]]:
+    """``FuseParam`` carrying the implicit AI-generated label (one MetaData entry; key <= 32, value <= 256)."""
+    if not settings.ai_label:
+        return None
+    value = json.dumps(
+        {"Label": "1", "ContentProducer": settings.ai_label_producer, "ProduceID": produce_id[:64]},
+        separators=(",", ":"), ensure_ascii=True,
+    )[:256]
+    return {"ImageCodecParam": {"MetaData": [{"MetaKey": settings.ai_label_key[:32], "MetaValue": value}]}}
+
+
+def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: str) -> FuseRequest:
+    """The FuseFace request for wire-named ``params`` (``None`` values left out), labelled as AI-generated
+    with ``produce_id`` (the invocation or HTTP request id) unless ``params`` has a ``FuseParam``.
+
+    Raises ``FuseFaceError`` (``InvalidParameterValue`` / ``MissingParameter``) when the request is invalid.
+    """
+    data = {name: value for name, value in params.items() if value is not None}
+    if "FuseParam" not in data:
+        label = ai_label(settings, produce_id)
+        if label:
+            data["FuseParam"] = label
+    return parse_fuse_request(data)
+
+
+def fuse_with_retry(run: Run, request: FuseRequest, request_ids: List[str]) -> FuseFaceResult:
+    """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
+    s = run.settings
+    params = request.to_api()
+
+    def attempt(timeout_s: float) -> FuseFaceResult:
+        try:
+            result = run.fusion(timeout_s).fuse(params)
+        except FuseFaceError as err:
+            request_ids.append(err.request_id or "")
+            raise
+        request_ids.append(result.request_id or "")
+        return result
+
+    def on_retry(err: FuseFaceError, n: int, delay: float) -> None:
+        log.warning("fuseface transient error, retrying",
+                    extra={"code": err.code, "attempt": n, "delay_s": round(delay, 3),
+                           "fuseface_request_id": err.request_id})
+
+    return call_with_retry(attempt, budget=run.budget, max_attempts=s.retry_max_attempts,
+                           base_delay=s.retry_base_delay, max_delay=s.retry_max_delay,
+                           min_attempt_s=min(1.0, s.timeout), on_retry=on_retry)
+
+
+def decode_fused(fused_image: str) -> bytes:
+    """The image bytes of a base64 ``FusedImage``."""
+    try:
+        return base64.b64decode(fused_image, validate=True)
+    except (binascii.Error, ValueError):
+        raise FuseFaceError("FailedOperation.EmptyFusedImage", "FusedImage is not base64.") from None

@@ -1,0 +1,91 @@
+"""The routes of the HTTP API (each ``(req, run, request_id) -> reply payload``; errors are raised).
+
+* ``POST /fuse`` -- FuseFace's own request (see ``body.py``), ProjectId/ModelId/LogoAdd/degrees defaulting from
+  the configuration. Reply: ``{"Response": {"FusedImage", "RequestId"}}``; when that would pass
+  ``FUSEFACE_HTTP_MAX_RESPONSE_BYTES`` (SCF: 6 MB) the image is stored in COS (``outputs.store_http_result``) and
+  the reply carries ``FusedImage`` = ``FusedImageUrl`` = a presigned GET URL and ``RspImgType: "url"``.
+* ``GET /materials`` -- ``DescribeMaterialList`` (``ActivityId``/``ProjectId``, ``MaterialId``, ``Limit``, ``Offset``).
+* ``GET /healthz`` -- liveness (the dispatcher answers it before any API key check).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict
+
+from .. import __version__
+from ..errors import FuseFaceError
+from ..fuse import decode_fused, fuse_request, fuse_with_retry
+from ..imageprep import check_base64_image
+from ..log import Timer
+from ..models.fusion import FuseRequest, parse_fuse_request
+from ..models.http_event import HttpRequest
+from ..outputs import store_http_result
+from ..run import Run
+from .body import read_request
+
+__all__ = ["fuse", "health", "materials"]
+
+log = logging.getLogger(__name__)
+
+
+def health() -> Dict[str, Any]:
+    return {"status": "ok", "version": __version__}
+
+
+def _with_defaults(req: FuseRequest, run: Run) -> FuseRequest:
+    """``req`` with what it leaves out taken from the configuration, and its base64 images checked (upright)."""
+    s = run.settings
+    update: Dict[str, Any] = {}
+    if not req.project_id:
+        update["project_id"] = s.project_id
+    if not req.model_id:
+        update["model_id"] = s.model_id
+    if req.logo_add is None:
+        update["logo_add"] = s.logo_add
+    if req.fuse_face_degree is None and s.face_degree is not None:
+        update["fuse_face_degree"] = s.face_degree
+    if req.fuse_profile_degree is None and s.profile_degree is not None:
+        update["fuse_profile_degree"] = s.profile_degree
+    merged = req.model_copy(update=update)
+    if not merged.project_id or not merged.model_id:
+        raise FuseFaceError("MissingParameter", "ProjectId and ModelId are required (or set FUSEFACE_PROJECT_ID/MODEL_ID).")
+    infos = [m.model_copy(update={"image": check_base64_image(m.image)}) if m.image and not m.url else m
+             for m in merged.merge_infos]
+    return merged.model_copy(update={"merge_infos": infos})
+
+
+def fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
+    completed = _with_defaults(parse_fuse_request(read_request(req)), run)
+    fuse_req = fuse_request(run.settings, completed.to_api(), produce_id=request_id)
+    timer = Timer()
+    request_ids: list = []
+    with timer("fuse"):
+        result = fuse_with_retry(run, fuse_req, request_ids)
+    reply = {"Response": {"FusedImage": result.fused_image, "RequestId": result.request_id}}
+    stored = fuse_req.rsp_img_type == "base64" and len(json.dumps(reply)) + 512 > run.settings.http_max_response_bytes
+    if stored:
+        with timer("store"):
+            url = store_http_result(run, decode_fused(result.fused_image), result.request_id or request_id)
+        reply = {"Response": {"FusedImage": url, "FusedImageUrl": url, "RspImgType": "url",
+                              "RequestId": result.request_id}}
+    log.info("fused", extra={"params": fuse_req.summary(), "fuseface_request_id": result.request_id,
+                             "phases_ms": timer.phases, "stored_in_cos": stored})
+    return reply
+
+
+def materials(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
+    q = req.query
+    activity = q.get("ActivityId") or q.get("ProjectId") or run.settings.project_id
+    if not activity:
+        raise FuseFaceError("MissingParameter", "ActivityId (ProjectId) is required (or set FUSEFACE_PROJECT_ID).")
+    try:
+        limit = int(q.get("Limit") or 20)
+        offset = int(q.get("Offset") or 0)
+    except ValueError:
+        raise FuseFaceError("InvalidParameterValue", "Limit and Offset must be integers.") from None
+    client = run.fusion(run.budget.remaining_s())
+    result = client.describe_materials(activity, material_id=q.get("MaterialId") or None,
+                                       limit=max(1, min(limit, 20)), offset=max(0, offset))
+    return {"Response": result}

@@ -1,0 +1,74 @@
+"""How an upload is routed to a FuseFace material: the parameters of its fusion.
+
+ModelId from object metadata ``x-cos-meta-fuseface-model-id``, else the key convention
+``{trigger prefix}{ModelId}/...`` (the segment must look like a ModelId, by default ``qc_<digits>_<digits>_<digits>``,
+see ``FUSEFACE_MODEL_ID_PATTERN``), else ``FUSEFACE_MODEL_ID``. ProjectId from metadata, else
+``FUSEFACE_PROJECT_ID``, else derived from the ModelId. Degrees: metadata, config, or omitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Mapping, Optional, Tuple
+
+from .config import Settings
+from .errors import FuseFaceError
+from .outputs import META_FACE_DEGREE, META_MODEL_ID, META_PROFILE_DEGREE, META_PROJECT_ID
+
+__all__ = ["FuseParams", "route"]
+
+
+class FuseParams(dict):
+    """ProjectId, ModelId, FuseFaceDegree, FuseProfileDegree, LogoAdd (None = left to the material)."""
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the parameters (stored on outputs to recognise a redelivery)."""
+        text = json.dumps({k: self.get(k) for k in sorted(self)}, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _degree(value: Optional[str], name: str) -> Optional[int]:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        degree = int(str(value).strip())
+    except ValueError:
+        degree = -1
+    if not 0 <= degree <= 100:
+        raise FuseFaceError("InvalidParameterValue", f"Object metadata {name}={value!r} must be an integer 0..100.")
+    return degree
+
+
+def route(settings: Settings, key: str, metadata: Mapping[str, str]) -> Tuple[FuseParams, str]:
+    """The FuseFace parameters for an upload and where the ModelId came from (metadata | key | config)."""
+    model_id, source = metadata.get(META_MODEL_ID, "").strip() or None, "metadata"
+    if model_id is None and key.startswith(settings.trigger_prefix):
+        first, sep, _rest = key[len(settings.trigger_prefix):].partition("/")
+        if sep and re.match(settings.model_id_pattern, first):
+            model_id, source = first, "key"
+    if model_id is None:
+        model_id, source = settings.model_id, "config"
+    if not model_id:
+        raise FuseFaceError(
+            "MissingParameter",
+            "No ModelId: use the key uploads/{ModelId}/..., object metadata x-cos-meta-fuseface-model-id, "
+            "or FUSEFACE_MODEL_ID.",
+        )
+    project_id = metadata.get(META_PROJECT_ID, "").strip() or settings.project_id
+    if not project_id:
+        derived = re.match(r"^[a-z]+_(\d+)_", model_id)
+        project_id = derived.group(1) if derived else None
+    if not project_id:
+        raise FuseFaceError("MissingParameter", "No ProjectId: set FUSEFACE_PROJECT_ID.")
+    face = _degree(metadata.get(META_FACE_DEGREE), META_FACE_DEGREE)
+    profile = _degree(metadata.get(META_PROFILE_DEGREE), META_PROFILE_DEGREE)
+    params = FuseParams(
+        ProjectId=project_id,
+        ModelId=model_id,
+        FuseFaceDegree=face if face is not None else settings.face_degree,
+        FuseProfileDegree=profile if profile is not None else settings.profile_degree,
+        LogoAdd=settings.logo_add,
+    )
+    return params, source
