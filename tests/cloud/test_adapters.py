@@ -14,7 +14,8 @@ from scf_fuseface.adapters.cos import CosStorage, _cos_error
 from scf_fuseface.adapters.facefusion import FuseFaceClient, _sdk_error
 from scf_fuseface.config import Credentials
 
-from .helpers import FakeFusion, FakeStorage, make_settings
+from ..support.cloud import make_settings
+from ..support.fakes import FakeFusion, FakeStorage
 
 _STORAGE_METHODS = ("head", "get", "put", "presign_get")
 _FUSION_METHODS = ("fuse", "describe_materials")

@@ -7,7 +7,7 @@ import pytest
 from scf_fuseface.config import credentials_from_env, load_settings
 from scf_fuseface.errors import FuseFaceError
 
-from ..helpers import ROOT
+from ..support.paths import ROOT
 
 
 def test_defaults():

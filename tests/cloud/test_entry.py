@@ -10,8 +10,10 @@ from scf_fuseface.config import Credentials
 from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import FuseFaceError
 
-from ..helpers import BUCKET, MODEL, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function
+from ..support.cloud import make_function
+from ..support.fakes import FakeFusion, FakeStorage
+from ..support.images import jpeg_bytes
+from ..support.paths import BUCKET, MODEL, load_event
 
 
 @pytest.fixture

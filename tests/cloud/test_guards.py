@@ -20,8 +20,10 @@ from scf_fuseface.models.cos_event import CosEvent
 from scf_fuseface.models.http_event import HttpRequest
 from scf_fuseface.pipeline import process_record
 
-from ..helpers import BUCKET, MODEL, ROOT, exif_orientation, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function, make_run, make_settings
+from ..support.cloud import make_function, make_run, make_settings
+from ..support.fakes import FakeFusion, FakeStorage
+from ..support.images import exif_orientation, jpeg_bytes
+from ..support.paths import BUCKET, MODEL, ROOT, load_event
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 

@@ -11,8 +11,10 @@ from scf_fuseface.errors import CATALOG
 from scf_fuseface.http_api import handle
 from scf_fuseface.models.http_event import HttpRequest
 
-from ..helpers import MODEL
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings, noisy_jpeg
+from ..support.cloud import make_run, make_settings
+from ..support.fakes import FakeFusion, FakeStorage
+from ..support.images import jpeg_bytes, noisy_jpeg
+from ..support.paths import MODEL
 
 
 def _req(method="POST", path="/fuse", body=b"", headers=None, query=None):

@@ -11,8 +11,8 @@ from scf_fuseface.http_api.body import parse_multipart
 from scf_fuseface.models.fusion import parse_fuse_request, strip_data_url
 from scf_fuseface.models.http_event import HttpRequest, query_values
 
-from ..helpers import load_event
-from .helpers import jpeg_bytes
+from ..support.images import jpeg_bytes
+from ..support.paths import load_event
 
 
 def test_apigw_json_event():

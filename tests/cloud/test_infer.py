@@ -9,8 +9,7 @@ import pytest
 from scf_fuseface.entry import main_handler
 from scf_fuseface.handlers import HANDLERS, ApiGatewayHandler, CosUploadHandler, FunctionUrlHandler, infer
 
-from ..helpers import load_event
-from .helpers import event_files
+from ..support.paths import event_files, load_event
 
 EXPECTED = {"cos": CosUploadHandler, "apigw": ApiGatewayHandler, "function_url": FunctionUrlHandler}
 

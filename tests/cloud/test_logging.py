@@ -9,8 +9,10 @@ import pytest
 
 from scf_fuseface.config import Credentials
 
-from ..helpers import BUCKET, MODEL, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_function
+from ..support.cloud import make_function
+from ..support.fakes import FakeFusion, FakeStorage
+from ..support.images import jpeg_bytes
+from ..support.paths import BUCKET, MODEL, load_event
 
 SECRET_KEY = "SECRETKEY-must-not-leak-42"
 TOKEN = "SESSIONTOKEN-must-not-leak-42"

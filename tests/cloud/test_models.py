@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from scf_fuseface.models.cos_event import CosEvent
 
-from ..helpers import BUCKET, MODEL, load_event
-from .helpers import event_files, make_settings
+from ..support.cloud import make_settings
+from ..support.paths import BUCKET, MODEL, event_files, load_event
 
 COS_FIXTURES = [p.name for p in event_files() if p.name.startswith("cos_")]
 

@@ -11,8 +11,10 @@ from scf_fuseface.handlers.cos import CosUploadHandler
 from scf_fuseface.models.cos_event import CosEvent
 from scf_fuseface.pipeline import process_record
 
-from ..helpers import BUCKET, MODEL, load_event
-from .helpers import FakeFusion, FakeStorage, jpeg_bytes, make_run, make_settings
+from ..support.cloud import make_run, make_settings
+from ..support.fakes import FakeFusion, FakeStorage
+from ..support.images import jpeg_bytes
+from ..support.paths import BUCKET, MODEL, load_event
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 

@@ -6,7 +6,8 @@ import pytest
 
 from fuseface_local.emulator import EmulatorServer
 
-from .helpers import FakeEngine, FakeFace, api_client, cos_client
+from ..support.clients import api_client, cos_client
+from ..support.fakes import FakeEngine, FakeFace
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,9 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from fuseface_local.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorServer
 
-from .helpers import api_client, signed_api_request
+from ..support.clients import api_client, signed_api_request
+from ..support.fakes import FakeEngine
+from ..support.paths import asset
 
 
 def _code(call) -> str:
@@ -113,8 +115,6 @@ def test_credentials_default_then_environment(tmp_path, monkeypatch):
 def test_server_errors_are_reraised_in_the_test_thread(tmp_path):
     from fuseface_local.emulator import EmulatorError
 
-    from .helpers import FakeEngine
-
     class Broken(FakeEngine):
         def fuse(self, template, users, **kwargs):
             raise RuntimeError("boom")
@@ -132,6 +132,4 @@ def test_server_errors_are_reraised_in_the_test_thread(tmp_path):
 
 
 def _jpeg() -> bytes:
-    from .helpers import face_bytes
-
-    return face_bytes("obama.jpg")
+    return asset("obama.jpg")

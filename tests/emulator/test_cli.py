@@ -14,7 +14,9 @@ import fuseface_local.engine
 from fuseface_local.cli import main
 from fuseface_local.emulator import DEFAULT_SECRET_KEY, EmulatorServer
 
-from .helpers import BUCKET, FACES, FakeEngine, FakeFace, cos_client
+from ..support.clients import cos_client
+from ..support.fakes import FakeEngine, FakeFace
+from ..support.paths import BUCKET, FACES
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from qcloud_cos import CosServiceError
 
 from fuseface_local.emulator import EmulatorServer
 
-from .helpers import BUCKET, cos_client
+from ..support.clients import cos_client
+from ..support.paths import BUCKET
 
 KEY = "uploads/qc_300029_000001_1/a b/照片+1.jpg"
 

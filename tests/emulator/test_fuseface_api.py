@@ -18,9 +18,12 @@ from fuseface_local.emulator import QUOTA, EmulatorServer, read_metadata
 from fuseface_local.engine import FusionError
 from scf_fuseface.errors import FuseFaceError
 
-from .helpers import BUCKET, PROJECT, FakeEngine, FakeFace, api_client, cos_client, face_bytes, png_bytes
+from ..support.clients import api_client, cos_client
+from ..support.fakes import FakeEngine, FakeFace
+from ..support.images import png_bytes
+from ..support.paths import BUCKET, PROJECT, asset
 
-USER_B64 = base64.b64encode(face_bytes("biden.jpg")).decode()
+USER_B64 = base64.b64encode(asset("biden.jpg")).decode()
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def fresh(tmp_path):
 def material(emulator):
     existing = emulator.materials.get("qc_300029_fuse01_1")
     if existing is None:
-        emulator.materials.add(PROJECT, face_bytes(), model_id="qc_300029_fuse01_1", name="obama")
+        emulator.materials.add(PROJECT, asset("obama.jpg"), model_id="qc_300029_fuse01_1", name="obama")
         existing = emulator.materials.get("qc_300029_fuse01_1")
     return existing
 
@@ -71,8 +74,8 @@ def test_fuse_base64_with_typed_sdk_client(emulator, material, fake_engine):
     assert image.format == "JPEG"
     assert resp.RequestId
     call = fake_engine.fuse_calls[-1]
-    assert call["users"] == [face_bytes("biden.jpg")]
-    assert call["template"] == face_bytes()
+    assert call["users"] == [asset("biden.jpg")]
+    assert call["template"] == asset("obama.jpg")
     assert (call["algorithm"], call["face_degree"], call["profile_degree"]) == ("redefine", 50, 50)
     assert emulator.calls["FuseFace"] == 1
 
@@ -120,11 +123,11 @@ def test_url_result_is_a_presigned_emulator_url_valid_seven_days(api, emulator, 
 
 def test_url_input_from_emulated_cos_wins_over_image(api, emulator, material, fake_engine):
     cos = cos_client(emulator)
-    cos.put_object(Bucket=BUCKET, Key="uploads/u.jpg", Body=face_bytes("obama2.jpg"))
+    cos.put_object(Bucket=BUCKET, Key="uploads/u.jpg", Body=asset("obama2.jpg"))
     url = cos.get_presigned_download_url(Bucket=BUCKET, Key="uploads/u.jpg")
     params = _params(material, MergeInfos=[{"Url": url, "Image": "not base64 at all"}])
     assert api.call_json("FuseFace", params)["Response"]["FusedImage"]
-    assert fake_engine.fuse_calls[-1]["users"] == [face_bytes("obama2.jpg")]
+    assert fake_engine.fuse_calls[-1]["users"] == [asset("obama2.jpg")]
     # The virtual-hosted COS URL (what a CosConfig without IP= presigns) is served from the store too.
     hosted = CosHostedUrl(emulator, "uploads/u.jpg")
     assert api.call_json("FuseFace", _params(material, MergeInfos=[{"Url": hosted}]))["Response"]["FusedImage"]
@@ -147,13 +150,13 @@ def CosHostedUrl(emulator, key):  # noqa: N802 - reads like a constructor
     "ftp://x/y.jpg",
 ])
 def test_other_urls_fail_to_download(api, emulator, material, url):
-    emulator.store.put(BUCKET, "uploads/u.jpg", face_bytes("obama2.jpg"))
+    emulator.store.put(BUCKET, "uploads/u.jpg", asset("obama2.jpg"))
     params = _params(material, MergeInfos=[{"Url": url}])
     assert _error_code(api, "FuseFace", params) == "FailedOperation.ImageDownloadError"
 
 
 def test_url_object_over_10_mb_is_image_size_exceed(api, emulator, material):
-    emulator.store.put(BUCKET, "huge.jpg", face_bytes() + b"\0" * (10 * 1024 * 1024))
+    emulator.store.put(BUCKET, "huge.jpg", asset("obama.jpg") + b"\0" * (10 * 1024 * 1024))
     url = cos_client(emulator).get_presigned_download_url(Bucket=BUCKET, Key="huge.jpg")
     params = _params(material, MergeInfos=[{"Url": url}])
     assert _error_code(api, "FuseFace", params) == "FailedOperation.ImageSizeExceed"
@@ -187,7 +190,7 @@ def test_fuseface_validation_codes(api, material, fake_engine, change, code):
 
 
 def test_material_not_approved(fresh):
-    model = fresh.materials.add(PROJECT, face_bytes())["MaterialId"]
+    model = fresh.materials.add(PROJECT, asset("obama.jpg"))["MaterialId"]
     fresh.materials.set_status(model, 0)
     params = {"ProjectId": PROJECT, "ModelId": model, "RspImgType": "base64", "MergeInfos": [{"Image": USER_B64}]}
     assert _error_code(api_client(fresh), "FuseFace", params) == "FailedOperation.FuseMaterialNotAuth"
@@ -195,7 +198,7 @@ def test_material_not_approved(fresh):
 
 def test_template_face_ids_rects_and_explicit_degrees_reach_the_engine(fresh):
     fresh.test_engine.faces = [FakeFace(10, 10, 100, 100), FakeFace(300, 10, 100, 100)]
-    model = fresh.materials.add(PROJECT, face_bytes(), algorithm="reinvent")["MaterialId"]
+    model = fresh.materials.add(PROJECT, asset("obama.jpg"), algorithm="reinvent")["MaterialId"]
     infos = [{"Image": USER_B64, "TemplateFaceID": f"{model}_2",
               "InputImageFaceRect": {"X": 1, "Y": 2, "Width": 40, "Height": 50}}, {"Image": USER_B64}]
     params = {"ProjectId": PROJECT, "ModelId": model, "RspImgType": "base64", "MergeInfos": infos}
@@ -215,7 +218,7 @@ def test_engine_errors_map_one_to_one(fresh):
             raise FusionError("FailedOperation.NoFaceDetected", "no face in the user image")
 
     fresh._engine = NoFace()
-    model = fresh.materials.add(PROJECT, face_bytes())["MaterialId"]
+    model = fresh.materials.add(PROJECT, asset("obama.jpg"))["MaterialId"]
     params = {"ProjectId": PROJECT, "ModelId": model, "RspImgType": "base64", "MergeInfos": [{"Image": USER_B64}]}
     with pytest.raises(TencentCloudSDKException) as err:
         api_client(fresh).call_json("FuseFace", params)
@@ -253,8 +256,8 @@ def test_reset_clears_counters_and_injections(api, emulator, material):
 
 # --- materials and DescribeMaterialList ----------------------------------------------------------------------
 def test_describe_material_list_paging(fresh):
-    ids = [fresh.materials.add("300100", face_bytes(), name=f"m{i}")["MaterialId"] for i in range(3)]
-    fresh.materials.add("300200", face_bytes())
+    ids = [fresh.materials.add("300100", asset("obama.jpg"), name=f"m{i}")["MaterialId"] for i in range(3)]
+    fresh.materials.add("300200", asset("obama.jpg"))
     api = api_client(fresh)
     first = api.call_json("DescribeMaterialList", {"ActivityId": "300100", "Limit": 2, "Offset": 0})["Response"]
     assert first["Count"] == 3
@@ -278,18 +281,18 @@ def test_describe_material_list_paging(fresh):
 
 def test_material_quota_is_ten_per_account(fresh):
     for i in range(QUOTA):
-        fresh.materials.add(str(300000 + i % 2), face_bytes())
+        fresh.materials.add(str(300000 + i % 2), asset("obama.jpg"))
     with pytest.raises(FuseFaceError) as err:
-        fresh.materials.add("300000", face_bytes())
+        fresh.materials.add("300000", asset("obama.jpg"))
     assert err.value.code == "LimitExceeded.MaterialQuota"
     replaced = fresh.materials.list("300000")[0]["MaterialId"]
-    assert fresh.materials.add("300000", face_bytes("obama2.jpg"), model_id=replaced)["MaterialId"] == replaced
+    assert fresh.materials.add("300000", asset("obama2.jpg"), model_id=replaced)["MaterialId"] == replaced
     assert len(fresh.materials.list()) == QUOTA
 
 
 @pytest.mark.parametrize("faces, image, code", [
-    ([], face_bytes(), "FailedOperation.NoFaceDetected"),
-    ([FakeFace(0, 0, 30, 30)], face_bytes(), "FailedOperation.FaceSizeTooSmall"),
+    ([], asset("obama.jpg"), "FailedOperation.NoFaceDetected"),
+    ([FakeFace(0, 0, 30, 30)], asset("obama.jpg"), "FailedOperation.FaceSizeTooSmall"),
     ([FakeFace(0, 0, 100, 100)], png_bytes(4096, 80), "FailedOperation.ImagePixelExceed"),
     ([FakeFace(0, 0, 100, 100)], png_bytes(60, 200), "FailedOperation.ImageResolutionTooSmall"),
     ([FakeFace(0, 0, 100, 100)], b"not an image", "FailedOperation.ImageDecodeFailed"),
@@ -306,13 +309,13 @@ def test_materials_persist_and_number_faces(tmp_path):
     engine = FakeEngine()
     engine.faces = [FakeFace(10, 10, 100, 100), FakeFace(300, 10, 90, 90)]
     with EmulatorServer(tmp_path, engine=engine) as emu:
-        record = emu.materials.add(PROJECT, face_bytes(), name="two", algorithm="faceswap")
+        record = emu.materials.add(PROJECT, asset("obama.jpg"), name="two", algorithm="faceswap")
     assert record["MaterialId"] == "qc_300029_000001_1"
     assert [f["FaceId"] for f in record["MaterialFaceList"]] == ["qc_300029_000001_1_1", "qc_300029_000001_1_2"]
     with EmulatorServer(tmp_path, engine=engine) as emu:
         (again,) = emu.materials.list(PROJECT)
         assert (again["MaterialName"], again["Algorithm"], again["FuseFaceDegree"]) == ("two", "faceswap", 0)
-        assert emu.materials.image(again) == face_bytes()
+        assert emu.materials.image(again) == asset("obama.jpg")
         assert (tmp_path / "materials" / "index.json").is_file()
 
 

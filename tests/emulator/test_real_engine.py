@@ -13,7 +13,9 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from fuseface_local.emulator import EmulatorServer, read_metadata
 from scf_fuseface.errors import FuseFaceError
 
-from .helpers import BUCKET, PROJECT, api_client, cos_client, face_bytes, png_bytes
+from ..support.clients import api_client, cos_client
+from ..support.images import png_bytes
+from ..support.paths import BUCKET, PROJECT, asset
 
 pytest.importorskip("fuseface_local.engine.core", reason="the fusion engine (engine/core.py) is not there yet")
 
@@ -23,7 +25,7 @@ def real(tmp_path_factory):
     from fuseface_local.engine import FusionEngine
 
     with EmulatorServer(tmp_path_factory.mktemp("real-engine"), engine=FusionEngine()) as emu:
-        emu.materials.add(PROJECT, face_bytes("obama.jpg"), name="obama", model_id="qc_300029_000001_1")
+        emu.materials.add(PROJECT, asset("obama.jpg"), name="obama", model_id="qc_300029_000001_1")
         yield emu
 
 
@@ -50,7 +52,7 @@ def test_material_review_refuses_an_image_without_a_face(real):
 
 def test_fuseface_base64_end_to_end(real):
     params = {"ProjectId": PROJECT, "ModelId": "qc_300029_000001_1", "RspImgType": "base64",
-              "MergeInfos": [{"Image": base64.b64encode(face_bytes("biden.jpg")).decode()}],
+              "MergeInfos": [{"Image": base64.b64encode(asset("biden.jpg")).decode()}],
               "FuseParam": {"ImageCodecParam": {"MetaData": [{"MetaKey": "AIGC", "MetaValue": "1"}]}}}
     fused = base64.b64decode(api_client(real).call_json("FuseFace", params)["Response"]["FusedImage"])
     image = _decode(fused)
@@ -61,7 +63,7 @@ def test_fuseface_base64_end_to_end(real):
 
 def test_fuseface_url_in_url_out(real):
     cos = cos_client(real)
-    cos.put_object(Bucket=BUCKET, Key="uploads/qc_300029_000001_1/u.jpg", Body=face_bytes("obama2.jpg"),
+    cos.put_object(Bucket=BUCKET, Key="uploads/qc_300029_000001_1/u.jpg", Body=asset("obama2.jpg"),
                    ContentType="image/jpeg")
     url = cos.get_presigned_download_url(Bucket=BUCKET, Key="uploads/qc_300029_000001_1/u.jpg")
     params = {"ProjectId": PROJECT, "ModelId": "qc_300029_000001_1", "RspImgType": "url",

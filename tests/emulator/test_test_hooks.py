@@ -10,7 +10,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from fuseface_local.emulator import EmulatorServer
 
-from .helpers import PROJECT, api_client, face_bytes
+from ..support.clients import api_client
+from ..support.paths import PROJECT, asset
 
 
 def test_a_bucket_is_created_by_its_first_write(cos, emulator):
@@ -38,7 +39,7 @@ def test_served_records_the_bytes_of_every_get(cos, emulator):
 
 def test_injected_response_is_a_success_envelope_then_clears(emulator):
     if emulator.materials.get("qc_300029_hooks0_1") is None:
-        emulator.materials.add(PROJECT, face_bytes(), model_id="qc_300029_hooks0_1")
+        emulator.materials.add(PROJECT, asset("obama.jpg"), model_id="qc_300029_hooks0_1")
     api = api_client(emulator)
     emulator.inject_response("FuseFace", {"Note": "no image"}, times=1)
     params = {"ProjectId": PROJECT, "ModelId": "qc_300029_hooks0_1", "RspImgType": "base64",

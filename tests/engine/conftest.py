@@ -1,17 +1,10 @@
-"""Shared fixtures of the engine tests: one ``FaceAnalyzer`` per session and ``asset(name) -> bytes``."""
+"""Fixtures of the engine tests: one ``FaceAnalyzer`` and one ``FusionEngine`` per session."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-FACES = Path(__file__).resolve().parents[1] / "assets" / "faces"
-
-
-def asset(name: str) -> bytes:
-    """Bytes of ``tests/assets/faces/<name>``."""
-    return (FACES / name).read_bytes()
+from ..support.paths import asset
 
 
 @pytest.fixture(scope="session")

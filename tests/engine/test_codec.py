@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 from fuseface_local.engine import codec
 from fuseface_local.engine.errors import FusionError
 
-from .conftest import asset
+from ..support.paths import asset
 
 
 def _png(arr: np.ndarray) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 
 from fuseface_local.engine import FusionError
 
-from .conftest import FACES, asset
+from ..support.paths import FACES, asset
 
 
 def _png(img: np.ndarray) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 from fuseface_local.cli import main as cli_main
 from fuseface_local.engine.faces import DetectedFace, sort_faces
 
-from .conftest import FACES, asset
+from ..support.paths import FACES, asset
 
 RIGHT_EYE_RING = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]
 LEFT_EYE_RING = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]

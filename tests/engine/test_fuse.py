@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from .conftest import asset
+from ..support.paths import asset
 
 
 def _ring_mask(shape: tuple, landmarks: np.ndarray, *, grow: int = 2) -> np.ndarray:

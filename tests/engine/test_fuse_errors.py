@@ -8,7 +8,7 @@ import pytest
 
 from fuseface_local.engine import FusionError
 
-from .conftest import asset
+from ..support.paths import asset
 
 PARAM = "InvalidParameterValue.ParameterValueError"
 RECT = "InvalidParameterValue.FaceRectParameterValueError"

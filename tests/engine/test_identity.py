@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from .conftest import asset
+from ..support.paths import asset
 
 
 @pytest.fixture(scope="session")

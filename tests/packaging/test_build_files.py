@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..helpers import ROOT
+from ..support.paths import ROOT
 
 
 def _rules():

@@ -14,8 +14,8 @@ import pytest
 
 from fuseface_local import packaging
 
-from ..emulator.helpers import FakeEngine
-from ..helpers import BUCKET, MODEL, ROOT
+from ..support.fakes import FakeEngine
+from ..support.paths import BUCKET, MODEL, ROOT
 
 LAYER = ROOT / "build" / "layer"
 

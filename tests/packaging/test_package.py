@@ -12,7 +12,7 @@ import pytest
 
 from fuseface_local import packaging
 
-from ..helpers import ROOT
+from ..support.paths import ROOT
 
 
 @pytest.fixture(scope="session")

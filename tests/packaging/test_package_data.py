@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from ..helpers import ROOT
+from ..support.paths import ROOT
 
 STATIC = ROOT / "src" / "fuseface_local" / "serve" / "static"
 

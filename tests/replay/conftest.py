@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import BUCKET, EVENTS, ROOT, load_event  # noqa: F401  (re-exported to the replay tests)
-from ..helpers import MODEL as MODEL_ID  # noqa: F401
-
 
 @pytest.fixture(scope="session")
 def engine():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fuseface_local.cli import main as cli_main
 
-from .conftest import EVENTS
+from ..support.paths import EVENTS
 
 
 def test_cli_replay_exits_1_when_the_handler_raises(tmp_path, monkeypatch, capsys):

@@ -10,7 +10,7 @@ import pytest
 
 from fuseface_local.cli import main as cli_main
 
-from .conftest import BUCKET, EVENTS, MODEL_ID, load_event
+from ..support.paths import BUCKET, EVENTS, MODEL, load_event
 
 COS_FIXTURES = [
     "cos_put.json", "cos_put_unicode_space_key.json", "cos_put_url_encoded_key.json", "cos_multi_record.json",
@@ -18,7 +18,7 @@ COS_FIXTURES = [
 ]
 HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json",
                  "function_url_get_health.json", "apigw_get_materials.json"]
-UNICODE_KEY = f"uploads/{MODEL_ID}/我的 自拍+1.jpg"
+UNICODE_KEY = f"uploads/{MODEL}/我的 自拍+1.jpg"
 
 
 def _cli_json(capsys, *argv: str):
@@ -96,7 +96,7 @@ def test_http_fixtures():
     apigw = load_event("apigw_post_json.json")
     assert apigw["requestContext"]["serviceId"] and apigw["isBase64Encoded"] is False
     body = json.loads(apigw["body"])
-    assert body["ModelId"] == MODEL_ID and base64.b64decode(body["MergeInfos"][0]["Image"])[:2] == b"\xff\xd8"
+    assert body["ModelId"] == MODEL and base64.b64decode(body["MergeInfos"][0]["Image"])[:2] == b"\xff\xd8"
     binary = load_event("apigw_post_base64_image.json")
     assert binary["isBase64Encoded"] is True and binary["headers"]["Content-Type"] == "image/jpeg"
     assert base64.b64decode(binary["body"])[:2] == b"\xff\xd8"
@@ -107,14 +107,14 @@ def test_http_fixtures():
 
 def test_materials_manifest_points_at_an_image():
     entries = json.loads((EVENTS / "materials" / "materials.json").read_text(encoding="utf-8"))
-    assert [e["ModelId"] for e in entries] == [MODEL_ID]
+    assert [e["ModelId"] for e in entries] == [MODEL]
     assert set(entries[0]) == {"ProjectId", "ModelId", "Image", "Name", "Algorithm"}
     assert (EVENTS / "materials" / entries[0]["Image"]).read_bytes()[:2] == b"\xff\xd8"
 
 
 def test_event_cos_reproduces_the_cos_put_fixture(capsys):
     out = _cli_json(capsys, "event", "cos", "--bucket", BUCKET, "--region", "ap-guangzhou",
-                    "--key", f"uploads/{MODEL_ID}/selfie.jpg")
+                    "--key", f"uploads/{MODEL}/selfie.jpg")
     assert out == load_event("cos_put.json")
 
 
@@ -149,9 +149,9 @@ def test_event_cos_rejects_a_bucket_without_appid(capsys):
 
 
 def test_event_http_image_matches_the_apigw_base64_fixture(capsys):
-    small = EVENTS / "objects" / BUCKET / "fused" / "uploads" / MODEL_ID / "earlier.jpg"  # the same small jpeg
+    small = EVENTS / "objects" / BUCKET / "fused" / "uploads" / MODEL / "earlier.jpg"  # the same small jpeg
     out = _cli_json(capsys, "event", "http", "--method", "POST", "--path", "/fuse", "--image", str(small),
-                    "--query", "ProjectId=300029", "--query", f"ModelId={MODEL_ID}")
+                    "--query", "ProjectId=300029", "--query", f"ModelId={MODEL}")
     fixture = load_event("apigw_post_base64_image.json")
     assert _shape(out) == _shape(fixture)
     assert out["body"] == fixture["body"] and out["isBase64Encoded"] is True

@@ -16,10 +16,10 @@ from fuseface_local.cli.replay_cmds import format_report
 from fuseface_local.eventgen import cos_event, cos_record
 from fuseface_local.replay import replay_local, save_response_image, seed
 
-from .conftest import BUCKET, EVENTS, MODEL_ID, ROOT, load_event
+from ..support.paths import BUCKET, EVENTS, MODEL, ROOT, load_event
 
-SELFIE = f"uploads/{MODEL_ID}/selfie.jpg"
-UNICODE_KEY = f"uploads/{MODEL_ID}/我的 自拍+1.jpg"
+SELFIE = f"uploads/{MODEL}/selfie.jpg"
+UNICODE_KEY = f"uploads/{MODEL}/我的 自拍+1.jpg"
 
 
 def _replay(emulator, name_or_event):
@@ -81,7 +81,7 @@ def test_multi_record_processes_every_record(emulator):
     assert res.exit_code == 0 and _statuses(res) == ["fused", "fused"]
     assert res.calls.get("FuseFace") == 2 and len(set(res.fuseface_request_ids)) == 2
     assert sorted(o.key for o in res.outputs) == [
-        "fused/uploads/batch/astronaut.jpg", f"fused/uploads/{MODEL_ID}/batch/biden.jpg"]
+        "fused/uploads/batch/astronaut.jpg", f"fused/uploads/{MODEL}/batch/biden.jpg"]
     assert all(o.path.is_file() for o in res.outputs)
 
 
@@ -103,7 +103,7 @@ def test_not_an_image_writes_a_failure_record_without_a_paid_call(emulator):
 
 
 def test_transient_errors_make_the_replay_exit_non_zero(emulator, monkeypatch):
-    key = f"uploads/{MODEL_ID}/transient.jpg"
+    key = f"uploads/{MODEL}/transient.jpg"
     data = (EVENTS / "objects" / BUCKET / SELFIE).read_bytes()
     emulator.store.put(BUCKET, key, data, content_type="image/jpeg")
     monkeypatch.setenv("FUSEFACE_RETRY_MAX_ATTEMPTS", "2")
@@ -138,13 +138,13 @@ def test_health_and_materials_fixtures(emulator):
     materials = _replay(emulator, "apigw_get_materials.json")
     assert materials.exit_code == 0 and materials.result["statusCode"] == 200
     infos = json.loads(materials.result["body"])["Response"]["MaterialInfos"]
-    assert [m["MaterialId"] for m in infos] == [MODEL_ID] and materials.calls == {"DescribeMaterialList": 1}
+    assert [m["MaterialId"] for m in infos] == [MODEL] and materials.calls == {"DescribeMaterialList": 1}
 
 
 def test_seeding_is_idempotent_and_never_overwrites(emulator, tmp_path):
     seed(emulator, EVENTS)
     assert seed(emulator, EVENTS) == {"objects": 0, "materials": 0}
-    assert [m["MaterialId"] for m in emulator.materials.list("300029")].count(MODEL_ID) == 1
+    assert [m["MaterialId"] for m in emulator.materials.list("300029")].count(MODEL) == 1
     custom = tmp_path / "events"
     (custom / "objects" / BUCKET / "uploads").mkdir(parents=True)
     (custom / "objects" / BUCKET / "uploads" / "seeded.txt").write_bytes(b"from fixtures")

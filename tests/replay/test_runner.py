@@ -20,7 +20,7 @@ from fuseface_local.replay import (
 )
 from scf_fuseface.errors import FuseFaceError
 
-from .conftest import EVENTS
+from ..support.paths import EVENTS
 
 REPORT_RE = re.compile(
     r"^REPORT RequestId: (?P<rid>[0-9a-f-]{36})\tDuration: (?P<dur>\d+\.\d\d) ms\t(?:Init Duration: [\d.]+ ms\t)?"

@@ -14,7 +14,7 @@ import requests
 
 from fuseface_local.cli import build_parser
 
-from .conftest import ROOT
+from ..support.paths import ROOT
 
 
 def test_serve_arguments_and_defaults():

@@ -14,7 +14,8 @@ from fuseface_local.serve import FunctionUrlApp, build_event, to_response
 from scf_fuseface.handlers import infer
 from scf_fuseface.models.http_event import HttpRequest
 
-from .conftest import EVENTS, small_face
+from ..support.images import small_face
+from ..support.paths import EVENTS
 
 
 def _request(method="POST", path="/fuse", **kwargs) -> Request:
@@ -50,7 +51,7 @@ def test_a_json_post_has_the_shape_of_the_function_url_fixture():
 
 
 def test_a_binary_body_is_base64_and_decodes_to_the_same_bytes():
-    face = small_face(width=96)
+    face = small_face("obama.jpg", 96, square=False)
     event = _event(_request(data=face, content_type="image/jpeg"))
     assert event["body"] == base64.b64encode(face).decode("ascii")
     assert event["headers"]["content-length"] == str(len(face))

@@ -14,7 +14,8 @@ from PIL import Image
 
 from fuseface_local.serve import MAX_SYNC_REQUEST_BYTES, LocalServer
 
-from .conftest import EVENTS, ROOT, no_face_jpeg, small_face
+from ..support.images import no_face_jpeg, small_face
+from ..support.paths import EVENTS, ROOT
 
 MODEL_ID = "qc_300029_000001_1"
 STATIC = ROOT / "src" / "fuseface_local" / "serve" / "static"
@@ -59,7 +60,7 @@ def http():
 
 @pytest.fixture(scope="module")
 def face() -> bytes:
-    return small_face()
+    return small_face("obama.jpg", 320, square=False)
 
 
 def _url(server, path: str) -> str:

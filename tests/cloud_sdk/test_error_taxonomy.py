@@ -21,8 +21,9 @@ from fuseface_local.eventgen import cos_event, cos_record, http_event
 from scf_fuseface.entry import main_handler
 from scf_fuseface.errors import CATALOG, FuseFaceError, spec_for
 
-from ..helpers import BUCKET, MODEL
-from .helpers import blank_jpeg, context, small_face, unique_key
+from ..support.cloud import scf_context, unique_key
+from ..support.images import jpeg_bytes, small_face
+from ..support.paths import BUCKET, MODEL
 
 ATTEMPTS = 3
 # Codes only the international site's SDK lists (tencent-cloud.md section 1.6), also in CATALOG.
@@ -66,7 +67,7 @@ def fast_retries(emu, monkeypatch):
 
 def _upload(emu, stem):
     key = unique_key(stem)
-    data = blank_jpeg(200, 200)  # the injected answer comes before any engine work: no face needed
+    data = jpeg_bytes(200, 200)  # the injected answer comes before any engine work: no face needed
     emu.store.put(BUCKET, key, data, content_type="image/jpeg")
     return key, cos_event([cos_record(BUCKET, key, size=len(data))])
 
@@ -76,7 +77,7 @@ def test_permanent_code_writes_a_failure_record_and_returns(fast_retries, code):
     emu = fast_retries
     key, event = _upload(emu, "perm")
     emu.inject_error("FuseFace", code, times=ATTEMPTS + 1, message=f"injected {code}")
-    result = main_handler(event, context())  # returns normally: SCF must not retry a paid failure
+    result = main_handler(event, scf_context())  # returns normally: SCF must not retry a paid failure
     (record,) = result["records"]
     assert (record["status"], record["code"], result["failed"]) == ("failed", code, 1)
     assert emu.calls["FuseFace"] == 1  # no retry
@@ -96,7 +97,7 @@ def test_transient_code_is_retried_then_raised(fast_retries, code):
     key, event = _upload(emu, "trans")
     emu.inject_error("FuseFace", code, times=ATTEMPTS + 5)
     with pytest.raises(FuseFaceError) as info:
-        main_handler(event, context())
+        main_handler(event, scf_context())
     assert info.value.code == code and info.value.retryable
     assert emu.calls["FuseFace"] == ATTEMPTS
     assert not emu.store.exists(BUCKET, f"failed/{key}.json") and not emu.store.exists(BUCKET, f"fused/{key}")
@@ -106,10 +107,10 @@ def test_transient_code_is_retried_then_raised(fast_retries, code):
 def test_http_answers_the_code_with_its_status(fast_retries, code):
     emu = fast_retries
     emu.inject_error("FuseFace", code, times=ATTEMPTS + 5)
-    image = base64.b64encode(blank_jpeg(200, 200)).decode()
+    image = base64.b64encode(jpeg_bytes(200, 200)).decode()
     event = http_event(body=json.dumps({"ModelId": MODEL, "MergeInfos": [{"Image": image}]}),
                        content_type="application/json")
-    resp = main_handler(event, context())
+    resp = main_handler(event, scf_context())
     assert resp["statusCode"] == CATALOG[code].http_status
     body = json.loads(resp["body"])["Response"]
     assert body["Error"]["Code"] == code and body["RequestId"]
@@ -122,7 +123,7 @@ def test_cos_answer_without_fused_image_is_retried_then_raised(fast_retries):
     key, event = _upload(emu, "empty")
     emu.inject_response("FuseFace", {}, times=ATTEMPTS)
     with pytest.raises(FuseFaceError) as info:
-        main_handler(event, context())
+        main_handler(event, scf_context())
     assert info.value.code == "FailedOperation.EmptyFusedImage" and info.value.request_id
     assert emu.calls["FuseFace"] == ATTEMPTS and not emu.store.exists(BUCKET, f"fused/{key}")
 
@@ -133,7 +134,7 @@ def test_one_empty_answer_then_a_real_one_is_fused(fast_retries):
     data = small_face()
     emu.store.put(BUCKET, key, data, content_type="image/jpeg")
     emu.inject_response("FuseFace", {"FusedImage": ""}, times=1)
-    result = main_handler(cos_event([cos_record(BUCKET, key, size=len(data))]), context())
+    result = main_handler(cos_event([cos_record(BUCKET, key, size=len(data))]), scf_context())
     assert result["records"][0]["status"] == "fused" and emu.calls["FuseFace"] == 2
     assert emu.store.get(BUCKET, f"fused/{key}")[0][:2] == b"\xff\xd8"
 
@@ -141,9 +142,9 @@ def test_one_empty_answer_then_a_real_one_is_fused(fast_retries):
 def test_http_answer_without_fused_image_is_502(fast_retries):
     emu = fast_retries
     emu.inject_response("FuseFace", {}, times=ATTEMPTS)
-    image = base64.b64encode(blank_jpeg(200, 200)).decode()
+    image = base64.b64encode(jpeg_bytes(200, 200)).decode()
     event = http_event(body=json.dumps({"ModelId": MODEL, "MergeInfos": [{"Image": image}]}),
                        content_type="application/json")
-    resp = main_handler(event, context())
+    resp = main_handler(event, scf_context())
     assert resp["statusCode"] == 502
     assert json.loads(resp["body"])["Response"]["Error"]["Code"] == "FailedOperation.EmptyFusedImage"

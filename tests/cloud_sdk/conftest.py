@@ -1,4 +1,4 @@
-"""One session-scoped emulator (real engine unless FUSEFACE_TEST_FAKE_ENGINE=1) seeded with the sample material
+"""One session-scoped emulator (the real engine) seeded with the sample material
 and the fixture objects; per test: counters/injections reset and the function's environment pointed at it."""
 
 from __future__ import annotations
@@ -10,43 +10,15 @@ import pytest
 
 from fuseface_local.emulator import EmulatorServer
 
-from ..helpers import BUCKET, EVENTS, PROJECT
-from .helpers import TOKEN
-
-
-class _TinyFakeEngine:
-    """Development stand-in (FUSEFACE_TEST_FAKE_ENGINE=1): one face unless the image is uniform."""
-
-    def detect(self, image):
-        import io
-
-        from PIL import Image, ImageStat
-
-        with Image.open(io.BytesIO(image)) as img:
-            spread = max(ImageStat.Stat(img.convert("L")).stddev)
-        if spread < 2:
-            return []
-
-        class Face:
-            x, y, width, height, score = 60, 60, 160, 160, 0.9
-
-        return [Face()]
-
-    def fuse(self, template, users, **kwargs):
-        for user in users:
-            if not self.detect(user):
-                from fuseface_local.engine.errors import FusionError
-
-                raise FusionError("FailedOperation.NoFaceDetected", "no face")
-        return template
+from ..support.clients import TOKEN
+from ..support.paths import BUCKET, EVENTS, PROJECT
 
 
 @pytest.fixture(scope="session")
 def make_emulator(tmp_path_factory):
-    engine = _TinyFakeEngine() if os.environ.get("FUSEFACE_TEST_FAKE_ENGINE") == "1" else None
     data = tmp_path_factory.mktemp("functional-cloud")
     with EmulatorServer(data, secret_id="AKIDFUNCTIONALTEST", secret_key="functional-secret-key",
-                        session_token=TOKEN, engine=engine) as emu:
+                        session_token=TOKEN) as emu:
         for material in json.loads((EVENTS / "materials" / "materials.json").read_text("utf-8")):
             emu.materials.add(material["ProjectId"], (EVENTS / "materials" / material["Image"]).read_bytes(),
                               name=material.get("Name"), algorithm=material.get("Algorithm", "redefine"),

@@ -1,47 +1,20 @@
-"""Helpers for the cloud-path tests: event fixtures, settings, and in-memory fakes of the adapters (they implement
-``scf_fuseface.adapters.base.Storage`` / ``FusionClient``), injected through ``Factories``."""
+"""In-memory fakes behind the package's Protocols: ``FakeStorage`` (``scf_fuseface.adapters.base.Storage``),
+``FakeFusion`` (``FusionClient``) and ``FakeEngine`` (the emulator's engine: ``detect`` and ``fuse``), for tests
+where the behaviour around them, not COS, FuseFace or the pixels, is under test."""
 
 from __future__ import annotations
 
 import base64
 import copy
 import io
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from scf_fuseface.adapters.base import FuseFaceResult, ObjectHead
-from scf_fuseface.config import Credentials, load_settings
-from scf_fuseface.entry import Function
 from scf_fuseface.errors import FuseFaceError
-from scf_fuseface.retry import Budget
-from scf_fuseface.run import Factories, Run
 
-from ..helpers import EVENTS, MODEL, solid_jpeg
-
-CREDS = Credentials("AKIDtest", "secret")
-
-
-def event_files() -> List[Path]:
-    return sorted(p for p in EVENTS.glob("*.json") if p.name.startswith(("cos_", "apigw_", "function_url_")))
-
-
-def jpeg_bytes(width: int = 200, height: int = 240, *, orientation: Optional[int] = None) -> bytes:
-    return solid_jpeg(width, height, (180, 140, 120), orientation=orientation)
-
-
-def noisy_jpeg(size: int = 200) -> bytes:
-    """A JPEG that does not compress well (for size-limit tests)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.effect_noise((size, size), 80).convert("RGB").save(buf, format="JPEG", quality=95)
-    return buf.getvalue()
-
-
-def make_settings(**env: str):
-    base = {"FUSEFACE_PROJECT_ID": "300029"}
-    base.update(env)
-    return load_settings(base)
+from .images import jpeg_bytes
+from .paths import MODEL
 
 
 class FakeStorage:
@@ -100,22 +73,33 @@ class FakeFusion:
         return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
 
 
-def fake_factories(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
-                   creds: Credentials = CREDS) -> Factories:
-    """Factories that hand out ``storage`` (every region) and ``fusion`` (every timeout), with ``creds``."""
-    storage = storage or FakeStorage()
-    fusion = fusion or FakeFusion()
-    return Factories(credentials=lambda: creds, storage=lambda settings, creds, region: storage,
-                     fusion=lambda settings, creds, *, timeout: fusion)
+@dataclass
+class FakeFace:
+    x: int
+    y: int
+    width: int
+    height: int
+    score: float = 0.9
 
 
-def make_function(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
-                  creds: Credentials = CREDS) -> Function:
-    """The SCF function over in-memory fakes (its ``__call__`` is ``main_handler``'s)."""
-    return Function(fake_factories(storage, fusion, creds))
+class FakeEngine:
+    """Stands in for ``FusionEngine`` where the API behaviour, not the pixels, is under test.
 
+    ``detect`` returns ``faces`` (default: one 200x200 face); ``fuse`` records its arguments and returns a
+    256x256 grey JPEG.
+    """
 
-def make_run(settings=None, *, storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
-             time_limit_ms: float = 30000) -> Run:
-    settings = settings or make_settings(FUSEFACE_RETRY_BASE_DELAY="0", FUSEFACE_SAFETY_MARGIN_MS="0")
-    return Run(settings, Budget(time_limit_ms), fake_factories(storage, fusion), invocation_id="inv-1")
+    def __init__(self) -> None:
+        self.faces = [FakeFace(100, 120, 200, 200)]
+        self.fuse_calls: List[Dict[str, Any]] = []
+
+    def detect(self, image: bytes) -> List[FakeFace]:
+        return list(self.faces)
+
+    def fuse(self, template: bytes, users: List[bytes], **kwargs: Any) -> bytes:
+        from PIL import Image
+
+        self.fuse_calls.append({"template": template, "users": users, **kwargs})
+        buf = io.BytesIO()
+        Image.new("RGB", (256, 256), (128, 128, 128)).save(buf, "JPEG")
+        return buf.getvalue()

@@ -1,45 +1,11 @@
-"""Shared helpers for the emulator tests: a fake engine and real-SDK client factories."""
+"""The unchanged official SDK clients pointed at an in-process emulator, and an API 3.0 request signed
+independently of the emulator's own code (TC3 per Tencent's documentation)."""
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
+from .paths import REGION
 
-from ..helpers import BUCKET, FACES, PROJECT  # noqa: F401  (re-exported to the emulator tests)
-
-REGION = "ap-guangzhou"
-
-
-@dataclass
-class FakeFace:
-    x: int
-    y: int
-    width: int
-    height: int
-    score: float = 0.9
-
-
-class FakeEngine:
-    """Stands in for ``FusionEngine`` where the API behaviour, not the pixels, is under test.
-
-    ``detect`` returns ``faces`` (default: one 200x200 face); ``fuse`` records its arguments and returns a
-    256x256 grey JPEG.
-    """
-
-    def __init__(self) -> None:
-        self.faces = [FakeFace(100, 120, 200, 200)]
-        self.fuse_calls = []
-
-    def detect(self, image: bytes):
-        return list(self.faces)
-
-    def fuse(self, template, users, **kwargs):
-        from PIL import Image
-
-        self.fuse_calls.append({"template": template, "users": users, **kwargs})
-        buf = io.BytesIO()
-        Image.new("RGB", (256, 256), (128, 128, 128)).save(buf, "JPEG")
-        return buf.getvalue()
+TOKEN = "functional-session-token"  # noqa: S105 - the session token the SDK-level suites' emulator requires
 
 
 def cos_client(emu, *, secret_id=None, secret_key=None, token=None, retry=0):
@@ -61,16 +27,7 @@ def api_client(emu, *, secret_id=None, secret_key=None, token=None, timeout=30):
     return CommonClient("facefusion", "2022-09-27", cred, REGION, profile)
 
 
-def face_bytes(name: str = "obama.jpg") -> bytes:
-    return (FACES / name).read_bytes()
 
-
-def png_bytes(width: int, height: int) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 180, 160)).save(buf, "PNG")
-    return buf.getvalue()
 
 
 def signed_api_request(emu, action: str, params: dict, *, timestamp=None, secret_id=None, secret_key=None,
