@@ -11,7 +11,9 @@ from typing import Dict, List
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.regions import DEFAULT_REGION
 
-__all__ = ["register"]
+from .checks import region
+
+__all__ = ["pairs", "register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     cos = ev_sub.add_parser("cos", help="COS trigger event")
     cos.add_argument("--bucket", required=True, help="NAME-APPID, e.g. fuseface-1250000000")
-    cos.add_argument("--region", default=DEFAULT_REGION, help="bucket region (written as its short code)")
+    cos.add_argument("--region", type=region, default=DEFAULT_REGION, help="bucket region (written as its short code)")
     cos.add_argument("--key", required=True, action="append",
                      help="object key (repeat for a multi-record event)")
     cos.add_argument("--event-name", default="cos:ObjectCreated:Put")
@@ -45,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     http.set_defaults(func=_cmd_event_http)
 
 
-def _pairs(items: List[str], sep: str, what: str) -> Dict[str, str]:
+def pairs(items: List[str], sep: str, what: str) -> Dict[str, str]:
+    """``["K<sep>V", ...]`` as a dict; a malformed item is ``InvalidParameterValue`` (exit 2)."""
     out: Dict[str, str] = {}
     for item in items:
         k, ok, v = item.partition(sep)
@@ -68,7 +71,7 @@ def _cmd_event_cos(args: argparse.Namespace) -> int:
                 size = local.stat().st_size if local.is_file() else 0
             records.append(cos_record(
                 args.bucket, key, region=args.region, event_name=args.event_name, size=size,
-                content_type=args.content_type, meta=_pairs(args.meta, ":", "--meta"),
+                content_type=args.content_type, meta=pairs(args.meta, ":", "--meta"),
                 encode_key=args.url_encode_key, reqid=179398952 + n,
             ))
     except ValueError as exc:
@@ -91,7 +94,7 @@ def _cmd_event_http(args: argparse.Namespace) -> int:
         content_type = content_type or "application/json"
     event = http_event(
         args.method, args.path, body=body, content_type=content_type,
-        headers=_pairs(args.header, ":", "--header"), query=_pairs(args.query, "=", "--query"),
+        headers=pairs(args.header, ":", "--header"), query=pairs(args.query, "=", "--query"),
         function_url=args.function_url,
     )
     _print_json(event)

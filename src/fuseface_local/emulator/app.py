@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
 
-from . import cos_api, fuseface_api
+from . import api3, cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
@@ -154,14 +154,14 @@ class EmulatorApp:
             endpoint, args = url_map.bind_to_environ(request.environ).match()
         except (NotFound, MethodNotAllowed) as exc:
             if match is None and request.method == "POST":
-                return fuseface_api.handle(self, request)
+                return api3.handle(self, request)
             return cos_api.cos_error("MethodNotAllowed" if isinstance(exc, MethodNotAllowed) else "NoSuchKey",
                                      exc.description or "Not found.", exc.code or 404, request.path,
                                      head=request.method == "HEAD")
         except HTTPException as exc:  # pragma: no cover - redirects are disabled by the map options
             return cos_api.cos_error("InvalidURI", str(exc), 400, request.path)
         if endpoint == "api3":
-            return fuseface_api.handle(self, request)
+            return api3.handle(self, request)
         return self._cos(request, endpoint, match.group("bucket") if match else None, args.get("key", ""),
                          hostname)
 
