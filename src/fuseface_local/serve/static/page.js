@@ -16,23 +16,30 @@
     code.textContent = (err.code || "Error") + (err.message ? ": " + err.message : "");
     box.textContent = ""; box.appendChild(strong); box.appendChild(code);
     setStatus("");
+    var where = box.getBoundingClientRect();
+    if (where.top < 0 || where.bottom > window.innerHeight) { box.scrollIntoView({block: "nearest"}); }
   }
 
   // --- materials ------------------------------------------------------------------------------------------
-  function faceBoxes(svg, width, height, faces, chosen) {
+  // Outline and number `faces` ({X, Y, Width, Height} in image pixels) over an image shown `shownWidth` px wide.
+  function faceBoxes(svg, width, height, faces, chosen, fit) {
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("preserveAspectRatio", fit ? "xMidYMid meet" : "none");
     svg.textContent = "";
-    var size = Math.max(16, Math.round(Math.max(width, height) / 22));
+    var shown = svg.getBoundingClientRect(), scale = Math.max(width / (shown.width || width), height / (shown.height || height));
+    var size = Math.round(15 * scale), pad = Math.round(3 * scale);
     faces.forEach(function (f, i) {
-      var rect = document.createElementNS(SVG, "rect"), text = document.createElementNS(SVG, "text");
+      var rect = document.createElementNS(SVG, "rect"), tag = document.createElementNS(SVG, "rect");
+      var text = document.createElementNS(SVG, "text"), y = Math.max(f.Y - size - pad, 0);
       rect.setAttribute("x", f.X); rect.setAttribute("y", f.Y);
       rect.setAttribute("width", f.Width); rect.setAttribute("height", f.Height);
-      if (i === chosen) { rect.setAttribute("class", "chosen"); }
-      text.setAttribute("x", f.X + 4); text.setAttribute("y", Math.max(f.Y - 6, size));
+      rect.setAttribute("class", i === chosen ? "chosen" : "");
+      tag.setAttribute("x", f.X); tag.setAttribute("y", y); tag.setAttribute("class", "tag" + (i === chosen ? " chosen" : ""));
+      tag.setAttribute("width", size * 0.65 * String(i + 1).length + 2 * pad); tag.setAttribute("height", size + pad);
+      text.setAttribute("x", f.X + pad); text.setAttribute("y", y + size - pad / 2);
       text.setAttribute("style", "font-size:" + size + "px");
       text.textContent = String(i + 1);
-      svg.appendChild(rect); svg.appendChild(text);
+      svg.appendChild(rect); svg.appendChild(tag); svg.appendChild(text);
     });
   }
 
@@ -46,7 +53,7 @@
       var img = document.createElement("img"), svg = document.createElementNS(SVG, "svg");
       img.alt = ""; img.src = imageUrl; img.loading = "lazy";
       svg.setAttribute("aria-hidden", "true");
-      img.addEventListener("load", function () { faceBoxes(svg, img.naturalWidth, img.naturalHeight, faces, -1); });
+      img.addEventListener("load", function () { faceBoxes(svg, img.naturalWidth, img.naturalHeight, faces, -1, true); });
       thumb.appendChild(img); thumb.appendChild(svg);
     } else {
       var own = document.createElement("span"); own.className = "own"; own.textContent = "+"; thumb.appendChild(own);
@@ -185,8 +192,12 @@
         slot.faces.forEach(function (f, i) { if (f.Width * f.Height > area) { area = f.Width * f.Height; largest = i; } });
         slot.chosen = largest;
         showPhoto(slot);
-        setStatus(slot.faces.length ? "" : "");
+        setStatus("");
         if (!slot.faces.length) { showError(new api.FuseError("InvalidParameterValue.NoFaceInPhoto", "No face of 30 px or more.", 0)); }
+      }, function (err) {
+        if (slot.token !== token) { return; }
+        if (/NoFace/.test(err.code)) { slot.faces = []; showPhoto(slot); }
+        throw err;
       });
     }).catch(function (err) { if (slot.token === token) { showError(err); } });
   }
@@ -198,7 +209,8 @@
     img.alt = "Your photo" + (state.slots.length > 1 ? " for face " + (slot.index + 1) : "");
     var svg = preview.querySelector("svg"), group = el.querySelector(".faces"), note = el.querySelector(".face-note");
     var faces = slot.faces || [], frame = slot.frame || [photo.width, photo.height];
-    faceBoxes(svg, frame[0], frame[1], faces, slot.chosen);
+    var draw = function () { faceBoxes(svg, frame[0], frame[1], faces, slot.chosen, false); };
+    if (img.complete && img.naturalWidth) { draw(); } else { img.onload = draw; }
     group.hidden = faces.length < 2;
     group.querySelectorAll("label").forEach(function (l) { l.remove(); });
     faces.forEach(function (f, i) {
