@@ -36,7 +36,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in text or action.required:
+        if action.default in (None, False, [], argparse.SUPPRESS) or "%(default)" in text or action.required:
             return text
         return super()._get_help_string(action)
 

@@ -25,24 +25,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     cos.add_argument("--region", type=region, default=DEFAULT_REGION, help="bucket region (written as its short code)")
     cos.add_argument("--key", required=True, action="append",
                      help="object key (repeat for a multi-record event)")
-    cos.add_argument("--event-name", default="cos:ObjectCreated:Put")
+    cos.add_argument("--event-name", default="cos:ObjectCreated:Put", help="the COS event name")
     cos.add_argument("--size", type=int, default=None,
                      help="object size in bytes (default: the file under events/objects if any, else 0)")
-    cos.add_argument("--content-type", default="image/jpeg")
+    cos.add_argument("--content-type", default="image/jpeg", help="the object's Content-Type in the event")
     cos.add_argument("--meta", action="append", default=[], metavar="K:V",
                      help="object metadata in the event, e.g. x-cos-meta-fuseface-model-id:qc_..._1")
     cos.add_argument("--url-encode-key", action="store_true", help="percent-encode the key in cosObject.key")
     cos.set_defaults(func=_cmd_event_cos)
 
     http = ev_sub.add_parser("http", help="API Gateway (default) or Function URL event")
-    http.add_argument("--method", default="POST")
-    http.add_argument("--path", default="/fuse")
+    http.add_argument("--method", default="POST", help="HTTP method")
+    http.add_argument("--path", default="/fuse", help="request path")
     body = http.add_mutually_exclusive_group()
     body.add_argument("--body-file", type=Path, help="request body (JSON or any text) read from a file")
     body.add_argument("--image", type=Path, help="raw image body (base64 in the event, isBase64Encoded true)")
     http.add_argument("--content-type", default=None, help="default: application/json, or image/* for --image")
-    http.add_argument("--query", action="append", default=[], metavar="K=V")
-    http.add_argument("--header", action="append", default=[], metavar="K:V")
+    http.add_argument("--query", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
+    http.add_argument("--header", action="append", default=[], metavar="K:V", help="a request header (repeatable)")
     http.add_argument("--function-url", action="store_true", help="Function URL event (no requestContext)")
     http.set_defaults(func=_cmd_event_http)
 

@@ -15,7 +15,7 @@ from ..algorithms import ALGORITHMS
 from ..sweep import IMAGE_EXTENSIONS, sweep_levels
 from .engine_cmds import read_image_arg
 
-__all__ = ["add_fuse", "add_sweep", "output_extension", "parse_rect", "sweep_levels"]
+__all__ = ["add_fuse", "add_sweep", "output_extension", "parse_rect", "sweep_levels", "write_file"]
 
 
 def parse_rect(text: str):
@@ -43,7 +43,7 @@ def output_extension(path: str) -> str:
     return ext
 
 
-def _write(path: str, data: bytes) -> None:
+def write_file(path: str, data: bytes) -> None:
     try:
         with open(path, "wb") as fh:
             fh.write(data)
@@ -75,7 +75,7 @@ def _cmd_fuse(args: argparse.Namespace) -> int:
         from ..sweep import encode_image
 
         out = encode_image(decode(out), extension)
-    _write(args.output, out)
+    write_file(args.output, out)
     print(f"{args.output}: {len(out)} bytes", file=sys.stderr)
     return 0
 
@@ -89,7 +89,8 @@ def add_fuse(sub) -> None:
     )
     p.add_argument("--template", required=True, help="the material image (jpg/png)")
     p.add_argument("--user", required=True, action="append", help="a user image; repeat for several faces")
-    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
+    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS,
+                   help="faceswap (换脸版), reinvent (优享版) or redefine (畅享版)")
     p.add_argument("--face-degree", type=int, default=None, help="FuseFaceDegree 0..100 (features)")
     p.add_argument("--profile-degree", type=int, default=None, help="FuseProfileDegree 0..100 (contour)")
     p.add_argument("--user-rect", action="append", metavar="X,Y,W,H",
@@ -107,7 +108,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     extension = output_extension(args.output)
     template, user = read_image_arg(args.template), read_image_arg(args.user)
     sheet = contact_sheet(FusionEngine(), template, user, args.algorithm)
-    _write(args.output, encode_image(sheet, extension))
+    write_file(args.output, encode_image(sheet, extension))
     print(f"{args.output}: {len(sweep_levels(args.algorithm)) + 2} tiles", file=sys.stderr)
     return 0
 
@@ -119,8 +120,9 @@ def add_sweep(sub) -> None:
         description="Write a labelled contact sheet: template, user, then the fused result at 0, the "
         "algorithm's five recommended levels and 100 (both degrees equal; faceswap: its single result).",
     )
-    p.add_argument("--template", required=True)
-    p.add_argument("--user", required=True)
-    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
+    p.add_argument("--template", required=True, help="the material image (jpg/png)")
+    p.add_argument("--user", required=True, help="the user image (jpg/png)")
+    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS,
+                   help="faceswap (换脸版), reinvent (优享版) or redefine (畅享版)")
     p.add_argument("--output", required=True, help="sheet path: .png gets a PNG, .jpg/.jpeg a JPEG")
     p.set_defaults(func=_cmd_sweep)
