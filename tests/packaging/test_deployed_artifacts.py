@@ -98,10 +98,14 @@ def _upload(emu, name: str, data: bytes) -> dict:
 
 # --- the layer itself ---------------------------------------------------------------------------------------
 
-def test_the_layer_zip_is_at_most_7_mb_and_passes_its_checks(runtime):
-    zipped = runtime.layer.with_suffix(".zip")
+@pytest.mark.parametrize("version", ["3.10", "3.9"])
+def test_the_layer_zip_is_at_most_7_mb_and_passes_its_checks(version):
+    layer = LAYERS[version]
+    zipped = layer.with_suffix(".zip")
+    if not zipped.is_file():
+        pytest.skip(f"{zipped.relative_to(ROOT)} is missing: `make test` builds it (needs the network)")
     assert zipped.stat().st_size <= LAYER_ZIP_LIMIT, f"{zipped.name}: {zipped.stat().st_size} bytes"
-    assert packaging.verify_layer(runtime.layer) == []
+    assert packaging.verify_layer(layer) == []
 
 
 def test_the_layer_has_no_local_dependencies(runtime):
