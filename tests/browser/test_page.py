@@ -355,3 +355,24 @@ def test_your_own_template_goes_to_fusefaceultra_as_multipart(page, served, outp
     assert b'name="template"' in body and b'name="image"' in body
     assert page.get_attribute("#result", "src").startswith("data:image/")
     page.screenshot(path=str(output_dir / "11-own-template.png"), full_page=True)
+
+
+def test_a_photo_dropped_on_the_box_is_taken_like_a_chosen_one(page, served):
+    """A drop with a real DataTransfer holding the file (Playwright cannot drag from the desktop)."""
+    url, _ = served
+    _open(page, url)
+    data = base64.b64encode((FACES / "biden.jpg").read_bytes()).decode()
+    page.evaluate("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'dropped.jpg', {type: 'image/jpeg'}));
+        const box = document.querySelector('.drop');
+        box.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        if (!box.classList.contains('over')) { throw new Error('no drop highlight'); }
+        box.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", data)
+    page.wait_for_function("document.querySelector('.face-note').textContent")
+    assert page.inner_text(".face-note") == "The outlined face will be used."
+    assert not page.evaluate("document.querySelector('.drop').classList.contains('over')")
+    request, _, _ = _fuse(page)
+    assert base64.b64decode(request["MergeInfos"][0]["Image"]) == (FACES / "biden.jpg").read_bytes()
