@@ -43,7 +43,7 @@ def test_apigw_without_service_id_is_not_function_url():
 
 
 def test_unknown_event_is_logged_and_answered_without_traceback(capsys, monkeypatch):
-    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "at_1603326187690926080")
     result = main_handler({"Type": "Timer", "Message": "hello"}, {"request_id": "r-1"})
     assert result["error"]["Code"] == "InvalidParameterValue.InvalidEvent"
     out = capsys.readouterr().out

@@ -67,14 +67,14 @@ def test_a_cos_upload_is_fused_by_the_packaged_function_on_python310(runtime, tm
     python, function = runtime
     with EmulatorServer(tmp_path, secret_id="AKIDdeployed", secret_key="deployed-key", session_token="dep-token",
                         engine=FakeEngine()) as emu:  # the API, not the pixels, is under test
-        emu.materials.add("300029", (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
+        emu.materials.add("at_1603326187690926080", (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
                           model_id=MODEL)
         buf = io.BytesIO()
         Image.new("RGB", (300, 300), (200, 160, 140)).save(buf, "JPEG")
         key = f"uploads/{MODEL}/deployed.jpg"
         emu.store.put(BUCKET, key, buf.getvalue(), content_type="image/jpeg")
         event = cos_event([cos_record(BUCKET, key, size=len(buf.getvalue()))])
-        env = {"FUSEFACE_PROJECT_ID": "300029", "FUSEFACE_SCHEME": "http", "FUSEFACE_ENDPOINT": emu.endpoint,
+        env = {"FUSEFACE_PROJECT_ID": "at_1603326187690926080", "FUSEFACE_SCHEME": "http", "FUSEFACE_ENDPOINT": emu.endpoint,
                "FUSEFACE_COS_IP": "127.0.0.1", "FUSEFACE_COS_PORT": str(emu.port), "FUSEFACE_COS_SCHEME": "http",
                "TENCENTCLOUD_SECRETID": "AKIDdeployed", "TENCENTCLOUD_SECRETKEY": "deployed-key",
                "TENCENTCLOUD_SESSIONTOKEN": "dep-token"}

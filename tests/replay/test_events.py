@@ -107,8 +107,9 @@ def test_http_fixtures():
 
 def test_materials_manifest_points_at_an_image():
     entries = json.loads((EVENTS / "materials" / "materials.json").read_text(encoding="utf-8"))
-    assert [e["ModelId"] for e in entries] == [MODEL]
-    assert set(entries[0]) == {"ProjectId", "ModelId", "Image", "Name", "Algorithm"}
+    assert [(e["MaterialId"], e["ModelId"]) for e in entries] == [("mt_1603586676924403712", MODEL)]
+    assert set(entries[0]) == {"ProjectId", "MaterialId", "ModelId", "Image", "Name", "Algorithm"}
+    assert entries[0]["ProjectId"] == "at_1603326187690926080"
     assert (EVENTS / "materials" / entries[0]["Image"]).read_bytes()[:2] == b"\xff\xd8"
 
 
@@ -151,7 +152,7 @@ def test_event_cos_rejects_a_bucket_without_appid(capsys):
 def test_event_http_image_matches_the_apigw_base64_fixture(capsys):
     small = EVENTS / "objects" / BUCKET / "fused" / "uploads" / MODEL / "earlier.jpg"  # the same small jpeg
     out = _cli_json(capsys, "event", "http", "--method", "POST", "--path", "/fuse", "--image", str(small),
-                    "--query", "ProjectId=300029", "--query", f"ModelId={MODEL}")
+                    "--query", "ProjectId=at_1603326187690926080", "--query", f"ModelId={MODEL}")
     fixture = load_event("apigw_post_base64_image.json")
     assert _shape(out) == _shape(fixture)
     assert out["body"] == fixture["body"] and out["isBase64Encoded"] is True

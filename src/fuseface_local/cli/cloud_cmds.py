@@ -79,8 +79,13 @@ def _store(data: str):
 
 
 def _summary(record: dict) -> dict:
+    """A material as the CLI prints it. ``ModelId`` is what to pass to FuseFace: the first face's ``FaceId``, the
+    form of the documented FuseFace example (``mt_..._1``); the bare ``MaterialId`` is accepted too (UNCONFIRMED
+    which one the real service wants, see ``scf_fuseface.ids``)."""
+    faces = record["MaterialFaceList"]
     return {
-        "ModelId": record["MaterialId"], "ProjectId": record["ProjectId"], "Name": record["MaterialName"],
+        "MaterialId": record["MaterialId"], "ModelId": faces[0]["FaceId"] if faces else record["MaterialId"],
+        "ProjectId": record["ProjectId"], "Name": record["MaterialName"],
         "Algorithm": record["Algorithm"], "MaterialStatus": record["MaterialStatus"],
         "Faces": [{"FaceId": f["FaceId"], **f["FaceInfo"]} for f in record["MaterialFaceList"]],
     }
@@ -89,7 +94,7 @@ def _summary(record: dict) -> dict:
 def _cmd_materials_add(args: argparse.Namespace) -> int:
     image = read_image_arg(args.image)
     record = _store(args.data).add(args.project, image, name=args.name, algorithm=args.algorithm,
-                                   model_id=args.model_id)
+                                   material_id=args.material_id)
     _print_json(_summary(record))
     return 0
 
@@ -103,16 +108,19 @@ def _add_materials(sub) -> None:
     p = sub.add_parser("materials", help="add or list emulator materials (activities and their templates)")
     msub = p.add_subparsers(dest="materials_command", required=True, metavar="ACTION")
     add = msub.add_parser(
-        "add", help="review and add a material; prints JSON with ModelId and Faces",
+        "add", help="review and add a material; prints JSON with MaterialId, ModelId and Faces",
         description="Review (jpg/png, each side in (64, 4096), <= 10 MB, a face > 34 px) and add a material. "
+                    "IDs are issued as the console does: MaterialId mt_<19 digits>, FaceId <MaterialId>_<n>; "
+                    "ModelId (what FuseFace takes) is the first FaceId. "
                     "Refusals exit 2 with one JSON line {Code, Message} on stderr. At most 10 materials.",
     )
     add.add_argument("--data", required=True, help="emulator data directory")
-    add.add_argument("--project", required=True, help="activity id (ProjectId), e.g. 300029")
+    add.add_argument("--project", required=True, help="activity id (ProjectId), e.g. at_1603326187690926080")
     add.add_argument("--image", required=True, help="template image (jpg or png)")
     add.add_argument("--name", default=None, help="material name (default: the ModelId)")
     add.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
-    add.add_argument("--model-id", default=None, help="ModelId to use or replace (default qc_<project>_<n>_1)")
+    add.add_argument("--material-id", "--model-id", dest="material_id", default=None,
+                     help="MaterialId to use or replace (default: a new mt_<19 digits>); --model-id is its old name")
     add.set_defaults(func=_cmd_materials_add)
     ls = msub.add_parser("list", help="list materials as JSON")
     ls.add_argument("--data", required=True, help="emulator data directory")

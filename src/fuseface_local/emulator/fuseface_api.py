@@ -220,7 +220,7 @@ def _material(ctx, params: Dict) -> Dict:
     project, model = str(params["ProjectId"]), str(params["ModelId"])
     if not ctx.materials.project_exists(project):
         raise FuseFaceError("InvalidParameterValue.ActivityIdNotFound", f"No activity {project!r}.")
-    material = ctx.materials.get(model)
+    material = ctx.materials.resolve(model)
     if material is None or material["ProjectId"] != project:
         raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model!r} in {project!r}.")
     if material["MaterialStatus"] not in (1, 21):
