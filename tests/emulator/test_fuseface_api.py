@@ -25,6 +25,7 @@ from ..support.images import png_bytes
 from ..support.paths import BUCKET, PROJECT, asset
 
 USER_B64 = base64.b64encode(asset("biden.jpg")).decode()
+MATERIAL_ID = "mt_1000000000000000101"
 
 
 @pytest.fixture
@@ -38,10 +39,10 @@ def fresh(tmp_path):
 
 @pytest.fixture
 def material(emulator):
-    existing = emulator.materials.get("qc_300029_fuse01_1")
+    existing = emulator.materials.get(MATERIAL_ID)
     if existing is None:
-        emulator.materials.add(PROJECT, asset("obama.jpg"), model_id="qc_300029_fuse01_1", name="obama")
-        existing = emulator.materials.get("qc_300029_fuse01_1")
+        emulator.materials.add(PROJECT, asset("obama.jpg"), material_id=MATERIAL_ID, name="obama")
+        existing = emulator.materials.get(MATERIAL_ID)
     return existing
 
 
@@ -166,7 +167,8 @@ def test_url_object_over_10_mb_is_image_size_exceed(api, emulator, material):
 # --- validation -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("change, code", [
     ({"ProjectId": "999999"}, "InvalidParameterValue.ActivityIdNotFound"),
-    ({"ModelId": "qc_300029_nope_1"}, "InvalidParameterValue.MaterialIdNotFound"),
+    ({"ModelId": "mt_1000000000000009999_1"}, "InvalidParameterValue.MaterialIdNotFound"),
+    ({"ModelId": f"{MATERIAL_ID}_9"}, "InvalidParameterValue.MaterialIdNotFound"),  # no face 9
     ({"RspImgType": "jpeg"}, "InvalidParameterValue.ParameterValueError"),
     ({"MergeInfos": []}, "InvalidParameterValue.ParameterValueError"),
     ({"RspImgType": None}, "MissingParameter"),
@@ -178,7 +180,7 @@ def test_url_object_over_10_mb_is_image_size_exceed(api, emulator, material):
     ({"MergeInfos": [{"Image": "A" * (5 * 1024 * 1024 + 4)}]}, "FailedOperation.ImageSizeExceed"),
     ({"MergeInfos": [{"Image": base64.b64encode(png_bytes(40, 40)).decode()}]},
      "FailedOperation.ImageResolutionTooSmall"),
-    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceID": "qc_300029_fuse01_1_9"}]},
+    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceID": f"{MATERIAL_ID}_9"}]},
      "FailedOperation.TemplateFaceIDNotExist"),
     ({"MergeInfos": [{"Image": USER_B64, "InputImageFaceRect": {"X": 0, "Y": 0, "Width": 20, "Height": 80}}]},
      "InvalidParameterValue.FaceRectParameterValueError"),

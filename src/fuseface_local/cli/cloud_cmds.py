@@ -37,7 +37,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     from ..emulator import EmulatorServer
 
     stop_on_signals()
-    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region)
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions else None
+    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, regions=regions)
     server.start()
     try:  # a signal may arrive as soon as the banner is out: everything after start() is inside the guard
         _print_json({
@@ -63,6 +64,9 @@ def _add_emulator(sub) -> None:
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed)")
     p.add_argument("--data", required=True, help="data directory (objects under cos/, materials/)")
     p.add_argument("--region", default=DEFAULT_REGION, help="region shown in the printed CosConfig")
+    p.add_argument("--regions", default=None,
+                   help="comma-separated X-TC-Region values FuseFace serves (default: $FUSEFACE_EMULATOR_REGIONS, "
+                        "else the regions of FuseFace's endpoint list; the real list is unconfirmed)")
     p.set_defaults(func=_cmd_emulator)
 
 
