@@ -137,10 +137,12 @@ def main() -> None:
     _write_json(HERE / "function_url_post_json.json", http_event(
         "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True))
     _write_json(HERE / "function_url_get_health.json", http_event("GET", "/healthz", function_url=True))
+    _write_json(HERE / "function_url_post_json_request_context.json", http_event(
+        "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True, request_context=True))
     _write_json(HERE / "apigw_get_materials.json", http_event("GET", "/materials", query={"ProjectId": PROJECT_ID}))
 
     for name in sorted(p.name for p in HERE.glob("*.json")):
-        print(f"{name:34s} {(HERE / name).stat().st_size:8d} bytes")
+        print(f"{name:44s} {(HERE / name).stat().st_size:8d} bytes")
 
 
 def _write_json(path: Path, obj) -> None:

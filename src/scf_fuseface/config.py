@@ -66,6 +66,9 @@ class Settings(BaseModel):
     cors_origins: List[str] = Field(default_factory=list, alias="FUSEFACE_CORS_ORIGINS")
     api_keys: List[SecretStr] = Field(default_factory=list, alias="FUSEFACE_API_KEYS", repr=False)
     http_max_response_bytes: int = Field(6 * 1000 * 1000, alias="FUSEFACE_HTTP_MAX_RESPONSE_BYTES", ge=1024)
+    # The HTTP client's wait (API Gateway serviceTimeout / Function URL timeout); None: the trigger's default
+    # (handlers/apigw.py, handlers/function_url.py).
+    http_timeout_ms: Optional[int] = Field(None, alias="FUSEFACE_HTTP_TIMEOUT_MS", ge=1000)
     # Retries inside one invocation
     retry_max_attempts: int = Field(5, alias="FUSEFACE_RETRY_MAX_ATTEMPTS", ge=1, le=20)
     retry_base_delay: float = Field(0.5, alias="FUSEFACE_RETRY_BASE_DELAY", ge=0, le=60)

@@ -28,7 +28,7 @@ def _fused_ok(resp):
 
 
 @pytest.mark.parametrize("name", ["apigw_post_json.json", "function_url_post_json.json",
-                                  "apigw_post_base64_image.json"])
+                                  "function_url_post_json_request_context.json", "apigw_post_base64_image.json"])
 def test_fixture_http_round_trips(emu, name):
     resp = main_handler(load_event(name), scf_context())
     _fused_ok(resp)

@@ -17,7 +17,8 @@ COS_FIXTURES = [
     "cos_delete.json", "cos_own_output.json", "cos_put_not_image.json",
 ]
 HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json",
-                 "function_url_get_health.json", "apigw_get_materials.json"]
+                 "function_url_get_health.json", "function_url_post_json_request_context.json",
+                 "apigw_get_materials.json"]
 UNICODE_KEY = f"uploads/{MODEL}/我的 自拍+1.jpg"
 
 
@@ -67,9 +68,11 @@ def test_http_fixture_shapes(name):
     event = load_event(name)
     assert isinstance(event["body"], str) and event["httpMethod"] in ("GET", "POST") and event["path"].startswith("/")
     assert isinstance(event["queryString"], dict) and isinstance(event["headers"], dict)
-    if name.startswith("function_url_"):
-        assert set(event) == {"body", "headers", "httpMethod", "path", "queryString"}
+    if name.startswith("function_url_"):  # doc 583/96099; plus requestContext in the 2026 third-party shape
+        extra = {"requestContext"} if "request_context" in name else set()
+        assert set(event) == {"body", "headers", "httpMethod", "path", "queryString"} | extra
         assert all(k == k.lower() for k in event["headers"])
+        assert set(event.get("requestContext", {"sourceIp": 0})) == {"sourceIp"}  # never API Gateway's serviceId
     else:
         assert event["requestContext"]["serviceId"].startswith("service-")
         assert event["requestContext"]["httpMethod"] == event["httpMethod"]
