@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from . import topology
 from .detector import MIN_VIEW_FACE, FaceDetector
-from .mesh import LEFT_EYE, RIGHT_EYE, FaceMesh
+from .mesh import FaceMesh
 
 __all__ = ["DetectedFace", "FaceAnalyzer", "sort_faces"]
 
@@ -149,8 +150,8 @@ def _make_face(det, mesh, w: int, h: int) -> DetectedFace:
     x0, y0, x1, y1 = det.box
     ix0, iy0 = int(np.clip(round(x0), 0, w - 1)), int(np.clip(round(y0), 0, h - 1))
     ix1, iy1 = int(np.clip(round(x1), ix0 + 1, w)), int(np.clip(round(y1), iy0 + 1, h))
-    r_eye = mesh.points[list(RIGHT_EYE)].mean(0)
-    l_eye = mesh.points[list(LEFT_EYE)].mean(0)
+    r_eye = mesh.points[topology.RIGHT_EYE_CORNERS].mean(0)
+    l_eye = mesh.points[topology.LEFT_EYE_CORNERS].mean(0)
     return DetectedFace(
         x=ix0,
         y=iy0,

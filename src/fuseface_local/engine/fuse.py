@@ -40,8 +40,6 @@ from .warp import MeshRaster, Roi, delaunay, remap_roi
 __all__ = ["UserFace", "umeyama", "fuse_face", "face_region", "RING_SCALE"]
 
 RING_SCALE = 1.4  # outer ring (the "dilated face region") = silhouette scaled about the face centre
-_UPPER_OUTER = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409], dtype=np.int32)
-_LOWER_OUTER = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375], dtype=np.int32)
 
 
 @dataclass
@@ -145,8 +143,8 @@ def _mouth_from_template(f: np.ndarray, lt: np.ndarray, up: np.ndarray) -> np.nd
     fall = np.exp(-((np.sqrt((rel ** 2).sum(-1)) / (0.7 * mouth_w)) ** 2))
     below = (rel @ up) < 0
     shift = np.where(below[:, None], dl[None] * fall[:, None], du[None] * fall[:, None])
-    shift[_UPPER_OUTER] = du
-    shift[_LOWER_OUTER] = dl
+    shift[topo.UPPER_LIP_OUTER] = du
+    shift[topo.LOWER_LIP_OUTER] = dl
     f += shift
     f[ui], f[li] = new_u, new_l
     return f
@@ -210,11 +208,13 @@ def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
     _, _, vt = np.linalg.svd(mid - mc)
     axis = vt[0]
     normal = np.array([-axis[1], axis[0]])
-    if (lu[454] - mc) @ normal < 0:
-        normal = -normal  # positive towards the subject's left (454)
+    if (lu[topo.LEFT_CHEEK] - mc) @ normal < 0:
+        normal = -normal  # positive towards the subject's left
     side = (lu - mc) @ normal
     half = max(float(np.abs(side[topo.FACE_OVAL]).max()), 1.0)
-    hidden = 1.0 if np.linalg.norm(lu[454] - lu[1]) < np.linalg.norm(lu[234] - lu[1]) else -1.0
+    nose = lu[topo.NOSE_TIP]
+    left_hidden = np.linalg.norm(lu[topo.LEFT_CHEEK] - nose) < np.linalg.norm(lu[topo.RIGHT_CHEEK] - nose)
+    hidden = 1.0 if left_hidden else -1.0
     return strength * smoothstep(-0.08, 0.25, hidden * side / half)
 
 
@@ -291,7 +291,7 @@ def fuse_face(
     lu = np.asarray(user.landmarks, np.float64)
     fd, pd = face_degree / 100.0, profile_degree / 100.0
     w_shape, w_tex, ipd, up, height = _vertex_weights(lt, fd, pd)
-    face_w = max(float(np.linalg.norm(lt[454] - lt[234])), 2.0 * ipd)
+    face_w = max(float(np.linalg.norm(lt[topo.LEFT_CHEEK] - lt[topo.RIGHT_CHEEK])), 2.0 * ipd)
 
     user = _prescale(user, lt)
     lu = np.asarray(user.landmarks, np.float64)

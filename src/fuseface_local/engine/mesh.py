@@ -15,17 +15,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from . import topology
 from .modelfiles import load_interpreter
 
-__all__ = ["MeshResult", "FaceMesh", "RIGHT_EYE", "LEFT_EYE", "roi_from_eyes"]
+__all__ = ["MeshResult", "FaceMesh", "roi_from_eyes"]
 
 _INPUT = 192
 _MODEL = "face_landmark.tflite"
 _ROI_SCALE = 1.5
-# Eye corners (outer, inner) in MediaPipe's mesh topology. "Right" is the subject's right (image left).
-RIGHT_EYE = (33, 133)
-LEFT_EYE = (263, 362)
-_CHEEKS = (234, 454)  # contour points at the subject's right / left cheek
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class FaceMesh:
         with self._lock:
             self._interp.set_tensor(self._in, tensor)
             self._interp.invoke()
-            raw = self._interp.get_tensor(self._pts).reshape(468, 3).astype(np.float64)
+            raw = self._interp.get_tensor(self._pts).reshape(topology.N_POINTS, 3).astype(np.float64)
             logit = float(self._interp.get_tensor(self._flag).ravel()[0])
         presence = 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
         xy = raw[:, :2] @ crop_to_img[:, :2].T + crop_to_img[:, 2]
@@ -90,8 +87,8 @@ class FaceMesh:
         side = max(x1 - x0, y1 - y0) * _ROI_SCALE
         pts, presence, raw = self._pass(img_rgb, roi_from_eyes(centre, right_eye, left_eye, side))
         for _ in range(self.refine):
-            r_eye = pts[list(RIGHT_EYE), :2].mean(0)
-            l_eye = pts[list(LEFT_EYE), :2].mean(0)
+            r_eye = pts[topology.RIGHT_EYE_CORNERS, :2].mean(0)
+            l_eye = pts[topology.LEFT_EYE_CORNERS, :2].mean(0)
             # rotation only: measure the landmarks' box in the eye-aligned frame
             m = roi_from_eyes(np.zeros(2), r_eye, l_eye, 1.0)
             rot = m[:, :2] / np.hypot(m[0, 0], m[1, 0])
@@ -110,5 +107,5 @@ class FaceMesh:
 
 def _yaw(raw: np.ndarray) -> float:
     """Yaw from the crop-frame mesh (eye line horizontal): the angle of the cheek-to-cheek line in x-z."""
-    a, b = raw[_CHEEKS[0]], raw[_CHEEKS[1]]
+    a, b = raw[topology.RIGHT_CHEEK], raw[topology.LEFT_CHEEK]
     return float(np.degrees(np.arctan2(b[2] - a[2], b[0] - a[0])))
