@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -36,6 +37,15 @@ class MeshResult:
     yaw_degrees: float
 
 
+class _Pass(NamedTuple):
+    """One model pass: ``points`` (468, 3) float64 in image px (z scaled alike), ``presence`` probability,
+    ``raw`` (468, 3) float64 model output in crop px."""
+
+    points: np.ndarray
+    presence: float
+    raw: np.ndarray
+
+
 def roi_from_eyes(centre: np.ndarray, right_eye: np.ndarray, left_eye: np.ndarray, side: float) -> np.ndarray:
     """2x3 affine matrix mapping crop pixels (192x192) to image pixels for a square of ``side`` px centred at
     ``centre`` whose x axis runs from the subject's right eye to the left eye."""
@@ -59,9 +69,8 @@ class FaceMesh:
         self._pts, self._flag = outs[0]["index"], outs[1]["index"]
         self.refine = refine
 
-    def _pass(self, img_rgb: np.ndarray, crop_to_img: np.ndarray) -> tuple:
-        """One model pass on the crop given by ``crop_to_img``: (points (468, 3) in image px with z scaled
-        alike, presence probability, raw (468, 3) output in crop px)."""
+    def _pass(self, img_rgb: np.ndarray, crop_to_img: np.ndarray) -> _Pass:
+        """One model pass on the crop given by ``crop_to_img`` (2x3 affine, crop px -> image px)."""
         img_to_crop = cv2.invertAffineTransform(crop_to_img)
         crop = cv2.warpAffine(
             img_rgb, img_to_crop, (_INPUT, _INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
@@ -76,7 +85,7 @@ class FaceMesh:
         xy = raw[:, :2] @ crop_to_img[:, :2].T + crop_to_img[:, 2]
         scale = float(np.hypot(crop_to_img[0, 0], crop_to_img[1, 0]))  # crop px -> image px
         pts = np.concatenate([xy, raw[:, 2:3] * scale], axis=1)
-        return pts, presence, raw
+        return _Pass(pts, presence, raw)
 
     def landmarks(
         self, img_rgb: np.ndarray, box: tuple, right_eye: np.ndarray, left_eye: np.ndarray
@@ -85,8 +94,9 @@ class FaceMesh:
         x0, y0, x1, y1 = box
         centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
         side = max(x1 - x0, y1 - y0) * _ROI_SCALE
-        pts, presence, raw = self._pass(img_rgb, roi_from_eyes(centre, right_eye, left_eye, side))
+        run = self._pass(img_rgb, roi_from_eyes(centre, right_eye, left_eye, side))
         for _ in range(self.refine):
+            pts = run.points
             r_eye = pts[topology.RIGHT_EYE_CORNERS, :2].mean(0)
             l_eye = pts[topology.LEFT_EYE_CORNERS, :2].mean(0)
             # rotation only: measure the landmarks' box in the eye-aligned frame
@@ -96,12 +106,12 @@ class FaceMesh:
             lo, hi = local.min(0), local.max(0)
             centre = rot @ ((lo + hi) / 2)
             side = float((hi - lo).max()) * _ROI_SCALE
-            pts, presence, raw = self._pass(img_rgb, roi_from_eyes(centre, r_eye, l_eye, side))
+            run = self._pass(img_rgb, roi_from_eyes(centre, r_eye, l_eye, side))
         return MeshResult(
-            points=pts[:, :2].astype(np.float32),
-            z=pts[:, 2].astype(np.float32),
-            presence=float(presence),
-            yaw_degrees=_yaw(raw),
+            points=run.points[:, :2].astype(np.float32),
+            z=run.points[:, 2].astype(np.float32),
+            presence=float(run.presence),
+            yaw_degrees=_yaw(run.raw),
         )
 
 
