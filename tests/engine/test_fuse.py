@@ -159,7 +159,8 @@ def test_user_rect_selects_the_overlapping_face(engine, group, analyzed):
 def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     """reinvent with a strongly turned user: the hidden half comes from the mirrored image (yaw forced here,
     as no test face turns more than ~12 degrees)."""
-    from fuseface_local.engine.fuse import UserFace, _hidden_side, fuse_face
+    from fuseface_local.engine.fuse import _hidden_side, fuse_face
+    from fuseface_local.engine.types import Algorithm, Degrees, MirrorView, UserFace
 
     t_img, t_faces = analyzed("obama.jpg")
     u_img, u_faces = analyzed("biden.jpg")
@@ -172,8 +173,8 @@ def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     outs = []
     for yaw in (0.0, 40.0):
         out = t_img.copy()
-        user = UserFace(u_img, lu, yaw, flipped, mirror.landmarks)
-        fuse_face(out, t_faces[0].landmarks, user, face_degree=0, profile_degree=0, algorithm="reinvent")
+        user = UserFace(u_img, lu, yaw, mirror=MirrorView(flipped, mirror.landmarks))
+        fuse_face(out, t_faces[0].landmarks, user, degrees=Degrees(0, 0), algorithm=Algorithm.REINVENT)
         outs.append(out)
     region = _ring_mask(t_img.shape, t_faces[0].landmarks)
     assert _changed(outs[0], outs[1], region)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from . import topology
+from .types import Algorithm, MouthSource
 
 __all__ = [
     "SkinStats", "to_lab", "to_bgr", "skin_stats", "skin_likelihood", "colour_gain", "apply_gain", "feather",
@@ -215,7 +216,8 @@ def sunglasses(lab: np.ndarray, eye_mask: np.ndarray, surround: np.ndarray, stat
     return float(np.mean(L < 0.5 * stats.median[0])) > 0.45
 
 
-def face_alpha_and_gain(f, box, src_u, tmpl_bgr, *, face_w, ipd, mouth_mode, algorithm, hpix, tex) -> tuple:
+def face_alpha_and_gain(f, box, src_u, tmpl_bgr, *, face_w, ipd, mouth: MouthSource, algorithm: Algorithm, hpix,
+                        tex) -> tuple:
     """The user's per-pixel alpha, colour gain field and skinness over ``box`` (computed on a coarse grid),
     and the user's skin median (BGR).
 
@@ -225,8 +227,7 @@ def face_alpha_and_gain(f, box, src_u, tmpl_bgr, *, face_w, ipd, mouth_mode, alg
     ``f``: (468, 2) fused landmarks (image coords); ``box``: the ``warp.Roi`` worked on; ``src_u`` and
     ``tmpl_bgr``: box-sized float32 BGR (user texture and template, both already warped to ``f``);
     ``hpix``: per-pixel height above the eyes in inter-ocular units; ``tex``: per-pixel template texture
-    weight; ``mouth_mode``: ``"user"`` (user's whole mouth), ``"template"`` (template's whole mouth) or
-    ``"interior"`` (user's lips, template's mouth interior).
+    weight; ``mouth``: where the mouth comes from.
     """
     h, w = box.shape
     step = 2 if face_w > 160 else 1
@@ -292,17 +293,17 @@ def face_alpha_and_gain(f, box, src_u, tmpl_bgr, *, face_w, ipd, mouth_mode, alg
     user_ok = cv2.GaussianBlur(user_ok, (0, 0), soft)
     tmpl_ok = cv2.GaussianBlur(tmpl_ok, (0, 0), soft)
 
-    shading = 1.0 if algorithm != "redefine" else 0.85
+    shading = 1.0 if algorithm is not Algorithm.REDEFINE else 0.85
     gain, skin_median = colour_gain(user_s, stat_w * skin_u, tmpl_s, stat_w * skin_t, sigma=0.22 * fw, shading=shading)
 
     face_a = feather(oval, erode=0.075 * fw, sigma=0.04 * fw)
-    if mouth_mode == "user":  # the user's lips and mouth interior, consistently
-        mouth = np.zeros(small, np.float32)
-    elif mouth_mode == "template":  # open vs closed: the whole mouth is the template's (no ghost teeth)
-        mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_OUTER])], dilate=int(0.2 * pdist)),
-                              erode=0, sigma=0.07 * pdist)
+    if mouth is MouthSource.USER:  # the user's lips and mouth interior, consistently
+        template_mouth = np.zeros(small, np.float32)
+    elif mouth is MouthSource.TEMPLATE:  # open vs closed: the whole mouth is the template's (no ghost teeth)
+        template_mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_OUTER])], dilate=int(0.2 * pdist)),
+                                 erode=0, sigma=0.07 * pdist)
     else:  # the user's lips around the template's mouth interior
-        mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_INNER])]), erode=0, sigma=0.6)
+        template_mouth = feather(polygon_mask(small, [poly(f[topology.LIPS_INNER])]), erode=0, sigma=0.6)
     hairline = 1.0 - smoothstep(0.42, 0.9, hp)  # the top of the forehead is always the template's
-    alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - mouth) * hairline
+    alpha = face_a * user_ok * tmpl_ok * (1.0 - down(tex)) * (1.0 - template_mouth) * hairline
     return np.clip(up(alpha), 0.0, 1.0), up(gain), up(cv2.GaussianBlur(np.clip(skin_u * 4.0, 0.0, 1.0), (0, 0), 2.0 * soft)), skin_median

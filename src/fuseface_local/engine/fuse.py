@@ -26,7 +26,6 @@ horizontally flipped user image supplies it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 import cv2
@@ -35,23 +34,16 @@ import numpy as np
 from . import blend
 from . import topology as topo
 from .blend import smoothstep
+from .types import Algorithm, Degrees, MirrorView, MouthSource, UserFace
 from .warp import MeshRaster, Roi, delaunay, remap_roi
 
-__all__ = ["UserFace", "umeyama", "fuse_face", "face_region", "RING_SCALE"]
+__all__ = ["umeyama", "fuse_face", "face_region", "RING_SCALE", "SIDE_FACE_FROM_YAW"]
 
 RING_SCALE = 1.4  # outer ring (the "dilated face region") = silhouette scaled about the face centre
-
-
-@dataclass
-class UserFace:
-    """A user face: ``img`` (H, W, 3) uint8 BGR, ``landmarks`` (468, 2); optional mirror for side faces."""
-
-    img: np.ndarray
-    landmarks: np.ndarray
-    yaw: float = 0.0
-    mirror_img: Optional[np.ndarray] = None
-    mirror_landmarks: Optional[np.ndarray] = None
-    depth: Optional[np.ndarray] = None  # (468,) mesh depth in px, for the 3D alignment
+# Side-face correction (reinvent) starts for a user turned more than this many degrees and is complete at
+# SIDE_FACE_FULL_YAW.
+SIDE_FACE_FROM_YAW = 12.0
+SIDE_FACE_FULL_YAW = 30.0
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple:
@@ -200,7 +192,7 @@ def _keep_inside(f: np.ndarray, lt: np.ndarray, face_w: float) -> np.ndarray:
 
 def _hidden_side(lu: np.ndarray, yaw: float) -> np.ndarray:
     """Per-vertex weight (0..1) of the mirrored texture for a yawed user: 1 on the hidden half."""
-    strength = float(np.clip((abs(yaw) - 12.0) / 18.0, 0.0, 1.0))
+    strength = float(np.clip((abs(yaw) - SIDE_FACE_FROM_YAW) / (SIDE_FACE_FULL_YAW - SIDE_FACE_FROM_YAW), 0.0, 1.0))
     if strength <= 0.0:
         return np.zeros(len(lu))
     mid = lu[topo.MIDLINE]
@@ -240,12 +232,10 @@ def _prescale(user: UserFace, lt: np.ndarray) -> UserFace:
         fx, fy = size[0] / crop.shape[1], size[1] / crop.shape[0]
         return small, (np.asarray(lm, np.float64) - (roi.x0, roi.y0)) * (fx, fy)
 
-    img, lm = shrink(user.img, user.landmarks)
+    img, lm = shrink(user.image, user.landmarks)
     depth = None if user.depth is None else np.asarray(user.depth, np.float64) * scale
-    out = UserFace(img, lm, user.yaw, depth=depth)
-    if user.mirror_img is not None and user.mirror_landmarks is not None:
-        out.mirror_img, out.mirror_landmarks = shrink(user.mirror_img, user.mirror_landmarks)
-    return out
+    mirror = None if user.mirror is None else MirrorView(*shrink(user.mirror.image, user.mirror.landmarks))
+    return UserFace(img, lm, user.yaw, depth=depth, mirror=mirror)
 
 
 def _close_user_mouth(img: np.ndarray, lu: np.ndarray) -> np.ndarray:
@@ -277,9 +267,8 @@ def fuse_face(
     lt: np.ndarray,
     user: UserFace,
     *,
-    face_degree: int,
-    profile_degree: int,
-    algorithm: str,
+    degrees: Degrees,
+    algorithm: Algorithm,
     ring_scale: float = RING_SCALE,
     template_depth: Optional[np.ndarray] = None,
 ) -> Roi:
@@ -289,7 +278,7 @@ def fuse_face(
     """
     lt = np.asarray(lt, np.float64)
     lu = np.asarray(user.landmarks, np.float64)
-    fd, pd = face_degree / 100.0, profile_degree / 100.0
+    fd, pd = degrees.face / 100.0, degrees.profile / 100.0
     w_shape, w_tex, ipd, up, height = _vertex_weights(lt, fd, pd)
     face_w = max(float(np.linalg.norm(lt[topo.LEFT_CHEEK] - lt[topo.RIGHT_CHEEK])), 2.0 * ipd)
 
@@ -297,17 +286,17 @@ def fuse_face(
     lu = np.asarray(user.landmarks, np.float64)
     au = _align(lu, lt, user.depth, template_depth)
     hidden = np.zeros(len(lu))
-    if user.mirror_landmarks is not None and user.mirror_img is not None:
+    if user.mirror is not None:
         hidden = _hidden_side(lu, user.yaw)
         if hidden.any():
-            am = _align(np.asarray(user.mirror_landmarks, np.float64), lt)
+            am = _align(np.asarray(user.mirror.landmarks, np.float64), lt)
             au = au * (1.0 - hidden[:, None]) + am * hidden[:, None]
     # Open vs closed mouths are never cross-faded (ghost teeth): the whole mouth (shape, lips, interior)
     # comes from one side -- the user's for faceswap and below FuseFaceDegree 50 (identity), else the
     # template's (its expression). Similar mouths: the user's lips around the template's interior.
     open_u, open_t = _mouth_open(lu), _mouth_open(lt)
     differ = abs(open_u - open_t) > 0.05
-    user_mouth = algorithm == "faceswap" or (differ and fd < 0.5)
+    user_mouth = algorithm is Algorithm.FACESWAP or (differ and fd < 0.5)
     mismatch = differ and not user_mouth
     if differ:
         mc = lt[topo.LIPS_OUTER].mean(axis=0)
@@ -325,8 +314,9 @@ def fuse_face(
     f = w_shape[:, None] * lt + (1.0 - w_shape[:, None]) * au
     if not user_mouth:
         f = _mouth_from_template(f, lt, up)
-    max_out = min(0.045 if algorithm == "faceswap" else 0.025, (ring_scale - 1.0) * 0.2)
-    f = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if algorithm == "faceswap" else 1.0)
+    faceswap = algorithm is Algorithm.FACESWAP
+    max_out = min(0.045 if faceswap else 0.025, (ring_scale - 1.0) * 0.2)
+    f = _clamp_contour(f, lt, face_w, max_out, height, reach=1.4 if faceswap else 1.0)
     f = _keep_inside(f, lt, face_w)
 
     # Mesh: the 468 points inside, a fixed ring (silhouette scaled by ring_scale) around them.
@@ -364,7 +354,7 @@ def fuse_face(
     by, bx = slice(box.y0 - roi.y0, box.y1 - roi.y0), slice(box.x0 - roi.x0, box.x1 - roi.x0)
     sub = raster.crop(box)
 
-    img_u = user.img
+    img_u = user.image
     if not user_mouth and open_u > 0.06 and open_t < 0.06:
         img_u = _close_user_mouth(img_u, lu)
     src_all = np.vstack([lu, ring])  # ring entries are never sampled for the user (alpha is 0 there)
@@ -375,8 +365,8 @@ def fuse_face(
         src_u = np.clip(src_u + 0.6 * (src_u - soft_u), 0.0, 255.0)
     hidden_all = np.concatenate([hidden, np.zeros(len(ring))])
     if hidden.any():
-        mirror_src = np.vstack([np.asarray(user.mirror_landmarks, np.float64), ring])
-        mirror = remap_roi(user.mirror_img, sub.maps(mirror_src))
+        mirror_src = np.vstack([np.asarray(user.mirror.landmarks, np.float64), ring])
+        mirror = remap_roi(user.mirror.image, sub.maps(mirror_src))
         hpix = sub.interp(hidden_all)[:, :, None]
         src_u = src_u * (1.0 - hpix) + mirror.astype(np.float32) * hpix
     tmpl_bgr = warped_t[by, bx].astype(np.float32)
@@ -384,7 +374,7 @@ def fuse_face(
     tex_all = np.concatenate([w_tex, np.ones(len(ring))])
     alpha, gain, skin, skin_median = blend.face_alpha_and_gain(
         f, box, src_u, tmpl_bgr, face_w=face_w, ipd=ipd, algorithm=algorithm,
-        mouth_mode="user" if user_mouth else ("template" if mismatch else "interior"),
+        mouth=MouthSource.USER if user_mouth else (MouthSource.TEMPLATE if mismatch else MouthSource.USER_LIPS),
         hpix=sub.interp(height_all, outside=2.0), tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
     )
     a3 = alpha[:, :, None]
