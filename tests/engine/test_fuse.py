@@ -13,7 +13,7 @@ from .conftest import asset
 
 def _ring_mask(shape: tuple, landmarks: np.ndarray, *, grow: int = 2) -> np.ndarray:
     """The (dilated) face region the engine may touch for one template face, grown by ``grow`` px."""
-    from fuseface_local.engine.fuse import RING_SCALE, face_region
+    from fuseface_local.engine.fusion_mesh import RING_SCALE, face_region
 
     mask = np.zeros(shape[:2], np.uint8)
     poly = np.round(face_region(np.asarray(landmarks, np.float64), scale=RING_SCALE)).astype(np.int32)
@@ -159,7 +159,8 @@ def test_user_rect_selects_the_overlapping_face(engine, group, analyzed):
 def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     """reinvent with a strongly turned user: the hidden half comes from the mirrored image (yaw forced here,
     as no test face turns more than ~12 degrees)."""
-    from fuseface_local.engine.fuse import _hidden_side, fuse_face
+    from fuseface_local.engine.align import hidden_side
+    from fuseface_local.engine.fuse import fuse_face
     from fuseface_local.engine.types import Algorithm, Degrees, MirrorView, UserFace
 
     t_img, t_faces = analyzed("obama.jpg")
@@ -167,9 +168,9 @@ def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     flipped = np.ascontiguousarray(u_img[:, ::-1])
     mirror = max(engine.analyzer.analyze(flipped), key=lambda f: f.area)
     lu = u_faces[0].landmarks.astype(np.float64)
-    hidden = _hidden_side(lu, 40.0)
+    hidden = hidden_side(lu, 40.0)
     assert hidden.min() == 0.0 and hidden.max() == 1.0  # one half mirrored, the other kept
-    assert not _hidden_side(lu, 5.0).any()
+    assert not hidden_side(lu, 5.0).any()
     outs = []
     for yaw in (0.0, 40.0):
         out = t_img.copy()

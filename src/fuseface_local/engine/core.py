@@ -35,10 +35,11 @@ import numpy as np
 from scf_fuseface import limits
 
 from . import codec
-from . import topology as topo
+from .align import SIDE_FACE_FROM_YAW
 from .errors import FusionError
 from .faces import DetectedFace
-from .fuse import RING_SCALE, SIDE_FACE_FROM_YAW, face_region, fuse_face
+from .fuse import fuse_face
+from .fusion_mesh import ring_scale_clear_of
 from .params import PARAMETER_ERROR
 from .params import validate as validate_params
 from .types import Algorithm, Degrees, MirrorView, UserFace
@@ -257,8 +258,8 @@ class FusionEngine:
         for user, j in zip(users, targets):
             lt = t_faces[j].landmarks.astype(np.float64)
             others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
-            fuse_face(out, lt, user, degrees=degrees, algorithm=algorithm, ring_scale=_ring_scale(lt, others),
-                      template_depth=t_faces[j].landmarks_z)
+            fuse_face(out, lt, user, degrees=degrees, algorithm=algorithm,
+                      ring_scale=ring_scale_clear_of(lt, others), template_depth=t_faces[j].landmarks_z)
         return out
 
 
@@ -271,15 +272,3 @@ def _decode_each(users: Sequence[bytes]) -> List[np.ndarray]:
             decoded[id(data)] = codec.decode(data)
         out.append(decoded[id(data)])
     return out
-
-
-def _ring_scale(lt: np.ndarray, others: list) -> float:
-    """The largest ring scale (<= RING_SCALE) whose ring contains no point of another face's silhouette."""
-    if not others:
-        return RING_SCALE
-    pts = np.vstack([np.asarray(o, np.float64)[topo.FACE_OVAL] for o in others]).astype(np.float32)
-    for scale in (RING_SCALE, 1.3, 1.22, 1.15, 1.1):
-        poly = face_region(lt, scale=scale).astype(np.float32).reshape(-1, 1, 2)
-        if all(cv2.pointPolygonTest(poly, (float(x), float(y)), False) < 0 for x, y in pts):
-            return scale
-    return 1.06
