@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .blend import smoothstep
+from .masks import smoothstep
 from .types import MirrorView, UserFace
 from .warp import Roi
 

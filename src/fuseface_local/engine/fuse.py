@@ -26,12 +26,12 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from . import blend
 from . import topology as topo
 from .align import align_user, shrink_large_user, zoom
+from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
 from .mouth import MouthPlan, close_user_mouth, mouth_from_template, pinned_lips, plan_mouth, weigh_mouth
-from .shape import TemplateFrame, VertexWeights, degree_weights, limit_silhouette, mix_shapes
+from .shape import TemplateFrame, degree_weights, limit_silhouette, mix_shapes
 from .types import Algorithm, Degrees, MouthSource, UserFace
 from .warp import MeshRaster, Roi, remap_roi
 
@@ -80,7 +80,15 @@ def fuse_face(
     sub = raster.crop(box)
     user_bgr = _user_texture(user, lu, lt, mesh, sub, mouth, aligned.hidden)
     in_box = box.slices_in(roi)
-    warped[in_box] = _blend(warped[in_box], user_bgr, mesh, sub, box, frame, weights, mouth, algorithm)
+    template_bgr = warped[in_box].astype(np.float32)
+    ring = mesh.ring
+    # Per-vertex values as per-pixel fields; the ring counts as far above the eyes and all template.
+    height = sub.interp(np.concatenate([frame.height, np.full(len(ring), 2.0)]), outside=2.0)
+    texture = np.clip(sub.interp(np.concatenate([weights.texture, np.ones(len(ring))]), outside=1.0), 0.0, 1.0)
+    layer = user_layer(mesh.fused, box, user_bgr, template_bgr, face_width=frame.width,
+                       inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth.source,
+                       algorithm=algorithm)
+    warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
     np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
     return roi
 
@@ -116,30 +124,3 @@ def _user_texture(
         user_bgr = user_bgr * (1.0 - hidden_px) + mirror.astype(np.float32) * hidden_px
     return user_bgr
 
-
-def _blend(
-    template_bgr: np.ndarray,
-    user_bgr: np.ndarray,
-    mesh: FusionMesh,
-    sub: MeshRaster,
-    box: Roi,
-    frame: TemplateFrame,
-    weights: VertexWeights,
-    mouth: MouthPlan,
-    algorithm: Algorithm,
-) -> np.ndarray:
-    """The warped template over ``box`` (``(h, w, 3) uint8``) with the user texture composited in."""
-    tmpl_bgr = template_bgr.astype(np.float32)
-    ring = mesh.ring
-    height_all = np.concatenate([frame.height, np.full(len(ring), 2.0)])
-    tex_all = np.concatenate([weights.texture, np.ones(len(ring))])
-    face_w = frame.width
-    alpha, gain, skin, skin_median = blend.face_alpha_and_gain(
-        mesh.fused, box, user_bgr, tmpl_bgr, face_w=face_w, ipd=frame.inter_ocular, algorithm=algorithm,
-        mouth=mouth.source, hpix=sub.interp(height_all, outside=2.0),
-        tex=np.clip(sub.interp(tex_all, outside=1.0), 0.0, 1.0),
-    )
-    a3 = alpha[:, :, None]
-    recoloured = blend.apply_gain(user_bgr, gain, skin, skin_median, dot=max(int(0.012 * face_w), 1))
-    mixed = tmpl_bgr + a3 * (recoloured - tmpl_bgr)
-    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)

@@ -15,14 +15,14 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .blend import polygon_mask, smoothstep
+from .masks import CoarseGrid, feather, polygon_mask, smoothstep
 from .shape import VertexWeights
 from .types import Algorithm, Degrees, MouthSource
 from .warp import Roi
 
 __all__ = [
     "MOUTHS_DIFFER", "MOUTH_OPEN", "USER_MOUTH_BELOW_DEGREE", "MouthPlan", "close_user_mouth", "mouth_from_template",
-    "mouth_width", "openness", "plan_mouth", "pinned_lips", "weigh_mouth",
+    "mouth_width", "openness", "plan_mouth", "pinned_lips", "template_mouth_mask", "weigh_mouth",
 ]
 
 MOUTHS_DIFFER = 0.05  # openness difference above which two mouths count as open vs closed
@@ -122,6 +122,21 @@ def pinned_lips(plan: MouthPlan, fused: np.ndarray) -> np.ndarray:
         return np.zeros(len(fused), dtype=bool)
     mc = fused[topo.LIPS_OUTER].mean(axis=0)
     return np.linalg.norm(fused - mc, axis=1) < 0.9 * mouth_width(fused)
+
+
+def template_mouth_mask(source: MouthSource, fused: np.ndarray, grid: CoarseGrid, inter_ocular: float) -> np.ndarray:
+    """Where the template's mouth shows through the user layer, on ``grid``: ``(h, w) float32`` in [0, 1].
+
+    Nothing for the user's mouth; the whole (slightly grown) mouth for the template's; the mouth opening
+    for the user's lips around the template's interior. ``fused``: (468, 2) image px; ``inter_ocular`` in
+    grid px.
+    """
+    if source is MouthSource.USER:
+        return np.zeros(grid.shape, np.float32)
+    if source is MouthSource.TEMPLATE:
+        outline = polygon_mask(grid.shape, [grid.poly(fused[topo.LIPS_OUTER])], dilate=int(0.2 * inter_ocular))
+        return feather(outline, erode=0, sigma=0.07 * inter_ocular)
+    return feather(polygon_mask(grid.shape, [grid.poly(fused[topo.LIPS_INNER])]), erode=0, sigma=0.6)
 
 
 def close_user_mouth(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
