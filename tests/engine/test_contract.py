@@ -103,7 +103,7 @@ def test_validate_names_the_effective_degrees(algorithm, face, profile, expected
 def test_the_engine_knows_exactly_the_console_algorithms():
     """The console's three algorithm names (Tencent FuseFace console), each parsed to its own member."""
     from fuseface_local.engine.core import FusionEngine
-    from fuseface_local.engine.types import Algorithm
+    from fuseface_local.engine.params import Algorithm
 
     assert {a.value for a in Algorithm} == {"faceswap", "reinvent", "redefine"}
     with pytest.raises(FusionError) as info:

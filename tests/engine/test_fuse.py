@@ -159,9 +159,9 @@ def test_user_rect_selects_the_overlapping_face(engine, group, analyzed):
 def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     """reinvent with a strongly turned user: the hidden half comes from the mirrored image (yaw forced here,
     as no test face turns more than ~12 degrees)."""
-    from fuseface_local.engine.align import hidden_side
+    from fuseface_local.engine.align import MirrorView, UserFace, hidden_side
     from fuseface_local.engine.fuse import fuse_face
-    from fuseface_local.engine.types import Algorithm, Degrees, MirrorView, UserFace
+    from fuseface_local.engine.params import Algorithm, Degrees
 
     t_img, t_faces = analyzed("obama.jpg")
     u_img, u_faces = analyzed("biden.jpg")

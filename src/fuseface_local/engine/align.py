@@ -13,6 +13,7 @@ Landmarks are ``(468, 2)`` float64 image px unless stated otherwise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple, Optional, Tuple
 
 import cv2
@@ -20,12 +21,11 @@ import numpy as np
 
 from . import topology as topo
 from .masks import smoothstep
-from .types import MirrorView, UserFace
 from .warp import Roi
 
 __all__ = [
-    "AlignedUser", "SIDE_FACE_FROM_YAW", "SIDE_FACE_FULL_YAW", "Similarity", "align_landmarks", "align_user",
-    "hidden_side", "shrink_large_user", "umeyama", "zoom",
+    "AlignedUser", "MirrorView", "SIDE_FACE_FROM_YAW", "SIDE_FACE_FULL_YAW", "Similarity", "UserFace",
+    "align_landmarks", "align_user", "hidden_side", "shrink_large_user", "umeyama", "zoom",
 ]
 
 # Side-face correction starts for a user turned more than this many degrees and is complete at the second.
@@ -35,8 +35,33 @@ SIDE_FACE_FULL_YAW = 30.0
 SHRINK_BELOW = 0.8
 
 
+class MirrorView(NamedTuple):
+    """The user image flipped left-right, ``image`` (H, W, 3) uint8 BGR, and the landmarks of the same face
+    in it, ``landmarks`` (468, 2) float (side-face correction reads the hidden half from here)."""
+
+    image: np.ndarray
+    landmarks: np.ndarray
+
+
+@dataclass
+class UserFace:
+    """One user face to fuse.
+
+    ``image``: (H, W, 3) uint8 BGR. ``landmarks``: (468, 2) float64 image px. ``yaw``: degrees, > 0 when the
+    face turns toward the image's right. ``depth``: (468,) float64 mesh depth in px (smaller = nearer), for
+    the 3D alignment. ``mirror``: the flipped view for side-face correction (``reinvent``, turned faces).
+    """
+
+    image: np.ndarray
+    landmarks: np.ndarray
+    yaw: float = 0.0
+    depth: Optional[np.ndarray] = None
+    mirror: Optional[MirrorView] = None
+
+
 class Similarity(NamedTuple):
-    """``dst ~ src @ matrix.T + offset``: ``matrix`` (D, D) is a rotation times a uniform scale, ``offset`` (D,)."""
+    """``dst ~ src @ matrix.T + offset``: ``matrix`` (D, D) is a rotation times a uniform scale, ``offset``
+    (D,) a translation."""
 
     matrix: np.ndarray
     offset: np.ndarray
@@ -108,7 +133,9 @@ def shrink_large_user(user: UserFace, template: np.ndarray) -> UserFace:
         return user
     img, lm = _shrink(user.image, user.landmarks, scale)
     depth = None if user.depth is None else np.asarray(user.depth, np.float64) * scale
-    mirror = None if user.mirror is None else MirrorView(*_shrink(user.mirror.image, user.mirror.landmarks, scale))
+    mirror = user.mirror
+    if mirror is not None:
+        mirror = MirrorView(*_shrink(mirror.image, mirror.landmarks, scale))
     return UserFace(img, lm, user.yaw, depth=depth, mirror=mirror)
 
 

@@ -18,9 +18,9 @@ import numpy as np
 
 from .colour import apply_gain, colour_gain, skin_likelihood, skin_stats, to_lab
 from .masks import CoarseGrid, feather, smoothstep
-from .mouth import template_mouth_mask
+from .mouth import MouthSource, template_mouth_mask
 from .occlusion import FeatureMasks, template_keep, user_keep
-from .types import Algorithm, MouthSource
+from .params import Algorithm
 from .warp import Roi
 
 __all__ = ["UserLayer", "user_layer"]
@@ -39,7 +39,8 @@ class UserLayer:
     def composite(self, template_bgr: np.ndarray, user_bgr: np.ndarray, *, face_width: float) -> np.ndarray:
         """The recoloured user texture over the template by ``alpha``: ``(h, w, 3) uint8``. Dark dots smaller
         than 1.2 % of ``face_width`` (image px; stubble, pores) are recoloured as skin."""
-        recoloured = apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=max(int(0.012 * face_width), 1))
+        dot = max(int(0.012 * face_width), 1)
+        recoloured = apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=dot)
         mixed = template_bgr + self.alpha[:, :, None] * (recoloured - template_bgr)
         return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
@@ -59,8 +60,8 @@ def user_layer(
 ) -> UserLayer:
     """The user layer over ``box``.
 
-    ``fused``: (468, 2) fused landmarks (image px); ``user_bgr`` and ``template_bgr``: the user texture and the
-    template, both already warped to ``fused``; ``face_width`` and ``inter_ocular``: the template face's, in
+    ``fused``: (468, 2) fused landmarks (image px); ``user_bgr`` and ``template_bgr``: the user texture and
+    the template, both already warped to ``fused``; ``face_width`` and ``inter_ocular``: the template face's, in
     image px; ``height``: (h, w) float32 height above the eyes in inter-ocular units; ``texture``: (h, w)
     float32 template texture weight in [0, 1]; ``mouth``: where the mouth comes from. ``redefine`` lays the
     template's local lighting over the user's features at 85 % (the other algorithms at 100 %).
@@ -73,7 +74,8 @@ def user_layer(
     hp = grid.down(height)
 
     masks = FeatureMasks.draw(fused, grid, pdist)
-    skin_area = feather(masks.oval, erode=0.06 * fw, sigma=0) * (1.0 - masks.features)  # weighs the statistics
+    # Skin statistics come from inside the silhouette, away from the features.
+    skin_area = feather(masks.oval, erode=0.06 * fw, sigma=0) * (1.0 - masks.features)
     stats_t = skin_stats(lab_t, skin_area)
     stats_u = skin_stats(lab_u, skin_area)
     skin_t = skin_likelihood(lab_t, stats_t)
@@ -82,7 +84,8 @@ def user_layer(
     tmpl_ok = template_keep(lab_t, stats_t, skin_t, masks, fused, grid, fw)
 
     shading = 1.0 if algorithm is not Algorithm.REDEFINE else 0.85
-    gain = colour_gain(user_s, skin_area * skin_u, tmpl_s, skin_area * skin_t, sigma=0.22 * fw, shading=shading)
+    gain = colour_gain(user_s, skin_area * skin_u, tmpl_s, skin_area * skin_t, sigma=0.22 * fw,
+                       shading=shading)
 
     face_a = feather(masks.oval, erode=0.075 * fw, sigma=0.04 * fw)
     template_mouth = template_mouth_mask(mouth, fused, grid, pdist)

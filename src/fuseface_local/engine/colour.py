@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "colour_gain", "skin_likelihood", "skin_stats",
-    "to_lab",
+    "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "colour_gain", "skin_likelihood",
+    "skin_stats", "to_lab",
 ]
 
 

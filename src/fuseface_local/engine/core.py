@@ -11,10 +11,10 @@ Face mapping (documented, stable):
   largest face. A user image is first looked at in one coarse view (``FaceAnalyzer.quick_face``); the
   fine tiles run only when that view cannot settle the choice. Templates always get the full analysis.
 
-Errors (``FusionError.code``): parameter errors come from ``params.validate`` (before any image work); no face (or none overlapping the rect) ->
-``FailedOperation.NoFaceDetected``; a template face id out of range ->
-``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px, or a user face too small for a believable
-result (eyes < 28 px apart) -> ``FailedOperation.FaceSizeTooSmall``. FuseFace has no code for the two
+Errors (``FusionError.code``): parameter errors come from ``params.validate``, before any image work. No
+face (or none overlapping the rect) -> ``FailedOperation.NoFaceDetected``; a template face id out of range
+-> ``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px, or a user face too small for a
+believable result (eyes < 28 px apart) -> ``FailedOperation.FaceSizeTooSmall``. FuseFace has no code for the two
 other refusals of a user face, so they use ours: uncertain or too turned -> ``FailedOperation.FaceUnusable``,
 blurred -> ``FailedOperation.FaceTooBlurry``. Image errors come from ``codec``.
 
@@ -35,14 +35,13 @@ import numpy as np
 from scf_fuseface import limits
 
 from . import codec
-from .align import SIDE_FACE_FROM_YAW
+from .align import SIDE_FACE_FROM_YAW, MirrorView, UserFace
 from .errors import FusionError
 from .faces import DetectedFace
 from .fuse import fuse_face
 from .fusion_mesh import ring_scale_clear_of
-from .params import PARAMETER_ERROR
+from .params import PARAMETER_ERROR, Algorithm, Degrees
 from .params import validate as validate_params
-from .types import Algorithm, Degrees, MirrorView, UserFace
 
 __all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS", "MAX_YAW"]
 
@@ -237,6 +236,7 @@ class FusionEngine:
         return MirrorView(flipped, best.landmarks)
 
     def _user_face(self, img: np.ndarray, rect, index: int, algorithm: Algorithm) -> UserFace:
+        """The picked face of user image ``index``, with its mirror view for a turned face under ``reinvent``."""
         face = self._pick_user_face(img, rect, index)
         user = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees),
                         depth=np.asarray(face.landmarks_z, np.float64))

@@ -190,7 +190,8 @@ class FaceDetector:
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
         keep = np.nonzero(scores >= self.min_score)[0]
         if keep.size == 0:
-            return Candidates(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 6, 2), np.float32))
+            empty = np.zeros(0, np.float32)
+            return Candidates(empty.reshape(0, 4), empty, empty.reshape(0, 6, 2))
         raw = regressors[keep]
         anchors = self._anchors[keep] * _INPUT
         cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
@@ -212,7 +213,9 @@ class FaceDetector:
 
     # -- the views of one image --------------------------------------------------------------------------
     def plan(self, h: int, w: int) -> List[ViewLevel]:
-        """The views of an ``h`` x ``w`` image, one ``ViewLevel`` per pyramid level, coarsest first. Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
+        """The views of an ``h`` x ``w`` image, one ``ViewLevel`` per pyramid level, coarsest first.
+
+        Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
         ``min_face`` px face reaches the ~14 px the model needs. When that would take more than
         ``max_views`` views (very large images), the finest level is coarsened to fit the budget."""
         target = min(1.0, MIN_VIEW_FACE / self.min_face)

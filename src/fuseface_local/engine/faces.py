@@ -147,7 +147,8 @@ class FaceAnalyzer:
 
 
 def _make_face(det: Detection, mesh: MeshResult, w: int, h: int) -> DetectedFace:
-    """The ``DetectedFace`` of one detection and its mesh, the box rounded and clamped to a ``w`` x ``h`` image."""
+    """The ``DetectedFace`` of one detection and its mesh; the box rounded and clamped to a ``w`` x ``h``
+    image."""
     x0, y0, x1, y1 = det.box
     ix0, iy0 = int(np.clip(round(x0), 0, w - 1)), int(np.clip(round(y0), 0, h - 1))
     ix1, iy1 = int(np.clip(round(x1), ix0 + 1, w)), int(np.clip(round(y1), iy0 + 1, h))

@@ -27,12 +27,20 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .align import align_user, shrink_large_user, zoom
+from .align import UserFace, align_user, shrink_large_user, zoom
 from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
-from .mouth import MouthPlan, close_user_mouth, mouth_from_template, pinned_lips, plan_mouth, weigh_mouth
+from .mouth import (
+    MouthPlan,
+    MouthSource,
+    close_user_mouth,
+    mouth_from_template,
+    pinned_lips,
+    plan_mouth,
+    weigh_mouth,
+)
+from .params import Algorithm, Degrees
 from .shape import TemplateFrame, degree_weights, limit_silhouette, mix_shapes
-from .types import Algorithm, Degrees, MouthSource, UserFace
 from .warp import MeshRaster, Roi, remap_roi
 
 __all__ = ["fuse_face"]
@@ -84,7 +92,8 @@ def fuse_face(
     ring = mesh.ring
     # Per-vertex values as per-pixel fields; the ring counts as far above the eyes and all template.
     height = sub.interp(np.concatenate([frame.height, np.full(len(ring), 2.0)]), outside=2.0)
-    texture = np.clip(sub.interp(np.concatenate([weights.texture, np.ones(len(ring))]), outside=1.0), 0.0, 1.0)
+    texture = sub.interp(np.concatenate([weights.texture, np.ones(len(ring))]), outside=1.0)
+    texture = np.clip(texture, 0.0, 1.0)
     layer = user_layer(mesh.fused, box, user_bgr, template_bgr, face_width=frame.width,
                        inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth.source,
                        algorithm=algorithm)

@@ -72,7 +72,9 @@ class FusionMesh:
         return self.points[topo.N_POINTS:]
 
 
-def build_mesh(fused: np.ndarray, template: np.ndarray, *, ring_scale: float, pinned: np.ndarray) -> FusionMesh:
+def build_mesh(
+    fused: np.ndarray, template: np.ndarray, *, ring_scale: float, pinned: np.ndarray
+) -> FusionMesh:
     """The mesh from ``fused`` to ``template`` landmarks with the ring at ``ring_scale``.
 
     One triangulation of everything, so the warp is continuous (two meshes disagree along concave parts of

@@ -1,5 +1,5 @@
-"""Soft masks shared by the fusion stages: a Hermite step, filled polygons, feathering, and the coarse grid the
-per-pixel mask work runs on.
+"""Soft masks shared by the fusion stages: a Hermite step, filled polygons, feathering, and the coarse grid
+the per-pixel mask work runs on.
 
 Masks are ``(H, W) uint8`` 0/255 when hard and ``(H, W) float32`` in [0, 1] when soft.
 """

@@ -10,24 +10,35 @@ Landmarks are ``(468, 2)`` float64 image px.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import cv2
 import numpy as np
 
 from . import topology as topo
 from .masks import CoarseGrid, feather, polygon_mask, smoothstep
+from .params import Algorithm, Degrees
 from .shape import VertexWeights
-from .types import Algorithm, Degrees, MouthSource
 from .warp import Roi
 
 __all__ = [
-    "MOUTHS_DIFFER", "MOUTH_OPEN", "USER_MOUTH_BELOW_DEGREE", "MouthPlan", "close_user_mouth", "mouth_from_template",
-    "mouth_width", "openness", "plan_mouth", "pinned_lips", "template_mouth_mask", "weigh_mouth",
+    "MOUTHS_DIFFER", "MOUTH_OPEN", "USER_MOUTH_BELOW_DEGREE", "MouthPlan", "MouthSource", "close_user_mouth",
+    "mouth_from_template", "mouth_width", "openness", "plan_mouth", "pinned_lips", "template_mouth_mask",
+    "weigh_mouth",
 ]
 
 MOUTHS_DIFFER = 0.05  # openness difference above which two mouths count as open vs closed
 MOUTH_OPEN = 0.06  # openness above which a mouth counts as open (and below which as closed)
 USER_MOUTH_BELOW_DEGREE = 50  # FuseFaceDegree below which a mismatched mouth is the user's
+
+
+class MouthSource(Enum):
+    """Where the fused face's mouth comes from. Open and closed mouths are never cross-faded (that shows
+    ghost teeth): a whole mouth comes from one side, or the user's lips go around the template's interior."""
+
+    USER = "user"  # the user's whole mouth: shape, lips and interior
+    TEMPLATE = "template"  # the template's whole mouth (its expression), over an open/closed mismatch
+    USER_LIPS = "user lips"  # the user's lips around the template's mouth interior (similar mouths)
 
 
 def mouth_width(landmarks: np.ndarray) -> float:
@@ -124,7 +135,9 @@ def pinned_lips(plan: MouthPlan, fused: np.ndarray) -> np.ndarray:
     return np.linalg.norm(fused - mc, axis=1) < 0.9 * mouth_width(fused)
 
 
-def template_mouth_mask(source: MouthSource, fused: np.ndarray, grid: CoarseGrid, inter_ocular: float) -> np.ndarray:
+def template_mouth_mask(
+    source: MouthSource, fused: np.ndarray, grid: CoarseGrid, inter_ocular: float
+) -> np.ndarray:
     """Where the template's mouth shows through the user layer, on ``grid``: ``(h, w) float32`` in [0, 1].
 
     Nothing for the user's mouth; the whole (slightly grown) mouth for the template's; the mouth opening
@@ -134,8 +147,9 @@ def template_mouth_mask(source: MouthSource, fused: np.ndarray, grid: CoarseGrid
     if source is MouthSource.USER:
         return np.zeros(grid.shape, np.float32)
     if source is MouthSource.TEMPLATE:
-        outline = polygon_mask(grid.shape, [grid.poly(fused[topo.LIPS_OUTER])], dilate=int(0.2 * inter_ocular))
-        return feather(outline, erode=0, sigma=0.07 * inter_ocular)
+        lips = grid.poly(fused[topo.LIPS_OUTER])
+        return feather(polygon_mask(grid.shape, [lips], dilate=int(0.2 * inter_ocular)), erode=0,
+                       sigma=0.07 * inter_ocular)
     return feather(polygon_mask(grid.shape, [grid.poly(fused[topo.LIPS_INNER])]), erode=0, sigma=0.6)
 
 

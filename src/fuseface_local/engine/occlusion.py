@@ -50,8 +50,9 @@ class FeatureMasks:
                                            topo.LIPS_OUTER)]
         feat_polys.append(poly(cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]))
         feat = polygon_mask(small, feat_polys, dilate=r)
+        lips = poly(f[topo.LIPS_OUTER])
         feat_user = np.maximum(polygon_mask(small, feat_polys, dilate=max(int(0.05 * pdist), 1)),
-                               polygon_mask(small, [poly(f[topo.LIPS_OUTER])], dilate=max(int(0.22 * pdist), 1)))
+                               polygon_mask(small, [lips], dilate=max(int(0.22 * pdist), 1)))
         eye_polys = [poly(f[topo.LEFT_EYE]), poly(f[topo.RIGHT_EYE])]
         return cls(
             oval=oval,
@@ -85,7 +86,12 @@ def _soften(keep: np.ndarray, face_width: float) -> np.ndarray:
 
 
 def user_keep(
-    lab: np.ndarray, stats: SkinStats, skin: np.ndarray, height: np.ndarray, masks: FeatureMasks, face_width: float
+    lab: np.ndarray,
+    stats: SkinStats,
+    skin: np.ndarray,
+    height: np.ndarray,
+    masks: FeatureMasks,
+    face_width: float,
 ) -> np.ndarray:
     """Soft mask of the user pixels that may be pasted: the user's skin and features.
 
@@ -119,7 +125,8 @@ def template_keep(
     keep_feat = masks.features
     if sunglasses(lab, masks.eyes, masks.eye_surround, stats):  # frames, lenses and bridge may be occluders
         both = np.vstack([fused[topo.LEFT_EYE], fused[topo.RIGHT_EYE]]).astype(np.float32)
-        band = polygon_mask(grid.shape, [grid.poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * masks.reach))
+        hull = grid.poly(cv2.convexHull(both)[:, 0, :])
+        band = polygon_mask(grid.shape, [hull], dilate=int(1.5 * masks.reach))
         keep_feat = masks.features * (1.0 - band.astype(np.float32) / 255.0)
     bad = _large_regions(1.0 - np.clip(skin * 2.5, 0.0, 1.0), face_width)
     return _soften(1.0 - bad * (1.0 - keep_feat), face_width)

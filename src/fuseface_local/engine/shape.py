@@ -1,5 +1,5 @@
-"""Fusion stage 2, the fused shape: per-vertex template weights from the two degrees, the mix of the template's
-and the aligned user's landmarks, and the limits on where the silhouette may go.
+"""Fusion stage 2, the fused shape: per-vertex template weights from the two degrees, the mix of the
+template's and the aligned user's landmarks, and the limits on where the silhouette may go.
 
 * ``face_degree`` weighs the features (brows, eyes, nose, mouth), ``profile_degree`` the silhouette, blended
   by "contour-ness" in between; the forehead and hairline stay the template's. The fused shape is
@@ -20,7 +20,7 @@ import numpy as np
 
 from . import topology as topo
 from .masks import smoothstep
-from .types import Algorithm, Degrees
+from .params import Algorithm, Degrees
 
 __all__ = [
     "TemplateFrame", "VertexWeights", "degree_weights", "face_centre", "keep_inside", "limit_silhouette",

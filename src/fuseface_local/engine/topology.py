@@ -43,7 +43,7 @@ INNER_LIP_PAIRS = np.array([
     (191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324),
 ], dtype=np.int32)
 MOUTH_CORNERS = np.array([61, 291], dtype=np.int32)
-# The outer lip contour between the corners: upper lip (subject's right to left) and lower lip (right to left).
+# The outer lip contour between the corners, each from the subject's right to left: upper lip, lower lip.
 UPPER_LIP_OUTER = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409], dtype=np.int32)
 LOWER_LIP_OUTER = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375], dtype=np.int32)
 

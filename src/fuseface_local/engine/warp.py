@@ -47,7 +47,8 @@ class Roi:
 
     def intersection(self, other: Roi) -> Roi:
         """The part of this box inside ``other`` (assumed to overlap it)."""
-        return Roi(max(self.x0, other.x0), max(self.y0, other.y0), min(self.x1, other.x1), min(self.y1, other.y1))
+        return Roi(max(self.x0, other.x0), max(self.y0, other.y0),
+                   min(self.x1, other.x1), min(self.y1, other.y1))
 
 
 def delaunay(points: np.ndarray) -> np.ndarray:
