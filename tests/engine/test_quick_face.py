@@ -1,5 +1,6 @@
-"""The user-image fast path (``FaceAnalyzer.quick_face``): one coarse view, used only when it cannot change
-which face is picked; otherwise ``None`` and the full tiled analysis runs."""
+"""The user-image fast path (``FaceAnalyzer.quick_face``): the two coarse views (the close view and the whole
+image in one full-range view), used only when they cannot change which face is picked; otherwise ``None`` and
+the full tiled analysis runs."""
 
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ import pytest
 
 @pytest.fixture()
 def views(analyzer, monkeypatch):
-    """Counts the detector's 192x192 model runs."""
+    """Counts the detector's model runs (either model)."""
     calls = []
-    real = analyzer.detector._infer
+    for model in (analyzer.detector.full, analyzer.detector.short):
+        def counting(tensor, min_score, real=model.infer):
+            calls.append(1)
+            return real(tensor, min_score)
 
-    def counting(tensor):
-        calls.append(1)
-        return real(tensor)
-
-    monkeypatch.setattr(analyzer.detector, "_infer", counting)
+        monkeypatch.setattr(model, "infer", counting)
     return calls
 
 
@@ -28,13 +28,13 @@ def _scaled(img: np.ndarray, long_side: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["biden.jpg", "obama.jpg", "group.jpg"])
-def test_quick_face_is_the_full_analysis_largest_face_from_one_view(analyzer, analyzed, views, name):
+def test_quick_face_is_the_full_analysis_largest_face_from_the_coarse_views(analyzer, analyzed, views, name):
     img, faces = analyzed(name)
     img = _scaled(img, 1024) if name == "biden.jpg" else img
     full = max(analyzer.analyze(img), key=lambda f: f.area)
     views.clear()
     quick = analyzer.quick_face(img)
-    assert quick is not None and len(views) == 1
+    assert quick is not None and len(views) == 2
     assert np.abs(np.subtract(quick.rect, full.rect)).max() <= max(4.0, 0.03 * full.width)
     ipd = full.inter_ocular
     assert float(np.abs(quick.landmarks - full.landmarks).max()) < 0.05 * ipd
@@ -62,7 +62,7 @@ def test_quick_face_defers_when_the_only_face_is_small_for_the_view(analyzer, an
     canvas[600: 600 + small.shape[0], 900: 900 + small.shape[1]] = small
     views.clear()
     assert analyzer.quick_face(canvas) is None
-    assert len(views) == 1  # it looked once, then gave up (the full analysis finds the face)
+    assert len(views) == 2  # it looked at the two coarse views, then gave up (the full analysis finds the face)
     assert len(analyzer.analyze(canvas)) == 1
 
 

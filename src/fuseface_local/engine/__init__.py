@@ -12,7 +12,8 @@ Heavy modules (numpy, cv2, LiteRT) load on first use of ``FusionEngine``.
 
 Modules, by concern:
 
-* finding faces: ``codec`` (bytes <-> BGR), ``detector`` (BlazeFace), ``mesh`` (468-point face mesh),
+* finding faces: ``codec`` (bytes <-> BGR), ``blazeface`` (the two BlazeFace models, one view each),
+  ``detector`` (the views of an image: close-ups to 34 px faces), ``mesh`` (468-point face mesh),
   ``faces`` (``FaceAnalyzer``: both, in the stable order), ``topology`` (named landmark points and sets),
   ``modelfiles`` (pinned model files);
 * a request: ``core`` (``FusionEngine``: face selection, FuseFace's error codes), ``params`` (``Algorithm``,

@@ -1,277 +1,231 @@
-"""MediaPipe BlazeFace full-range face detector run on LiteRT, with our own pre- and post-processing.
+"""Face detection over every face size an upload can have: from a face filling the frame (a 112 px aligned crop,
+a selfie cropped tight) down to ``min_face`` px (34, FuseFace's smallest face) in a large photo.
 
-The model (``face_detection_full_range.tflite``) takes a ``(1, 192, 192, 3)`` float32 RGB image in [-1, 1]
-and returns 2304 anchors (a 48x48 grid, stride 4, one fixed-size anchor per cell), each with 16 regressors
-(box centre x, y, width, height, then 6 keypoints x, y, all in 192-px input units relative to the anchor)
-and one score logit. Keypoints: subject's right eye, left eye, nose tip, mouth centre, right ear tragion,
-left ear tragion.
+The views of one image (``FaceDetector.plan`` / ``views``):
 
-A single 192x192 view of a big group photo shrinks small faces below the ~14 px the model needs, so larger
-images are also scanned at a finer pyramid level in overlapping 192x192 tiles; the detections of every view
-are merged with weighted NMS.
+* the close view: BlazeFace short range (MediaPipe's selfie model) on the whole image, letterboxed into one
+  128x128 view. It finds faces from ``CLOSE_MIN`` of the image's long side up to faces larger than the frame;
+  ``retry`` runs it on the image shrunk into the middle of a padded view (pad-and-retry, for an image where no
+  face was found: a face cut by the frame on every side);
+* full-range levels: BlazeFace full range on the image resized by each level's scale and cut into overlapping
+  192x192 tiles. The finest level brings a ``min_face`` face to the ``MIN_VIEW_FACE`` px the model needs;
+  coarser levels (the whole image in one view at the coarsest) are added only when they save views. Each
+  level's tiles overlap by the largest face that no coarser view finds, so every face is seen whole once.
+
+Candidates down to ``weak_score`` are kept (a turned face scores lower than a frontal one): ``FaceAnalyzer``
+accepts a weak one only when the face mesh is confident it is a face. Everything is merged with weighted NMS.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-from enum import IntEnum
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Optional
 
 import cv2
 import numpy as np
 
-from .modelfiles import load_interpreter
+from .blazeface import (
+    FULL_RANGE,
+    SHORT_RANGE,
+    BlazeFace,
+    Box,
+    Candidates,
+    Detection,
+    Keypoint,
+    weighted_nms,
+)
+from .blazeface import _iou_matrix as _overlaps
 
-__all__ = ["Box", "Detection", "FaceDetector", "Keypoint", "MIN_VIEW_FACE", "ViewLevel", "weighted_nms"]
+__all__ = [
+    "Box", "CLOSE_MIN", "Detection", "FaceDetector", "Keypoint", "MIN_VIEW_FACE", "ViewLevel", "weighted_nms",
+]
 
-_INPUT = 192
-_GRID = 48
-_MODEL = "face_detection_full_range.tflite"
-MIN_VIEW_FACE = 14  # px: faces smaller than this in a 192-px view are not found reliably
-_MIN_LEVEL_STEP = 1.6  # add a finer level only when it magnifies at least this much
-
-
-class Keypoint(IntEnum):
-    """Row of each of BlazeFace's six keypoints in ``Detection.keypoints`` (the subject's right and left)."""
-
-    RIGHT_EYE = 0
-    LEFT_EYE = 1
-    NOSE_TIP = 2
-    MOUTH = 3
-    RIGHT_EAR = 4  # tragion
-    LEFT_EAR = 5
-
-
-class Box(NamedTuple):
-    """A face box in image pixels: ``[x0, x1) x [y0, y1)``, floats."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One face in image pixel coordinates: ``box``, ``score`` in [0, 1], ``keypoints`` (6, 2) float32 (rows
-    in ``Keypoint`` order)."""
-
-    box: Box
-    score: float
-    keypoints: np.ndarray
-
-    @property
-    def right_eye(self) -> np.ndarray:
-        """(2,) float32: the subject's right eye (image left in a frontal photo)."""
-        return self.keypoints[Keypoint.RIGHT_EYE]
-
-    @property
-    def left_eye(self) -> np.ndarray:
-        return self.keypoints[Keypoint.LEFT_EYE]
-
-
-class Candidates(NamedTuple):
-    """Raw detections before merging: ``boxes`` (N, 4) float32 as x0, y0, x1, y1; ``scores`` (N,) float32;
-    ``keypoints`` (N, 6, 2) float32."""
-
-    boxes: np.ndarray
-    scores: np.ndarray
-    keypoints: np.ndarray
+MIN_VIEW_FACE = 12  # px: the smallest face the full-range model finds in a 192-px view (at a weak score)
+FULL_MAX = 0.5  # the largest face a full-range view finds reliably, as a fraction of the view
+CLOSE_MIN = 0.2  # the smallest face the close view finds reliably, as a fraction of the image's long side
+MAX_LEVEL_STEP = 6.0  # neighbouring full-range levels at most this far apart (their face ranges overlap)
+RETRY_FILL = 0.6  # pad-and-retry: the image fills this much of the close view
+CLOSE_BOX_SCALE = 1.1  # a short-range box grown by this and moved up by CLOSE_BOX_SHIFT of its height
+CLOSE_BOX_SHIFT = 0.06  # is the full-range box of the same face (measured on the test faces)
+_TILE = FULL_RANGE.size
 
 
 class ViewLevel(NamedTuple):
-    """One pyramid level of ``FaceDetector.plan``: the image is resized by ``scale`` and cut into 192x192
-    views starting at x offsets ``xs`` and y offsets ``ys`` (resized px), neighbours overlapping by at least
-    ``overlap`` px."""
+    """One full-range level: the image is resized by ``scale`` and cut into 192x192 views starting at x
+    offsets ``xs`` and y offsets ``ys`` (resized px), neighbours overlapping by at least ``overlap`` px."""
 
     scale: float
     overlap: int
     xs: List[int]
     ys: List[int]
 
-
-def _anchors() -> np.ndarray:
-    """(2304, 2) anchor centres in [0, 1], row-major over the 48x48 grid (fixed anchor size 1x1)."""
-    centres = (np.arange(_GRID, dtype=np.float32) + 0.5) / _GRID
-    ys, xs = np.meshgrid(centres, centres, indexing="ij")
-    return np.stack([xs.ravel(), ys.ravel()], axis=1)
-
-
-def _iou_matrix(boxes: np.ndarray, box: np.ndarray) -> tuple:
-    """IoU and intersection-over-smaller-area of ``box`` (4,) against ``boxes`` (N, 4)."""
-    ix0 = np.maximum(boxes[:, 0], box[0])
-    iy0 = np.maximum(boxes[:, 1], box[1])
-    ix1 = np.minimum(boxes[:, 2], box[2])
-    iy1 = np.minimum(boxes[:, 3], box[3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    iou = inter / np.maximum(areas + area - inter, 1e-9)
-    ios = inter / np.maximum(np.minimum(areas, area), 1e-9)
-    return iou, ios
-
-
-def weighted_nms(
-    boxes: np.ndarray,
-    scores: np.ndarray,
-    keypoints: np.ndarray,
-    *,
-    iou: float = 0.3,
-    containment: float = 0.7,
-) -> List[Detection]:
-    """MediaPipe-style weighted NMS: each cluster of boxes overlapping the best remaining one by IoU > ``iou``
-    is replaced by the score-weighted mean of its boxes and keypoints, keeping the best score. Then a box
-    lying mostly (``containment`` of its area) inside a bigger kept box is dropped: a face inside a face is a
-    fragment seen by a fine tile.
-
-    ``boxes`` (N, 4) as x0, y0, x1, y1, ``scores`` (N,) and ``keypoints`` (N, 6, 2), all float32 (see
-    ``Candidates``). Returns one ``Detection`` per kept cluster, best score first.
-    """
-    order = np.argsort(-scores, kind="stable")
-    boxes, scores, keypoints = boxes[order], scores[order], keypoints[order]
-    alive = np.ones(len(scores), dtype=bool)
-    out = []
-    for i in range(len(scores)):
-        if not alive[i]:
-            continue
-        ov, _ = _iou_matrix(boxes, boxes[i])
-        members = alive & (ov > iou)
-        members[i] = True
-        w = scores[members][:, None]
-        box = (boxes[members] * w).sum(0) / w.sum()
-        kps = (keypoints[members] * w[:, :, None]).sum(0) / w.sum()
-        out.append((box, float(scores[i]), kps))
-        alive &= ~members
-    if len(out) >= 2:
-        kept = np.array([b for b, _, _ in out])
-        areas = (kept[:, 2] - kept[:, 0]) * (kept[:, 3] - kept[:, 1])
-        result = []
-        for j, item in enumerate(out):
-            _, ios = _iou_matrix(kept, kept[j])
-            inside_bigger = (ios > containment) & (areas > areas[j])
-            if not inside_bigger.any():
-                result.append(item)
-        out = result
-    return [Detection(Box(*(float(v) for v in b)), s, k.astype(np.float32)) for b, s, k in out]
+    @property
+    def views(self) -> int:
+        return len(self.xs) * len(self.ys)
 
 
 class FaceDetector:
-    """BlazeFace full-range on LiteRT. ``detect(img_bgr) -> list[Detection]`` (unsorted, merged).
+    """BlazeFace full range and short range on LiteRT (each model loaded once). ``detect(img_bgr)`` returns
+    merged ``Detection`` values, unsorted.
 
-    Options (keyword-only): ``threads`` for the interpreter, ``min_score`` (MediaPipe uses 0.6 for this
-    model), ``min_face`` (smallest face side in image px the tiled levels are sized to find), ``max_views``
-    (budget of 192x192 model runs per image; very large images get a coarser finest level).
+    Options (keyword-only): ``threads`` per interpreter; ``min_score``: a detection at least this sure needs no
+    confirmation (MediaPipe's 0.6); ``weak_score``: candidates down to this score are returned for the mesh to
+    confirm; ``min_face``: the smallest face side (image px) the tiles are sized for; ``max_views``: the budget
+    of full-range views per image (very large images get a coarser finest level).
     """
 
     def __init__(
-        self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, max_views: int = 40
+        self,
+        *,
+        threads: int = 2,
+        min_score: float = 0.6,
+        weak_score: float = 0.4,
+        min_face: int = 34,
+        max_views: int = 40,
     ) -> None:
-        self._interp = load_interpreter(_MODEL, threads=threads)
-        self._lock = threading.Lock()  # a LiteRT interpreter must not run in two threads at once
-        self._in = self._interp.get_input_details()[0]["index"]
-        outs = {d["name"]: d["index"] for d in self._interp.get_output_details()}
-        self._reg = next(i for n, i in outs.items() if "regressor" in n)
-        self._cls = next(i for n, i in outs.items() if "classifier" in n)
-        self._anchors = _anchors()
+        self.full = BlazeFace(FULL_RANGE, threads=threads)
+        self.short = BlazeFace(SHORT_RANGE, threads=threads)
         self.min_score = min_score
+        self.weak_score = min(weak_score, min_score)
         self.min_face = min_face
         self.max_views = max_views
 
-    # -- one 192x192 view --------------------------------------------------------------------------------
-    def _infer(self, tensor: np.ndarray) -> Candidates:
-        """Run the model on one (192, 192, 3) float32 view in [-1, 1]: the anchors above ``min_score``, in
-        view pixels."""
-        with self._lock:
-            self._interp.set_tensor(self._in, tensor[None])
-            self._interp.invoke()
-            logits = self._interp.get_tensor(self._cls)[0, :, 0]
-            regressors = self._interp.get_tensor(self._reg)[0]
-        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
-        keep = np.nonzero(scores >= self.min_score)[0]
-        if keep.size == 0:
-            empty = np.zeros(0, np.float32)
-            return Candidates(empty.reshape(0, 4), empty, empty.reshape(0, 6, 2))
-        raw = regressors[keep]
-        anchors = self._anchors[keep] * _INPUT
-        cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
-        bw, bh = raw[:, 2], raw[:, 3]
-        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
-        kps = raw[:, 4:16].reshape(-1, 6, 2) + anchors[:, None, :]
-        return Candidates(boxes, scores[keep], kps)
+    # -- the plan ----------------------------------------------------------------------------------------
+    def plan(self, h: int, w: int) -> List[ViewLevel]:
+        """The full-range levels of an ``h`` x ``w`` image, coarsest first (see the module docstring): the
+        cheapest chain of levels from the finest one to one that reaches the close view's faces."""
+        side = max(h, w)
+        coarsest = _TILE / side
+        target = MIN_VIEW_FACE / self.min_face
+        while True:
+            best: Optional[List[ViewLevel]] = None
+            for chain in _chains(target, coarsest, side):
+                levels = _levels(chain, h, w, side)
+                if best is None or sum(v.views for v in levels) < sum(v.views for v in best):
+                    best = levels
+            assert best is not None
+            if sum(v.views for v in best) <= self.max_views or len(best) == 1:
+                return best[::-1]
+            target *= 0.85
 
     @staticmethod
-    def _to_tensor(rgb: np.ndarray) -> np.ndarray:
-        """(h, w, 3) uint8 with h, w <= 192 -> (192, 192, 3) float32 in [-1, 1], image at the top left and
-        black padding (a letterbox whose offset is 0)."""
-        out = np.full((_INPUT, _INPUT, 3), -1.0, dtype=np.float32)
+    def coarse_level(h: int, w: int) -> ViewLevel:
+        """The whole image in one full-range view."""
+        return ViewLevel(_TILE / max(h, w), 0, [0], [0])
+
+    # -- detection ---------------------------------------------------------------------------------------
+    def close_view(self, rgb: np.ndarray, *, fill: float = 1.0) -> Candidates:
+        """The short-range model on the whole image (``fill`` < 1: shrunk into the middle of a padded view,
+        the padding continuing the image's edges), in image pixels."""
         h, w = rgb.shape[:2]
-        view = out[:h, :w]
-        np.multiply(rgb, np.float32(2.0 / 255.0), out=view)
-        view -= 1.0
-        return out
+        size = self.short.size
+        scale = size * fill / max(h, w)
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        small = _shrink(rgb, sw, sh)
+        offset = np.zeros(2, np.float32)
+        if fill < 1.0:
+            left, top = (size - sw) // 2, (size - sh) // 2
+            small = cv2.copyMakeBorder(small, top, size - sh - top, left, size - sw - left, cv2.BORDER_REPLICATE)
+            offset = np.array([-left, -top], np.float32)
+        seen = self.short.infer(self.short.tensor(small), self.weak_score)
+        return _as_full_range(seen.moved(offset, scale))
 
-    # -- the views of one image --------------------------------------------------------------------------
-    def plan(self, h: int, w: int) -> List[ViewLevel]:
-        """The views of an ``h`` x ``w`` image, one ``ViewLevel`` per pyramid level, coarsest first.
-
-        Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
-        ``min_face`` px face reaches the ~14 px the model needs. When that would take more than
-        ``max_views`` views (very large images), the finest level is coarsened to fit the budget."""
-        target = min(1.0, MIN_VIEW_FACE / self.min_face)
-        while True:
-            scales = [_INPUT / max(h, w)]
-            while target / scales[-1] > _MIN_LEVEL_STEP:
-                scales.append(min(target, scales[-1] * 4.0))
-            levels = []
-            for i, scale in enumerate(scales):
-                ratio = scale / scales[i - 1] if i else 1.0
-                overlap = min(_INPUT // 2, int(np.ceil(ratio * MIN_VIEW_FACE)) + 8)
-                lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
-                levels.append(ViewLevel(scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
-            if sum(len(v.xs) * len(v.ys) for v in levels) <= self.max_views or len(levels) == 1:
-                return levels
-            target *= 0.85
+    def tiles(self, rgb: np.ndarray, levels: List[ViewLevel]) -> List[Candidates]:
+        """The full-range model on every tile of ``levels``, in image pixels; a detection cut by a tile edge
+        that is not an image edge is dropped (a neighbour sees it whole)."""
+        h, w = rgb.shape[:2]
+        found = []
+        src = rgb
+        for level in sorted(levels, key=lambda v: -v.scale):  # finest first: coarser levels shrink it
+            lw, lh = max(1, round(w * level.scale)), max(1, round(h * level.scale))
+            src = _shrink(src, lw, lh)
+            for x0 in level.xs:
+                for y0 in level.ys:
+                    view = src[y0: y0 + _TILE, x0: x0 + _TILE]
+                    seen = self.full.infer(self.full.tensor(view), self.weak_score)
+                    if len(seen.scores):
+                        keep = _not_cut(seen.boxes, x0, y0, view.shape[1], view.shape[0], lw, lh)
+                        found.append(seen.select(keep).moved(np.array([x0, y0], np.float32), level.scale))
+        return found
 
     def detect(
         self, img_bgr: np.ndarray, *, rgb: np.ndarray | None = None, coarse_only: bool = False
     ) -> List[Detection]:
         """Faces in ``img_bgr`` ((H, W, 3) uint8 BGR), merged over every view.
 
-        ``rgb``: the same image already converted to RGB (saves a conversion). ``coarse_only``: run only
-        level 0 (the whole image in one view; faces under ~14 px in that view are missed).
+        ``rgb``: the same image already converted to RGB (saves a conversion). ``coarse_only``: only the close
+        view and the whole image in one full-range view (``coarse_level``; faces under about ``MIN_VIEW_FACE``
+        px in that view may be missed).
         """
-        h, w = img_bgr.shape[:2]
-        found: List[Candidates] = []  # in image pixels
         src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB) if rgb is None else rgb
-        levels = self.plan(h, w)
-        if coarse_only:
-            levels = levels[:1]
-        for level in reversed(levels):  # finest first: coarser levels shrink it
-            scale = level.scale
-            lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
-            src = _shrink(src, lw, lh)
-            for x0 in level.xs:
-                for y0 in level.ys:
-                    view = src[y0 : y0 + _INPUT, x0 : x0 + _INPUT]
-                    seen = self._infer(self._to_tensor(view))
-                    if len(seen.scores) == 0:
-                        continue
-                    keep = _not_cut(seen.boxes, x0, y0, view.shape[1], view.shape[0], lw, lh)
-                    offset = np.array([x0, y0], np.float32)
-                    found.append(Candidates(
-                        (seen.boxes[keep] + np.tile(offset, 2)) / scale,
-                        seen.scores[keep],
-                        (seen.keypoints[keep] + offset) / scale,
-                    ))
-        if not found:
-            return []
-        scores = np.concatenate([c.scores for c in found])
-        if len(scores) == 0:
-            return []
-        boxes = np.concatenate([c.boxes for c in found])
-        keypoints = np.concatenate([c.keypoints for c in found])
-        return weighted_nms(boxes, scores, keypoints)
+        h, w = src.shape[:2]
+        levels = [self.coarse_level(h, w)] if coarse_only else self.plan(h, w)
+        tiled = _nms(Candidates.concat(self.tiles(src, levels)))
+        return _prefer(tiled, _nms(self.close_view(src)), self.min_score)
+
+    def retry(self, rgb: np.ndarray) -> List[Detection]:
+        """Pad-and-retry, for an image where ``detect`` found no face: the close view of the image shrunk into
+        the middle of a padded view (a face cut by the frame on every side)."""
+        return _nms(self.close_view(rgb, fill=RETRY_FILL))
+
+
+def _as_full_range(found: Candidates) -> Candidates:
+    """Short-range boxes in the full-range model's convention: they are about ``CLOSE_BOX_SCALE`` times
+    smaller and start lower (brows to chin, not forehead to chin), measured on the test faces."""
+    b = found.boxes
+    w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2 - CLOSE_BOX_SHIFT * h
+    w, h = w * CLOSE_BOX_SCALE, h * CLOSE_BOX_SCALE
+    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1).astype(np.float32)
+    return Candidates(boxes, found.scores, found.keypoints)
+
+
+def _nms(found: Candidates) -> List[Detection]:
+    return weighted_nms(*found) if len(found.scores) else []
+
+
+def _prefer(primary: List[Detection], other: List[Detection], sure: float) -> List[Detection]:
+    """``primary`` plus each face of ``other`` that no kept face overlaps; where two overlap, the ``primary``
+    one, unless it is weak (score under ``sure``) and the other surer."""
+    kept = list(primary)
+    for det in sorted(other, key=lambda d: -d.score):
+        if kept:
+            iou, ios = _overlaps(np.array([k.box for k in kept], np.float32), np.asarray(det.box, np.float32))
+            hit = np.flatnonzero((iou > 0.3) | (ios > 0.7))
+            if hit.size:
+                j = int(hit[np.argmax(iou[hit])])
+                if kept[j].score < sure and det.score > kept[j].score:
+                    kept[j] = det
+                continue
+        kept.append(det)
+    return kept
+
+
+def _chains(target: float, coarsest: float, side: int) -> List[List[float]]:
+    """Candidate chains of full-range scales, finest first: the finest level at ``target`` (or the whole image
+    in one view when that is finer) alone when it reaches the close view's smallest face, else with 1..3
+    coarser levels spaced evenly down to the whole image in one view, neighbours at most ``MAX_LEVEL_STEP``
+    apart."""
+    if target <= coarsest:
+        return [[coarsest]]
+    reach = FULL_MAX * _TILE / (CLOSE_MIN * side)  # a level this coarse finds the close view's smallest face
+    chains = [[target]] if target <= reach else []
+    for n in range(2, 5):
+        chain = [float(s) for s in np.geomspace(target, coarsest, n)]
+        if chain[0] / chain[1] <= MAX_LEVEL_STEP:
+            chains.append(chain)
+    return chains or [[float(s) for s in np.geomspace(target, coarsest, 5)]]
+
+
+def _levels(chain: List[float], h: int, w: int, side: int) -> List[ViewLevel]:
+    """``ViewLevel`` values (finest first) of a chain of scales: each overlaps its tiles by the largest face no
+    coarser view finds (the next level's smallest, or the close view's)."""
+    levels = []
+    for i, scale in enumerate(chain):
+        next_min = MIN_VIEW_FACE / chain[i + 1] if i + 1 < len(chain) else CLOSE_MIN * side
+        overlap = min(_TILE // 2, int(np.ceil(next_min * scale)) + 8)
+        lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
+        levels.append(ViewLevel(scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
+    return levels
 
 
 def _shrink(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -285,10 +239,10 @@ def _shrink(img: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def _starts(length: int, overlap: int) -> list:
     """Start offsets of 192-px tiles covering ``length`` px with at least ``overlap`` px of overlap."""
-    if length <= _INPUT:
+    if length <= _TILE:
         return [0]
-    n = int(np.ceil((length - overlap) / (_INPUT - overlap)))
-    return [round(i * (length - _INPUT) / (n - 1)) for i in range(n)]
+    n = int(np.ceil((length - overlap) / (_TILE - overlap)))
+    return [round(i * (length - _TILE) / (n - 1)) for i in range(n)]
 
 
 def _not_cut(boxes: np.ndarray, x0: int, y0: int, vw: int, vh: int, lw: int, lh: int) -> np.ndarray:
@@ -304,3 +258,4 @@ def _not_cut(boxes: np.ndarray, x0: int, y0: int, vw: int, vh: int, lw: int, lh:
     if y0 + vh < lh:
         keep &= boxes[:, 3] < vh - m
     return keep
+

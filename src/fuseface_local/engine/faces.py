@@ -13,15 +13,20 @@ import cv2
 import numpy as np
 
 from . import topology
-from .detector import MIN_VIEW_FACE, Detection, FaceDetector
+from .detector import Detection, FaceDetector
 from .mesh import FaceMesh, MeshResult
 
 __all__ = ["DetectedFace", "FaceAnalyzer", "sort_faces"]
 
-# Detections whose mesh says "no face" (a false positive of the detector) are dropped.
+# Detections whose mesh says "no face" (a false positive of the detector) are dropped; a weak detection (below
+# the detector's ``min_score``: often a turned or grey face) must convince the mesh more.
 MIN_PRESENCE = 0.5
-# ``quick_face`` trusts the coarse view only for a face this many times the smallest size it can see.
+WEAK_PRESENCE = 0.9
+MAX_WEAK = 8  # at most this many weak detections per image get a mesh pass (best first)
+# ``quick_face`` trusts the coarse views only for a face this many times the smallest size they surely see
+# (``QUICK_VIEW_FACE`` px in the whole-image full-range view).
 QUICK_MARGIN = 1.5
+QUICK_VIEW_FACE = 14
 
 
 @dataclass(frozen=True)
@@ -79,15 +84,17 @@ def sort_faces(faces: list) -> list:
 class FaceAnalyzer:
     """Loads the detector and the mesh once; ``analyze(img_bgr) -> list[DetectedFace]`` (stable order).
 
-    Keyword-only options: ``threads`` (LiteRT threads per interpreter), ``min_score`` (detector),
-    ``min_face`` (smallest face side in px the detector's tiles are sized for), ``refine`` (extra mesh
-    passes re-centred on the landmarks).
+    Keyword-only options: ``threads`` (LiteRT threads per interpreter), ``min_score`` and ``weak_score``
+    (detector: sure and weak detections), ``min_face`` (smallest face side in px the detector's tiles are
+    sized for), ``refine`` (extra mesh passes re-centred on the landmarks).
     """
 
     def __init__(
-        self, *, threads: int = 2, min_score: float = 0.6, min_face: int = 34, refine: int = 1
+        self, *, threads: int = 2, min_score: float = 0.6, weak_score: float = 0.4, min_face: int = 34,
+        refine: int = 1,
     ) -> None:
-        self.detector = FaceDetector(threads=threads, min_score=min_score, min_face=min_face)
+        self.detector = FaceDetector(threads=threads, min_score=min_score, weak_score=weak_score,
+                                     min_face=min_face)
         self.mesh = FaceMesh(threads=threads, refine=refine)
 
     def analyze(self, img_bgr: np.ndarray) -> list:
@@ -96,36 +103,50 @@ class FaceAnalyzer:
             raise ValueError(f"expected an (H, W, 3) uint8 BGR image, got {img_bgr.shape} {img_bgr.dtype}")
         rgb = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
         detections = self.detector.detect(img_bgr, rgb=rgb)
-        if not detections:
-            return []
         h, w = img_bgr.shape[:2]
         faces = []
-        for det in detections:
-            mesh = self.mesh.landmarks(rgb, det.box, det.right_eye, det.left_eye)
-            if mesh.presence < MIN_PRESENCE:
-                continue
-            faces.append(_make_face(det, mesh, w, h))
+        weak = 0
+        for det in sorted(detections, key=lambda d: -d.score):
+            face = self._confirmed(rgb, det, w, h, weak_left=weak < MAX_WEAK)
+            weak += det.score < self.detector.min_score
+            if face is not None:
+                faces.append(face)
+        if not faces:  # pad-and-retry: a close-up cut by the frame on every side
+            faces = [f for f in (self._confirmed(rgb, d, w, h) for d in self.detector.retry(rgb)) if f is not None]
         return sort_faces(faces)
+
+    def _confirmed(self, rgb: np.ndarray, det: Detection, w: int, h: int, *, weak_left: bool = True):
+        """The ``DetectedFace`` of ``det`` when its mesh confirms a face (more strictly for a weak detection),
+        else ``None``."""
+        weak = det.score < self.detector.min_score
+        if weak and not weak_left:
+            return None
+        mesh = self.mesh.landmarks(rgb, det.box, det.right_eye, det.left_eye)
+        if mesh.presence < (WEAK_PRESENCE if weak else MIN_PRESENCE):
+            return None
+        return _make_face(det, mesh, w, h)
 
     def quick_face(self, img_bgr: np.ndarray, rect: tuple | None = None) -> DetectedFace | None:
         """Fast path for a user image, where only one face matters: the largest, or the one overlapping
-        ``rect`` (x, y, w, h) most. Runs only the coarse whole-image view and meshes only that face.
+        ``rect`` (x, y, w, h) most. Runs only the coarse views (the close view and the whole image in one
+        full-range view) and meshes only that face.
 
         Returns ``None`` (run ``analyze``) unless the answer cannot differ from ``analyze``'s: a face the
-        coarse view misses for its size is under ``MIN_VIEW_FACE`` px there, i.e. smaller than
-        ``m = MIN_VIEW_FACE / scale`` image px a side. So the pick must have sides of at least
+        coarse views miss for its size is under ``QUICK_VIEW_FACE`` px in the whole-image view, i.e. smaller
+        than ``m = QUICK_VIEW_FACE / scale`` image px a side. So the pick must have sides of at least
         ``QUICK_MARGIN * m`` and a score (area, or intersection with ``rect``) of at least
         ``(QUICK_MARGIN * m) ** 2``, more than any missed face could reach; its mesh must also confirm it.
         """
         h, w = img_bgr.shape[:2]
         levels = self.detector.plan(h, w)
-        if len(levels) == 1:  # the coarse view is all there is: nothing to save
+        coarse = self.detector.coarse_level(h, w)
+        if len(levels) == 1 and levels[0].views == 1:  # the coarse views are all there is: nothing to save
             return None
         rgb = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB)
         detections = self.detector.detect(img_bgr, rgb=rgb, coarse_only=True)
         if not detections:
             return None
-        side = QUICK_MARGIN * MIN_VIEW_FACE / levels[0].scale
+        side = QUICK_MARGIN * QUICK_VIEW_FACE / coarse.scale
 
         def score(det: Detection) -> float:
             x0, y0, x1, y1 = det.box
@@ -140,10 +161,7 @@ class FaceAnalyzer:
         x0, y0, x1, y1 = best.box
         if min(x1 - x0, y1 - y0) < side or score(best) < side * side:
             return None
-        mesh = self.mesh.landmarks(rgb, best.box, best.right_eye, best.left_eye)
-        if mesh.presence < MIN_PRESENCE:
-            return None
-        return _make_face(best, mesh, w, h)
+        return self._confirmed(rgb, best, w, h)
 
 
 def _make_face(det: Detection, mesh: MeshResult, w: int, h: int) -> DetectedFace:

