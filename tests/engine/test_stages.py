@@ -1,5 +1,5 @@
-"""The fusion stages on their own: mouth decisions, degree weights, alignment, the warp mesh and box helpers.
-Expected values are the documented rules (FuseFaceDegree < 50 keeps the user's mismatched mouth, ...) or
+"""The fusion stages on their own: the mouth's interior, degree weights, alignment, the warp mesh and box helpers.
+Expected values are the documented rules (the interior follows each side's share of the fused gap, ...) or
 hand-built geometry, not outputs of the code under test."""
 
 from __future__ import annotations
@@ -22,30 +22,37 @@ def _mouth(gap: float, width: float = 40.0) -> np.ndarray:
     return lm
 
 
-@pytest.mark.parametrize(("algorithm", "degree", "user_gap", "template_gap", "expected"), [
-    ("faceswap", 0, 0.0, 0.0, "USER"),  # faceswap: always the user's mouth
-    ("faceswap", 0, 12.0, 0.0, "USER"),
-    ("redefine", 49, 12.0, 0.0, "USER"),  # open vs closed below FuseFaceDegree 50: the user's
-    ("redefine", 50, 12.0, 0.0, "TEMPLATE"),  # ... from 50: the template's expression
-    ("reinvent", 90, 0.0, 12.0, "TEMPLATE"),
-    ("redefine", 10, 1.0, 2.0, "USER_LIPS"),  # similar mouths: the user's lips, the template's interior
-])
-def test_mouth_source(algorithm, degree, user_gap, template_gap, expected):
-    from fuseface_local.engine.mouth import MouthSource, plan_mouth
-    from fuseface_local.engine.params import Algorithm, Degrees
+def test_openness_is_the_inner_lip_gap_in_mouth_widths():
+    from fuseface_local.engine.mouth import openness, plan_mouth
 
-    plan = plan_mouth(_mouth(user_gap), _mouth(template_gap), Algorithm(algorithm), Degrees(degree, degree))
-    assert plan.source is MouthSource[expected]
-    assert plan.user_openness == pytest.approx(user_gap / 40.0)
+    assert openness(_mouth(12.0)) == pytest.approx(12.0 / 40.0)
+    assert openness(_mouth(0.0)) == 0.0
+    plan = plan_mouth(_mouth(2.0), _mouth(10.0))
+    assert (plan.user_openness, plan.template_openness) == pytest.approx((0.05, 0.25))
 
 
-def test_a_slightly_open_user_mouth_is_painted_closed_over_a_closed_template_mouth():
-    from fuseface_local.engine.mouth import MouthSource, plan_mouth
-    from fuseface_local.engine.params import Algorithm, Degrees
+@pytest.mark.parametrize(("user_gap", "template_gap"), [(0.4, 10.0), (10.0, 0.4), (0.0, 12.0)])
+def test_an_open_and_a_closed_mouth_are_practically_never_cross_faded(user_gap, template_gap):
+    """The interior comes from the side that opens the fused mouth: over the whole texture-weight range the
+    two interiors are mixed (a share between 0.1 and 0.9) on less than a tenth of it (ghost teeth)."""
+    from fuseface_local.engine.mouth import plan_mouth
 
-    plan = plan_mouth(_mouth(3.2), _mouth(1.6), Algorithm.REDEFINE, Degrees(50, 50))  # 0.08 vs 0.04
-    assert plan.source is MouthSource.USER_LIPS and plan.closes_user_mouth
-    assert not plan_mouth(_mouth(3.2), _mouth(1.6), Algorithm.FACESWAP, Degrees(0, 0)).closes_user_mouth
+    plan = plan_mouth(_mouth(user_gap), _mouth(template_gap))
+    share = plan.interior_user(np.linspace(0.0, 1.0, 101))
+    assert share[0] == pytest.approx(1.0) and share[-1] == pytest.approx(0.0, abs=1e-6)
+    assert np.all(np.diff(share) <= 1e-9)  # the user's share only falls as the degree rises
+    assert int(((share > 0.1) & (share < 0.9)).sum()) <= 10
+    if user_gap < template_gap:  # a closed user: the template's teeth take over early
+        assert share[20] < 0.1
+    else:  # an open user: its teeth stay until the template's closed mouth dominates
+        assert share[80] > 0.9
+
+
+def test_two_open_mouths_are_cross_faded_by_the_texture_weight():
+    from fuseface_local.engine.mouth import plan_mouth
+
+    plan = plan_mouth(_mouth(10.0), _mouth(10.0))
+    assert plan.interior_user(np.array([0.0, 0.25, 0.5, 0.75])) == pytest.approx([1.0, 0.9, 0.5, 0.1], abs=0.01)
 
 
 def test_degree_weights_on_a_real_face(analyzed):

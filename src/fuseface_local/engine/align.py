@@ -5,8 +5,10 @@ A similarity (rotation, uniform scale, translation) fitted on every point but th
 when both depths are known, so a frontal user is turned to a turned template's pose (and back) before the
 shapes are mixed. A user face much larger than the template face is shrunk first (``shrink_large_user``).
 
-Side-face correction (``reinvent``): for a user turned more than ``SIDE_FACE_FROM_YAW`` degrees, the hidden
-half of the face (shape here, texture in ``fuse``) comes from the mirror image of the visible half.
+Side-face correction: for a user turned more than ``side_face_from(algorithm)`` degrees (``reinvent``, whose
+point it is, from ``SIDE_FACE_FROM_YAW``; the others from ``STRONG_TURN_YAW``, a strongly turned face), the
+hidden half of the face (shape here, texture in ``fuse``) comes from the mirror image of the visible half
+instead of the stretched far cheek and the background beside it.
 
 Landmarks are ``(468, 2)`` float64 image px unless stated otherwise.
 """
@@ -21,15 +23,19 @@ import numpy as np
 
 from . import topology as topo
 from .masks import smoothstep
+from .params import Algorithm
 from .warp import Roi
 
 __all__ = [
-    "AlignedUser", "MirrorView", "SIDE_FACE_FROM_YAW", "SIDE_FACE_FULL_YAW", "Similarity", "UserFace",
-    "align_landmarks", "align_user", "hidden_side", "shrink_large_user", "umeyama", "zoom",
+    "AlignedUser", "MirrorView", "SIDE_FACE_FROM_YAW", "SIDE_FACE_FULL_YAW", "STRONG_TURN_YAW", "Similarity",
+    "UserFace", "align_landmarks", "align_user", "hidden_side", "shrink_large_user", "side_face_from", "umeyama",
+    "zoom",
 ]
 
-# Side-face correction starts for a user turned more than this many degrees and is complete at the second.
+# Side-face correction starts for a user turned more than this many degrees (``reinvent``; the other algorithms
+# from STRONG_TURN_YAW) and is complete at SIDE_FACE_FULL_YAW.
 SIDE_FACE_FROM_YAW = 12.0
+STRONG_TURN_YAW = 20.0
 SIDE_FACE_FULL_YAW = 30.0
 # A user face that must shrink below this scale to fit the template face is resampled first (no aliasing).
 SHRINK_BELOW = 0.8
@@ -49,7 +55,8 @@ class UserFace:
 
     ``image``: (H, W, 3) uint8 BGR. ``landmarks``: (468, 2) float64 image px. ``yaw``: degrees, > 0 when the
     face turns toward the image's right. ``depth``: (468,) float64 mesh depth in px (smaller = nearer), for
-    the 3D alignment. ``mirror``: the flipped view for side-face correction (``reinvent``, turned faces).
+    the 3D alignment. ``mirror``: the flipped view for side-face correction (turned faces); ``side_from``: the
+    yaw (degrees) from which the correction starts.
     """
 
     image: np.ndarray
@@ -57,6 +64,7 @@ class UserFace:
     yaw: float = 0.0
     depth: Optional[np.ndarray] = None
     mirror: Optional[MirrorView] = None
+    side_from: float = SIDE_FACE_FROM_YAW
 
 
 class Similarity(NamedTuple):
@@ -136,14 +144,20 @@ def shrink_large_user(user: UserFace, template: np.ndarray) -> UserFace:
     mirror = user.mirror
     if mirror is not None:
         mirror = MirrorView(*_shrink(mirror.image, mirror.landmarks, scale))
-    return UserFace(img, lm, user.yaw, depth=depth, mirror=mirror)
+    return UserFace(img, lm, user.yaw, depth=depth, mirror=mirror, side_from=user.side_from)
 
 
-def hidden_side(landmarks: np.ndarray, yaw: float) -> np.ndarray:
+def side_face_from(algorithm: Algorithm) -> float:
+    """The yaw (degrees) from which side-face correction starts for ``algorithm``."""
+    return SIDE_FACE_FROM_YAW if algorithm is Algorithm.REINVENT else STRONG_TURN_YAW
+
+
+def hidden_side(landmarks: np.ndarray, yaw: float, *, start: float = SIDE_FACE_FROM_YAW) -> np.ndarray:
     """Per-vertex weight (468,) in 0..1 of the mirrored face for a user turned ``yaw`` degrees: 1 on the
-    hidden half (the cheek nearer the nose in the image), 0 on the visible half and for small yaws."""
-    span = SIDE_FACE_FULL_YAW - SIDE_FACE_FROM_YAW
-    strength = float(np.clip((abs(yaw) - SIDE_FACE_FROM_YAW) / span, 0.0, 1.0))
+    hidden half (the cheek nearer the nose in the image), 0 on the visible half and for yaws under ``start``
+    (full from ``SIDE_FACE_FULL_YAW``)."""
+    span = max(SIDE_FACE_FULL_YAW - start, 1.0)
+    strength = float(np.clip((abs(yaw) - start) / span, 0.0, 1.0))
     if strength <= 0.0:
         return np.zeros(len(landmarks))
     lu = landmarks
@@ -177,7 +191,7 @@ def align_user(user: UserFace, template: np.ndarray, template_depth: Optional[np
     aligned = align_landmarks(lu, template, depth=user.depth, template_depth=template_depth)
     hidden = np.zeros(len(lu))
     if user.mirror is not None:
-        hidden = hidden_side(lu, user.yaw)
+        hidden = hidden_side(lu, user.yaw, start=user.side_from)
         if hidden.any():
             mirrored = align_landmarks(np.asarray(user.mirror.landmarks, np.float64), template)
             aligned = aligned * (1.0 - hidden[:, None]) + mirrored * hidden[:, None]

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "colour_gain", "skin_likelihood",
-    "skin_stats", "to_lab",
+    "ChromaMatch", "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "chroma_match", "colour_gain",
+    "skin_likelihood", "skin_stats", "to_lab",
 ]
 
 
@@ -168,3 +168,38 @@ def apply_gain(
     above = top + (user_bgr - mu) * slope
     return np.where(user_bgr <= mu, user_bgr * g, above)
 
+
+
+@dataclass(frozen=True)
+class ChromaMatch:
+    """How the recoloured user face's chroma (Lab a, b) is brought to the template's statistics inside the face:
+    ``ab' = template + (ab - user) * spread``. ``template`` and ``user`` (2,): robust centres; ``spread`` (2,):
+    the ratio of the template's robust spread to the user's per channel (0 for a grey template)."""
+
+    template: np.ndarray
+    user: np.ndarray
+    spread: np.ndarray
+
+    def apply(self, bgr: np.ndarray) -> np.ndarray:
+        """``bgr`` ((H, W, 3) float32 in 0..255) with its chroma mapped; lightness unchanged."""
+        lab = cv2.cvtColor(np.clip(bgr, 0.0, 255.0) * np.float32(1.0 / 255.0), cv2.COLOR_BGR2Lab)
+        ab = lab[:, :, 1:]
+        ab -= self.user
+        ab *= self.spread
+        ab += self.template
+        return cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * np.float32(255.0)
+
+
+def chroma_match(lab_t: np.ndarray, lab_u: np.ndarray, weight: np.ndarray, *, max_spread: float = 1.2) -> ChromaMatch:
+    """The ``ChromaMatch`` from the template's face ``lab_t`` to the (recoloured) user's ``lab_u``, both Lab over
+    the same pixels, weighed by ``weight`` (> 0.5 counts: the face, occluders left out). Centres are medians,
+    spreads 1.4826 * MAD (floored at 0.5 Lab units for the user, so a flat face is not blown up)."""
+    sel = weight > 0.5
+    if sel.sum() < 50:
+        sel = np.ones(weight.shape, bool)
+    t, u = lab_t[sel][:, 1:], lab_u[sel][:, 1:]
+    mt, mu = np.median(t, axis=0), np.median(u, axis=0)
+    st = np.median(np.abs(t - mt), axis=0) * 1.4826
+    su = np.maximum(np.median(np.abs(u - mu), axis=0) * 1.4826, 0.5)
+    spread = np.clip(st / su, 0.0, max_spread)
+    return ChromaMatch(mt.astype(np.float32), mu.astype(np.float32), spread.astype(np.float32))

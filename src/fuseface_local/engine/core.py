@@ -35,7 +35,8 @@ import numpy as np
 from scf_fuseface import limits
 
 from . import codec
-from .align import SIDE_FACE_FROM_YAW, MirrorView, UserFace
+from .align import MirrorView, UserFace, side_face_from
+from .blazeface import Keypoint
 from .errors import FusionError
 from .faces import DetectedFace
 from .fuse import fuse_face
@@ -225,10 +226,19 @@ class FusionEngine:
 
     def _mirror(self, img: np.ndarray, face: DetectedFace) -> Optional[MirrorView]:
         """The flipped user image and the landmarks of the same face in it (for side-face correction);
-        ``None`` when the flipped image shows no face."""
+        ``None`` when the flipped image shows no face. With a ``FaceAnalyzer`` only the mesh runs, on the
+        mirrored box and keypoints (the subject's right eye in the mirror is the left eye, mirrored)."""
         flipped = np.ascontiguousarray(img[:, ::-1])
         w = img.shape[1]
         fx = w - face.x - face.width
+        mesh = getattr(self.analyzer, "mesh", None)
+        if mesh is not None:
+            kp = np.asarray(face.keypoints, np.float64).copy()
+            kp[:, 0] = w - kp[:, 0]
+            rgb = cv2.cvtColor(flipped, cv2.COLOR_BGR2RGB)
+            box = (fx, face.y, fx + face.width, face.y + face.height)
+            res = mesh.landmarks(rgb, box, kp[Keypoint.LEFT_EYE], kp[Keypoint.RIGHT_EYE])
+            return MirrorView(flipped, res.points) if res.presence >= MIN_USER_PRESENCE else None
         faces = self.analyzer.analyze(flipped)
         if not faces:
             return None
@@ -236,11 +246,13 @@ class FusionEngine:
         return MirrorView(flipped, best.landmarks)
 
     def _user_face(self, img: np.ndarray, rect, index: int, algorithm: Algorithm) -> UserFace:
-        """The picked face of user image ``index``, with its mirror view for a turned face under ``reinvent``."""
+        """The picked face of user image ``index``, with its mirror view when it is turned enough for side-face
+        correction (``align.side_face_from``)."""
         face = self._pick_user_face(img, rect, index)
+        start = side_face_from(algorithm)
         user = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees),
-                        depth=np.asarray(face.landmarks_z, np.float64))
-        if algorithm is Algorithm.REINVENT and abs(face.yaw_degrees) > SIDE_FACE_FROM_YAW:
+                        depth=np.asarray(face.landmarks_z, np.float64), side_from=start)
+        if abs(face.yaw_degrees) > start:
             user.mirror = self._mirror(img, face)
         return user
 

@@ -9,14 +9,14 @@
 2. ``shape``: per-vertex template weights from FuseFaceDegree (features) and FuseProfileDegree
    (silhouette); the fused shape ``w * template + (1 - w) * user``; the silhouette may move inward freely
    but outward only a little (the fused jaw stays inside the template head).
-3. ``mouth``: mouths are never cross-faded (no ghost teeth): similar mouths give the user's lips around the
-   template's interior; an open/closed mismatch takes the whole mouth from one side.
+3. ``mouth``: the mouth moves with the degree like every feature; its interior comes from the side whose mouth
+   is open, warped into the fused opening (an open and a closed mouth are never cross-faded: no ghost teeth).
 4. ``fusion_mesh`` + ``warp``: one Delaunay mesh over the 468 fused points plus a fixed outer ring (the
    silhouette scaled up) warps the template (face and surroundings, continuously) and the user texture.
-5. ``blend`` (with ``colour`` and ``occlusion``): the user texture is recoloured to the template's skin,
-   masked by user skin (the user's own hands/hair/beard are not pasted) and template non-occluders
-   (template hair, glasses, hands stay in front), mixed by the texture weight and composited with a
-   feathered alpha. Pixels outside the outer ring are never written.
+5. ``blend`` (with ``colour`` and ``occlusion``): the user texture is recoloured to the template's skin
+   colour statistics, masked by user skin (the user's own hands/hair/beard are not pasted) and the template's
+   occluders (``segment``: glasses, hands, a tongue, hair over the face stay in front), mixed by the texture
+   weight and composited with a feathered alpha. Pixels outside the outer ring are never written.
 """
 
 from __future__ import annotations
@@ -30,16 +30,9 @@ from . import topology as topo
 from .align import UserFace, align_user, shrink_large_user, zoom
 from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
-from .mouth import (
-    MouthPlan,
-    MouthSource,
-    close_user_mouth,
-    mouth_from_template,
-    pinned_lips,
-    plan_mouth,
-    weigh_mouth,
-)
+from .mouth import pinned_lips, plan_mouth
 from .params import Algorithm, Degrees
+from .segment import template_occluders
 from .shape import TemplateFrame, degree_weights, limit_silhouette, mix_shapes
 from .warp import MeshRaster, Roi, remap_roi
 
@@ -71,32 +64,32 @@ def fuse_face(
     user = shrink_large_user(user, lt)
     lu = np.asarray(user.landmarks, np.float64)
     aligned = align_user(user, lt, template_depth)
-    mouth = plan_mouth(lu, lt, algorithm, degrees)
-    weights = weigh_mouth(mouth, weights, lt)
+    mouth = plan_mouth(lu, lt)
 
     fused = mix_shapes(weights, lt, aligned.landmarks)
-    if mouth.source is not MouthSource.USER:
-        fused = mouth_from_template(fused, lt, frame.up)
     fused = limit_silhouette(fused, lt, frame, algorithm=algorithm, ring_scale=ring_scale)
-    mesh = build_mesh(fused, lt, ring_scale=ring_scale, pinned=pinned_lips(mouth, fused))
+    mesh = build_mesh(fused, lt, ring_scale=ring_scale, pinned=pinned_lips(fused))
 
+    occluders = template_occluders(out, lt, frame)  # in the template's own geometry, before it is warped
     roi = Roi.around(mesh.ring, out.shape, pad=1)
     raster = MeshRaster(mesh.points, mesh.triangles, roi)
-    warped = remap_roi(out, raster.maps(mesh.template_points))
+    maps = raster.maps(mesh.template_points)
+    warped = remap_roi(out, maps)
     # Heavy per-pixel work only on the box around the fused face; masks on a coarser grid.
     box = Roi.around(mesh.fused[topo.FACE_OVAL], out.shape, pad=0.04 * frame.width).intersection(roi)
     sub = raster.crop(box)
-    user_bgr = _user_texture(user, lu, lt, mesh, sub, mouth, aligned.hidden)
+    user_bgr = _user_texture(user, lu, lt, mesh, sub, aligned.hidden)
     in_box = box.slices_in(roi)
     template_bgr = warped[in_box].astype(np.float32)
+    occluder = occluders.warped((maps[0][in_box], maps[1][in_box]))
     ring = mesh.ring
     # Per-vertex values as per-pixel fields; the ring counts as far above the eyes and all template.
     height = sub.interp(np.concatenate([frame.height, np.full(len(ring), 2.0)]), outside=2.0)
     texture = sub.interp(np.concatenate([weights.texture, np.ones(len(ring))]), outside=1.0)
     texture = np.clip(texture, 0.0, 1.0)
     layer = user_layer(mesh.fused, box, user_bgr, template_bgr, face_width=frame.width,
-                       inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth.source,
-                       algorithm=algorithm)
+                       inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth,
+                       occluders=occluder, algorithm=algorithm)
     warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
     np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
     return roi
@@ -108,17 +101,13 @@ def _user_texture(
     lt: np.ndarray,
     mesh: FusionMesh,
     sub: MeshRaster,
-    mouth: MouthPlan,
     hidden: np.ndarray,
 ) -> np.ndarray:
     """The user's face warped onto the fused shape over ``sub``'s box: ``(h, w, 3) float32`` BGR.
 
-    The user's open mouth is painted closed first when its lips go around a closed template mouth; a face
-    blown up a lot is sharpened; with side-face correction the hidden half comes from the mirror image.
+    A face blown up a lot is sharpened; with side-face correction the hidden half comes from the mirror image.
     """
     image = user.image
-    if mouth.closes_user_mouth:
-        image = close_user_mouth(image, lu)
     ring = mesh.ring
     src_all = np.vstack([lu, ring])  # ring entries are never sampled for the user (alpha is 0 there)
     user_bgr = remap_roi(image, sub.maps(src_all)).astype(np.float32)

@@ -1,12 +1,11 @@
-"""Fusion stage 5b, occlusion: what of the user is not pasted and what of the template stays in front.
+"""Fusion stage 5b, occlusion: what of the user is not pasted, and the feature masks both sides use.
 
 User pixels that are not the user's skin (their own hands, hair, fringe, beard) are not pasted, except on
-the user's own features; template pixels that are not the template's skin (hair, glasses, hands of a
-different colour) stay in front, except on the template's features (dark sunglasses are tested too).
-Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
+the user's own features. Non-skin regions count only when large (hair, hands), not wrinkles, shadows or pores.
+What of the template stays in front is ``segment``'s (which also uses ``FeatureMasks`` and ``sunglasses``).
 
-Everything here runs on the ``masks.CoarseGrid`` of the blend box: Lab images ``(h, w, 3) float32``, soft
-masks ``(h, w) float32`` in [0, 1], hard masks ``(h, w) uint8`` 0/255.
+Everything here runs on a ``masks.CoarseGrid``: Lab images ``(h, w, 3) float32``, soft masks ``(h, w) float32``
+in [0, 1], hard masks ``(h, w) uint8`` 0/255.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from . import topology as topo
 from .colour import SkinStats, skin_likelihood
 from .masks import CoarseGrid, polygon_mask, smoothstep
 
-__all__ = ["FeatureMasks", "sunglasses", "template_keep", "user_keep"]
+__all__ = ["FeatureMasks", "sunglasses", "user_keep"]
 
 
 @dataclass(frozen=True)
@@ -105,28 +104,3 @@ def user_keep(
     bad = np.maximum(bad, fore * (1.0 - strict))
     bad = _large_regions(bad, face_width)
     return _soften(1.0 - bad * (1.0 - masks.user_features), face_width)
-
-
-def template_keep(
-    lab: np.ndarray,
-    stats: SkinStats,
-    skin: np.ndarray,
-    masks: FeatureMasks,
-    fused: np.ndarray,
-    grid: CoarseGrid,
-    face_width: float,
-) -> np.ndarray:
-    """Soft mask of the template pixels that the user may cover: the template's skin and features (but not
-    the band of dark sunglasses over the eyes).
-
-    ``lab``: the warped template; ``stats``/``skin``: its skin statistics and likelihood; ``fused``: (468, 2)
-    image px; ``face_width`` in grid px.
-    """
-    keep_feat = masks.features
-    if sunglasses(lab, masks.eyes, masks.eye_surround, stats):  # frames, lenses and bridge may be occluders
-        both = np.vstack([fused[topo.LEFT_EYE], fused[topo.RIGHT_EYE]]).astype(np.float32)
-        hull = grid.poly(cv2.convexHull(both)[:, 0, :])
-        band = polygon_mask(grid.shape, [hull], dilate=int(1.5 * masks.reach))
-        keep_feat = masks.features * (1.0 - band.astype(np.float32) / 255.0)
-    bad = _large_regions(1.0 - np.clip(skin * 2.5, 0.0, 1.0), face_width)
-    return _soften(1.0 - bad * (1.0 - keep_feat), face_width)

@@ -30,7 +30,7 @@ class Algorithm(Enum):
     between them in this engine is noted per member; everything else is shared."""
 
     FACESWAP = "faceswap"  # degrees ignored (0/0); always the user's mouth; the silhouette may move further
-    REINVENT = "reinvent"  # side-face correction: a turned user's hidden half comes from the mirror image
+    REINVENT = "reinvent"  # side-face correction (the hidden half from the mirror image) from 12 degrees of yaw, not 20
     REDEFINE = "redefine"  # the template's lighting is laid over the user's features at reduced strength
 
 

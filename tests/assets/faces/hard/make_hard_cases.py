@@ -129,7 +129,7 @@ def turned(img: np.ndarray, face, yaw: float) -> np.ndarray:
     rel = lm[topo.FACE_OVAL] - centre
     top = np.clip(-rel[:, 1] / np.linalg.norm(rel, axis=1), 0.0, 1.0)
     oval_z = z[topo.FACE_OVAL]
-    ring_z = pivot_z + (oval_z - pivot_z) * 0.8 * top
+    ring_z = pivot_z + (oval_z - pivot_z) * (0.8 * top + 0.9 * (1 - top))
     depth = np.concatenate([z, 0.5 * (oval_z + ring_z), ring_z, np.full(len(far) + 4, pivot_z + 1e4)])
     a = np.radians(yaw)
     dst = src.copy()
@@ -156,7 +156,7 @@ def turned(img: np.ndarray, face, yaw: float) -> np.ndarray:
             p[:, 2, 0] - p[:, 0, 0])
 
     a_src, a_dst = area(src[tris]), area(dst[tris])
-    keep = (a_src * a_dst > 0) & (np.abs(a_dst) > 1e-3)
+    keep = ((a_src * a_dst > 0) | (tris >= len(lm)).any(axis=1)) & (np.abs(a_dst) > 1e-3)  # only the face turns its back
     tris = tris[keep]
     tris = tris[np.argsort(-new_z[tris].mean(1), kind="stable")]  # far first: nearer triangles win
     raster = MeshRaster(dst, tris, Roi(0, 0, w, h))
@@ -259,8 +259,8 @@ def hair_lock(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     er, el = lm[topo.RIGHT_EYE].mean(0), lm[topo.LEFT_EYE].mean(0)
     ipd = float(np.linalg.norm(el - er))
     top = lm[topo.FACE_OVAL][0]
-    patch = img[max(int(top[1] - 0.5 * ipd), 0): int(top[1] - 0.2 * ipd), int(top[0] - 0.3 * ipd): int(top[0] + 0.3 * ipd)]
-    colour = np.median(patch.reshape(-1, 3), axis=0).astype(np.float64) * 0.8
+    x, y = np.round(top + np.array([0.9, -0.3]) * ipd).astype(int)  # her hair, above the forehead's corner
+    colour = np.median(img[y - 3: y + 4, x - 3: x + 4].reshape(-1, 3), axis=0).astype(np.float64)
     h, w = img.shape[:2]
     out = img.astype(np.float32)
     for i in range(18):
@@ -272,7 +272,7 @@ def hair_lock(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
         curve = (1 - t) ** 2 * start + 2 * (1 - t) * t * mid + t ** 2 * end
         mask = np.zeros((h, w), np.uint8)
         cv2.polylines(mask, [_pts(curve)], False, 255, max(int(0.07 * ipd), 2), cv2.LINE_AA, 4)
-        shade = colour * (0.8 + 0.4 * rng.random())
+        shade = colour * (0.85 + 0.3 * rng.random())
         out = _overlay(out, shade, cv2.GaussianBlur(mask, (0, 0), 0.7) / 255.0)
     return out
 

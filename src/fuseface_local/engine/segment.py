@@ -1,0 +1,174 @@
+"""Fusion stage 5c, the template's occluders: a segmentation of the template's face region into face and what
+covers it (glasses, a hand, a tongue, hair), so that those stay in front of the user's face.
+
+Colour alone cannot say what is an occluder (brows, lips and eyes are not skin either), so the face mesh says
+what each place should look like, and an occluder is what contradicts it:
+
+1. seeds: pixels inside the silhouette that are not the template's skin where the mesh expects skin (away from
+   the eyes, brows, nose and lips), in connected regions larger than a speck (a thin glasses frame is long
+   enough; a pore or a wrinkle is not). Hair over the face is seen by its likeness to the template's own hair
+   (sampled above the forehead, ``hair_model``), as a lock may be close to the skin's colour. Dark, grey pixels
+   below the nose are facial hair, part of the face;
+2. growth: each seed region grows into the neighbouring pixels of its own colour, also over the features,
+   for at most ``GROW`` inter-ocular distances (a frame crossing the corner of an eye, a hand over the lips);
+3. visibility: an eye or the lips mostly covered by the grown regions is hidden whole (the mesh still places
+   it; what shows there is the occluder).
+
+It runs on the template in its own geometry (its own silhouette, so a wider user face does not bring the
+template's hair into the region), on a coarse grid (``masks.CoarseGrid``): Lab ``(h, w, 3) float32``, masks
+``(h, w)``; the mask is then warped like the template (``Occluders.warped``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from . import topology as topo
+from .colour import skin_likelihood, skin_stats, to_lab
+from .fusion_mesh import face_region
+from .masks import CoarseGrid, feather, polygon_mask
+from .occlusion import FeatureMasks, sunglasses
+from .shape import TemplateFrame
+from .warp import Roi
+
+__all__ = ["GROW", "ColourModel", "Occluders", "hair_model", "template_occluders"]
+
+GROW = 0.15  # inter-ocular distances a seed region may grow over pixels of its own colour
+MIN_AREA = 0.0015  # the smallest seed region, as a share of the silhouette's area
+COLOUR_TOL = 9.0  # Lab distance (lightness counted half) within which a pixel has a seed region's colour
+COVERED = 0.5  # an eye or the lips with more than this share grown over is hidden whole
+BEARD_BELOW = -0.55  # height (inter-ocular units above the eyes) below which dark grey pixels are facial hair
+MAX_REGIONS = 8
+SKIN_TOL = 4.0  # skin-likelihood tolerance (``colour.skin_likelihood``): a seed is below 0.2
+HAIR_NEAR = 2.0  # a pixel within this many scale units of the hair model, and twice nearer it than the skin, is hair
+SEED_DARK = 0.4  # only pixels darker than this share of the skin's lightness are non-skin by darkness alone
+HAIR_RING = (1.25, 1.5)  # the hair is sampled between these scales of the silhouette, above the eyes
+HAIR_APART = 2.5  # the hair colour must be at least this far from the skin's (scale units) to be used
+
+
+class ColourModel(NamedTuple):
+    """A robust Lab colour model: ``median`` (3,) and ``scale`` (3,) (1.4826 * MAD, floored)."""
+
+    median: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, pixels: np.ndarray, floor=(4.0, 2.0, 2.0)) -> ColourModel:
+        med = np.median(pixels, axis=0)
+        mad = np.median(np.abs(pixels - med), axis=0) * 1.4826
+        return cls(med.astype(np.float32), np.maximum(mad, floor).astype(np.float32))
+
+    def distance(self, lab: np.ndarray) -> np.ndarray:
+        """(h, w) float32: distance in scale units, lightness counted half."""
+        d = (lab - self.median) / self.scale * np.array([0.5, 1.0, 1.0], np.float32)
+        return np.sqrt((d * d).sum(axis=2))
+
+
+def hair_model(lab: np.ndarray, band: np.ndarray, skin: np.ndarray, skin_model: ColourModel) -> ColourModel | None:
+    """The colour of the template's hair: the main colour of the pixels of ``band`` (just above the forehead,
+    outside the silhouette) that are not clearly skin (``skin`` likelihood < 0.5), refitted twice on the pixels
+    within 2 scale units (the background behind a short haircut drops out). ``None`` with too few of them, or
+    when that colour is within ``HAIR_APART`` scale units of the skin's (a bald head: the band is skin)."""
+    pixels = lab[band & (skin < 0.5)]
+    if len(pixels) < 30:
+        return None
+    model = ColourModel.fit(pixels)
+    for _ in range(2):
+        near = pixels[model.distance(pixels[None])[0] < 2.0]
+        if len(near) < 30:
+            return None
+        model = ColourModel.fit(near)
+    if float(skin_model.distance(model.median[None, None])[0, 0]) < HAIR_APART:
+        return None
+    return model
+
+
+def _seed_regions(seeds: np.ndarray, min_area: float) -> tuple:
+    """The labelled connected seed regions of at least ``min_area`` px: (labels (h, w) int32, kept label ids)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(seeds.astype(np.uint8), connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    ids = 1 + np.flatnonzero(areas >= min_area)
+    ids = ids[np.argsort(-areas[ids - 1])][:MAX_REGIONS]
+    return labels, ids
+
+
+def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, inside: np.ndarray, steps: int) -> np.ndarray:
+    """The seed regions ``ids`` grown by up to ``steps`` px through pixels of their own colour: (h, w) bool."""
+    grown = np.isin(labels, ids)
+    if not grown.any():
+        return grown
+    similar = np.zeros(grown.shape, bool)
+    weight = np.array([0.5, 1.0, 1.0], np.float32)
+    for i in ids:
+        colour = np.median(lab[labels == i], axis=0)
+        d = np.sqrt((((lab - colour) * weight) ** 2).sum(axis=2))
+        similar |= d < COLOUR_TOL
+    similar &= inside
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(steps):
+        nxt = (cv2.dilate(grown.astype(np.uint8), kernel) > 0) & similar | grown
+        if np.array_equal(nxt, grown):
+            break
+        grown = nxt
+    return grown
+
+
+class Occluders(NamedTuple):
+    """The template's occluders around one face: ``mask`` (h, w) float32 in [0, 1] over ``roi`` of the template
+    image (1: an occluder, keep the template)."""
+
+    mask: np.ndarray
+    roi: Roi
+
+    def warped(self, maps: tuple) -> np.ndarray:
+        """The mask moved like the template: ``maps`` are ``cv2.remap`` maps (destination px -> template image
+        px); outside the ROI there is no occluder."""
+        mx = maps[0] - np.float32(self.roi.x0)
+        my = maps[1] - np.float32(self.roi.y0)
+        return cv2.remap(self.mask, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame) -> Occluders:
+    """The occluders of the template face with ``landmarks`` (468, 2) in ``image`` ((H, W, 3) uint8 BGR), found
+    in the template's own geometry (its own silhouette and features; see the module docstring)."""
+    lt = landmarks
+    roi = Roi.around(face_region(lt, scale=HAIR_RING[1]), image.shape, pad=2)
+    grid = CoarseGrid(roi, frame.width)
+    lab = to_lab(grid.down(image[roi.slices]))
+    ipd = frame.inter_ocular * grid.sx
+    masks = FeatureMasks.draw(lt, grid, ipd)
+    inside = masks.oval > 127
+    expected = masks.features
+    stats = skin_stats(lab, feather(masks.oval, erode=0.06 * frame.width * grid.sx, sigma=0) * (1 - masks.features))
+    if sunglasses(lab, masks.eyes, masks.eye_surround, stats):  # dark lenses: seeds over the eyes too
+        both = np.vstack([lt[topo.LEFT_EYE], lt[topo.RIGHT_EYE]]).astype(np.float32)
+        band = polygon_mask(grid.shape, [grid.poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * masks.reach))
+        expected = expected * (1.0 - band.astype(np.float32) / 255.0)
+    h, w = grid.shape
+    xy = np.stack(np.meshgrid(np.arange(w), np.arange(h)), axis=2).astype(np.float32)
+    eyes = (lt[topo.RIGHT_EYE].mean(0) + lt[topo.LEFT_EYE].mean(0)) / 2
+    height = ((xy - grid.poly(eyes[None])[0]) @ frame.up.astype(np.float32)) / max(ipd, 1.0)
+    not_skin = skin_likelihood(lab, stats, tol=SKIN_TOL, dark=SEED_DARK) < 0.2
+    band = ((polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[1]))]) > 127)
+            & (polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[0]))]) < 128) & (height > 0.0))
+    skin_model = ColourModel(stats.median, stats.scale)
+    hair = hair_model(lab, band, skin_likelihood(lab, stats, tol=2.5), skin_model)
+    if hair is not None:  # hair over the face: nearer the template's hair than its skin, in the upper face
+        d_hair = hair.distance(lab)
+        hairy = (d_hair < HAIR_NEAR) & (d_hair < 0.5 * skin_model.distance(lab)) & (height > -0.3)
+        not_skin |= hairy
+    L, chroma = lab[:, :, 0], np.hypot(lab[:, :, 1], lab[:, :, 2])
+    med_chroma = float(np.hypot(stats.median[1], stats.median[2]))
+    beard = (height < BEARD_BELOW) & (L < 0.8 * stats.median[0]) & (chroma < 0.8 * med_chroma + 2.0)
+    seeds = inside & not_skin & (expected < 0.5) & ~beard
+    labels, ids = _seed_regions(seeds, MIN_AREA * max(float(inside.sum()), 1.0))
+    grown = _grow(lab, labels, ids, inside & ~beard, max(int(np.ceil(GROW * ipd)), 1))
+    for idx in (topo.LEFT_EYE, topo.RIGHT_EYE, topo.LIPS_OUTER):  # a feature mostly covered is hidden whole
+        part = polygon_mask(grid.shape, [grid.poly(lt[idx])]) > 127
+        if part.any() and (grown & part).sum() > COVERED * part.sum():
+            grown |= polygon_mask(grid.shape, [grid.poly(lt[idx])], dilate=max(int(0.1 * ipd), 1)) > 0
+    occluder = cv2.GaussianBlur(cv2.dilate(grown.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 0.8)
+    return Occluders(grid.up(occluder), roi)
