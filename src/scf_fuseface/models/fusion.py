@@ -9,7 +9,7 @@ value <= 256); pydantic errors become one ``FuseFaceError`` with a FuseFace code
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Literal, Mapping, Optional
+from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
@@ -81,6 +81,8 @@ class FuseParam(_Model):
 
 
 class FuseRequest(_Model):
+    action: ClassVar[str] = "FuseFace"
+
     project_id: Optional[str] = None
     model_id: Optional[str] = None
     rsp_img_type: Literal["url", "base64"] = "base64"
