@@ -193,3 +193,36 @@ def test_effects_follow_the_fused_face(smiling, engine):
     (found,) = engine.detect(encode_jpeg(fused))
     again = effects.apply_effects(fused, found.landmarks, enhance=0.0, mp=0.0, teeth=0.0)
     assert np.array_equal(again, fused)
+
+
+def test_cli_fuse_ultra_writes_what_the_engine_makes(engine, tmp_path, capsys):
+    from fuseface_local.cli import main
+
+    from ..support.paths import FACES
+
+    out = tmp_path / "ultra.jpg"
+    rc = main(["fuse", "--template", str(FACES / "obama.jpg"), "--user", str(FACES / "obama2.jpg"), "--ultra",
+               "--swap-model-type", "2", "--warp", "1", "--enhance", "0", "--mp", "0.8", "--teeth", "0.5",
+               "--output", str(out)])
+    assert rc == 0
+    expected = fuse_ultra(engine, asset("obama.jpg"), [asset("obama2.jpg")],
+                          options=UltraOptions(swap_model_type=2, warp=1.0, enhance=0.0, mp=0.8, teeth=0.5))
+    assert out.read_bytes() == expected
+    assert "SwapModelType=2,WarpRadio=1.00" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [
+    ["--ultra", "--swap-model-type", "7"], ["--ultra", "--warp", "1.5"], ["--ultra", "--face-degree", "30"],
+    ["--ultra", "--algorithm", "faceswap"], ["--mp", "0.3"],
+])
+def test_cli_fuse_ultra_refusals_exit_2_with_a_code(tmp_path, capsys, extra):
+    import json
+
+    from fuseface_local.cli import main
+
+    from ..support.paths import FACES
+
+    rc = main(["fuse", "--template", str(FACES / "obama.jpg"), "--user", str(FACES / "biden.jpg"), *extra,
+               "--output", str(tmp_path / "x.jpg")])
+    assert rc == 2 and not (tmp_path / "x.jpg").exists()
+    assert json.loads(capsys.readouterr().err.strip().splitlines()[-1])["Code"].endswith("ParameterValueError")

@@ -12,6 +12,7 @@ from scf_fuseface.errors import FuseFaceError
 
 from ..algorithms import ALGORITHMS, DEFAULT_DEGREE, RECOMMENDED_LEVELS
 from .engine_cmds import read_image_arg
+from .ultra_cmds import add_ultra_arguments, fuse_ultra_command
 
 __all__ = ["add_fuse", "add_sweep", "parse_rect", "sweep_levels"]
 
@@ -45,6 +46,13 @@ def _write(path: str, data: bytes) -> None:
 def _cmd_fuse(args: argparse.Namespace) -> int:
     from ..engine import FusionEngine
 
+    if args.ultra:
+        return fuse_ultra_command(args, read_image_arg, parse_rect, _write)
+    if args.swap_model_type is not None or args.template_rect or \
+            any(getattr(args, name) is not None for name in ("warp", "enhance", "mp", "teeth")):
+        raise FuseFaceError("InvalidParameterValue.ParameterValueError",
+                            "--swap-model-type, --warp, --enhance, --mp, --teeth and --template-rect need --ultra.")
+    args.algorithm = args.algorithm or "redefine"
     template = read_image_arg(args.template)
     users = [read_image_arg(p) for p in args.user]
     rects = None
@@ -68,12 +76,13 @@ def add_fuse(sub) -> None:
     p = sub.add_parser(
         "fuse",
         help="fuse user faces into a template (material) image",
-        description="Fuse each --user face into the template, FuseFace-style. Exit 2 with one JSON line "
+        description="Fuse each --user face into the template, FuseFace-style (or, with --ultra, "
+        "FuseFaceUltra-style). Exit 2 with one JSON line "
         '{"Code","Message"} on stderr for an input error (FuseFace codes).',
     )
     p.add_argument("--template", required=True, help="the material image (jpg/png)")
     p.add_argument("--user", required=True, action="append", help="a user image; repeat for several faces")
-    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS)
+    p.add_argument("--algorithm", default=None, choices=ALGORITHMS, help="default redefine (not with --ultra)")
     p.add_argument("--face-degree", type=int, default=None, help="FuseFaceDegree 0..100 (features)")
     p.add_argument("--profile-degree", type=int, default=None, help="FuseProfileDegree 0..100 (contour)")
     p.add_argument("--user-rect", action="append", metavar="X,Y,W,H",
@@ -81,6 +90,7 @@ def add_fuse(sub) -> None:
     p.add_argument("--template-face-id", action="append", type=int, metavar="N",
                    help="1-based template face (left to right) for the matching --user")
     p.add_argument("--output", required=True, help="output JPEG path")
+    add_ultra_arguments(p)
     p.set_defaults(func=_cmd_fuse)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, List, Tuple
 
 __all__ = ["FUSEFACE_ACTIONS", "SdkSpy"]
 
-FUSEFACE_ACTIONS = ("FuseFace",)
+FUSEFACE_ACTIONS = ("FuseFace", "FuseFaceUltra")  # the paid actions
 
 
 class SdkSpy:
