@@ -108,6 +108,9 @@ def _process_upload(record: CosRecord, run: Run) -> RecordOutcome:
                 return _outcome(record, key, "skipped", reason="own-output")
             params, routed_by = route(s, key, head.metadata, bucket=bucket)
             template: Optional[ObjectHead] = None
+            if isinstance(params, UltraParams) and (params["TemplateBucket"], params["TemplateKey"]) == (bucket, key):
+                log.info("skipped: the upload is the FuseFaceUltra template itself")
+                return _outcome(record, key, "skipped", reason="template")
             if isinstance(params, UltraParams):  # the template's ETag is part of the parameters
                 with timer("template_head"):
                     template = ultra.template_head(storage, params)

@@ -287,7 +287,8 @@ def _plain_record():
 
 
 def _ultra_run(storage, fusion, **env):
-    settings = make_settings(FUSEFACE_ULTRA_TEMPLATE_KEY=TEMPLATE, FUSEFACE_RETRY_BASE_DELAY="0", **env)
+    env.setdefault("FUSEFACE_ULTRA_TEMPLATE_KEY", TEMPLATE)
+    settings = make_settings(FUSEFACE_RETRY_BASE_DELAY="0", **env)
     return make_run(settings, storage=storage, fusion=fusion)
 
 
@@ -372,3 +373,10 @@ def test_ultra_upload_between_4096_and_8000_px_is_sent():
     storage.seed(BUCKET, PLAIN_KEY, jpeg_bytes(5000, 300))
     storage.seed(BUCKET, TEMPLATE, jpeg_bytes(600, 800))
     assert process_record(_plain_record(), _ultra_run(storage, fusion)).status == "fused"
+
+
+def test_the_template_uploaded_under_the_trigger_prefix_is_not_fused_with_itself():
+    storage, fusion = FakeStorage(), FakeFusion()
+    storage.seed(BUCKET, PLAIN_KEY, jpeg_bytes(600, 800))
+    result = process_record(_plain_record(), _ultra_run(storage, fusion, FUSEFACE_ULTRA_TEMPLATE_KEY=PLAIN_KEY))
+    assert (result.status, result.reason) == ("skipped", "template") and fusion.calls == []
