@@ -18,18 +18,20 @@ QUIET = dict(enhance=0.0, mp=0.0, teeth=0.0)
 
 
 class Recording:
-    """The real engine, with the arguments of every ``fuse_arrays`` call recorded."""
+    """The real engine, with the arguments of every ``fuse`` call and the number of ``detect`` calls recorded."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
         self.calls = []
+        self.detections = 0
 
     def detect(self, image):
+        self.detections += 1
         return self.engine.detect(image)
 
-    def fuse_arrays(self, template, users, **kwargs):
+    def fuse(self, template, users, **kwargs):
         self.calls.append(kwargs)
-        return self.engine.fuse_arrays(template, users, **kwargs)
+        return self.engine.fuse(template, users, **kwargs)
 
 
 def test_warp_radio_maps_to_the_profile_degree():
@@ -58,6 +60,14 @@ def test_engine_gets_the_users_features_and_the_warp_contour(engine):
     assert call["algorithm"] == "reinvent" and call["face_degree"] == 0 and call["profile_degree"] == 80
     assert call["template_face_ids"] == [1]
     assert decode(out).shape == decode(asset("obama.jpg")).shape
+    assert rec.detections == 1  # the template (no effect on: the result is not looked at again)
+
+
+def test_a_template_used_again_is_not_detected_again(engine):
+    rec = Recording(engine)
+    for _ in range(2):
+        fuse_ultra(rec, asset("obama2.jpg"), [asset("biden.jpg")], options=UltraOptions(**QUIET))
+    assert rec.detections == 1 and len(rec.calls) == 2
 
 
 def _green_outside_face(engine):

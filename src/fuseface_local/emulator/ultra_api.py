@@ -4,7 +4,8 @@ TC3-verified and enveloped like every action), backed by the local engine (``eng
 Request (SDK ``FuseFaceUltraRequest``): ``RspImgType`` url|base64, ``MergeInfos`` (1..6; ``Url`` wins over
 ``Image``; ``InputImageFaceRect``; ``TemplateFaceRect`` picks the template face, the largest when absent),
 ``ModelUrl``/``ModelImage`` (the template; the URL wins), ``SwapModelType`` 1..6, ``FusionUltraParam``,
-``LogoAdd``, ``LogoParam``.
+``LogoAdd``, ``LogoParam``. ``MergeInfos[].TemplateFaceID`` names a material's face, and FuseFaceUltra has no
+material: it is ignored (what the cloud does with it is UNCONFIRMED).
 
 Limits and codes of its own (FuseFaceUltra's list in the Go SDK differs from FuseFace's: parameter errors are
 ``FailedOperation.ParameterValueError``, there is no activity/material code):

@@ -1,6 +1,6 @@
 """FuseFaceUltra on the local engine: a template that comes with the call, ``FusionUltraParam`` effects after.
 
-Mapping onto the engine (only its public API: ``FusionEngine.detect`` / ``fuse_arrays``, ``codec``):
+Mapping onto the engine (only its public API: ``FusionEngine.detect`` / ``fuse``, ``codec``):
 
 * Fusion: algorithm ``reinvent`` (with side-face correction) at FuseFaceDegree 0 -- the features are the user's,
   as a face swap -- and ``FuseProfileDegree = round(100 * (1 - WarpRadio))``: the larger WarpRadio, the more the
@@ -13,6 +13,10 @@ Mapping onto the engine (only its public API: ``FusionEngine.detect`` / ``fuse_a
   recommended values used, as the SDK documents ("only effective for SwapModelType 1-5").
 * Template faces: ``TemplateFaceRect`` picks the detected face overlapping it most (none -> NoFaceDetected);
   without it, the largest face not taken yet, handed out left to right (the engine's own rule).
+* Speed: the template's faces are remembered per engine (by content hash, ``_TEMPLATE_CACHE`` entries) and the
+  engine caches its own analysis of a template it has fused, so a template used again and again (a COS trigger with
+  ``FUSEFACE_ULTRA_TEMPLATE_KEY``) is analysed once. The fused face is found again on the result (on a crop around
+  it) only when an effect is on.
 * Sizes: the engine decodes sides < 4096 only; FuseFaceUltra allows < 8000. A larger template is fused at a
   scale that fits and the fused face region is put back, scaled up, into the full-size template (pixels outside
   what the fusion changed stay the original's); a larger user image is scaled down first. The result always has
@@ -21,6 +25,9 @@ Mapping onto the engine (only its public API: ``FusionEngine.detect`` / ``fuse_a
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple
 
@@ -32,6 +39,7 @@ from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.imageinfo import check_dimensions, sniff
 
 from . import codec, effects
+from . import topology as topo
 from .errors import FusionError
 
 __all__ = ["ALGORITHM", "DEFAULTS", "NOT_HONOURED", "UltraOptions", "fuse_ultra", "profile_degree"]
@@ -41,6 +49,10 @@ DEFAULTS = {"WarpRadio": 0.7, "EnhanceRadio": 0.5, "MpRadio": 0.5, "TeethEnhance
             "MakeupTransferRadio": 0.0}  # the SDK's documented recommended values
 NOT_HONOURED = ("MakeupTransferRadio", "BlurRadio")
 _ENGINE_MAX_SIDE = limits.MAX_SIDE_EXCLUSIVE - 1
+_TEMPLATE_CACHE = 8
+_RING = 1.5  # the engine rewrites at most the silhouette scaled by 1.4 about its centre (fuse.RING_SCALE)
+_faces_cache: OrderedDict = OrderedDict()
+_faces_lock = threading.Lock()
 
 
 def profile_degree(warp: float) -> int:
@@ -97,6 +109,21 @@ def _fit(img: np.ndarray) -> Tuple[np.ndarray, float]:
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA), scale
 
 
+def _template_faces_of(engine, template: bytes) -> list:
+    """``engine.detect(template)``, remembered per engine and template content."""
+    key = (id(engine), hashlib.sha256(template).hexdigest())
+    with _faces_lock:
+        if key in _faces_cache:
+            _faces_cache.move_to_end(key)
+            return _faces_cache[key]
+    faces = engine.detect(template)
+    with _faces_lock:
+        _faces_cache[key] = faces
+        while len(_faces_cache) > _TEMPLATE_CACHE:
+            _faces_cache.popitem(last=False)
+    return faces
+
+
 def _overlap(face, rect) -> float:
     x, y, w, h = rect
     ix = max(0, min(face.x + face.width, x + w) - max(face.x, x))
@@ -150,29 +177,31 @@ def _landmarks_in(engine, img: np.ndarray, face) -> np.ndarray:
     return np.asarray(best.landmarks, np.float64) + (x0, y0)
 
 
-def _put_back(original: np.ndarray, work: np.ndarray, fused: np.ndarray) -> np.ndarray:
-    """Paste what the fusion changed in the scaled ``work`` template back into the full-size ``original``
-    (only the box around the changes is touched; every other pixel stays the original's)."""
-    changed = (np.abs(fused.astype(np.int16) - work.astype(np.int16)).max(axis=2) > 0).astype(np.uint8)
-    ys, xs = np.nonzero(changed)
-    out = original.copy()
-    if len(ys) == 0:
-        return out
+def _put_back(original: np.ndarray, fused: np.ndarray, faces: list) -> np.ndarray:
+    """Paste the fused ``faces`` of the scaled result back into the full-size ``original``: inside each face's
+    outer ring (the silhouette scaled by ``_RING``, beyond the engine's own ring), feathered; every other pixel
+    stays the original's."""
     h, w = original.shape[:2]
-    sy, sx = h / work.shape[0], w / work.shape[1]
-    wx0, wy0 = max(int(xs.min()) - 4, 0), max(int(ys.min()) - 4, 0)
-    wx1, wy1 = min(int(xs.max()) + 5, work.shape[1]), min(int(ys.max()) + 5, work.shape[0])
-    ox0, oy0 = int(np.floor(wx0 * sx)), int(np.floor(wy0 * sy))
-    ox1, oy1 = min(int(np.ceil(wx1 * sx)), w), min(int(np.ceil(wy1 * sy)), h)
-    size = (ox1 - ox0, oy1 - oy0)
-    grown = cv2.dilate(changed[wy0:wy1, wx0:wx1], np.ones((5, 5), np.uint8)).astype(np.float32)
-    mask = cv2.resize(grown, size, interpolation=cv2.INTER_LINEAR)
-    mask = cv2.GaussianBlur(mask, (0, 0), 1.0) * (mask > 0)
-    up = cv2.resize(fused[wy0:wy1, wx0:wx1], size, interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    base = original[oy0:oy1, ox0:ox1].astype(np.float32)
-    region = mask > 0
-    mixed = np.clip(base + mask[:, :, None] * (up - base) + 0.5, 0, 255).astype(np.uint8)
-    out[oy0:oy1, ox0:ox1][region] = mixed[region]
+    sx, sy = w / fused.shape[1], h / fused.shape[0]
+    out = original.copy()
+    for face in faces:
+        oval = np.asarray(face.landmarks, np.float64)[topo.FACE_OVAL]
+        centre = oval.mean(axis=0)
+        ring = (centre + (oval - centre) * _RING) * (sx, sy)
+        x0, y0 = np.maximum(np.floor(ring.min(axis=0)).astype(int) - 4, 0)
+        x1, y1 = np.minimum(np.ceil(ring.max(axis=0)).astype(int) + 5, (w, h))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+        cv2.fillPoly(mask, [np.round(ring - (x0, y0)).astype(np.int32)], 1.0)
+        hard = mask > 0
+        mask = cv2.GaussianBlur(mask, (0, 0), max(2.0, 0.01 * (x1 - x0))) * hard
+        map_x = np.tile(((np.arange(x0, x1) + 0.5) / sx - 0.5).astype(np.float32), (y1 - y0, 1))
+        map_y = np.tile(((np.arange(y0, y1) + 0.5) / sy - 0.5).astype(np.float32)[:, None], (1, x1 - x0))
+        up = cv2.remap(fused, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        base = out[y0:y1, x0:x1].astype(np.float32)
+        mixed = np.clip(base + mask[:, :, None] * (up - base) + 0.5, 0, 255).astype(np.uint8)
+        out[y0:y1, x0:x1][hard] = mixed[hard]
     return out
 
 
@@ -189,20 +218,21 @@ def fuse_ultra(engine, template: bytes, users: Sequence[bytes], *, options: Ultr
     template_rects = list(template_rects or [None] * n)
     original = _decode(template, "The template")
     work, t_scale = _fit(original)
-    work_bytes = template if t_scale == 1.0 else codec.encode_jpeg(work)
-    faces = engine.detect(work_bytes)
+    work_bytes = bytes(template) if t_scale == 1.0 else codec.encode_jpeg(work)
+    faces = _template_faces_of(engine, work_bytes)
     targets = _template_faces(faces, [_scaled(r, t_scale) for r in template_rects])
-    user_imgs, rects = [], []
+    user_bytes, rects = [], []
     for i, data in enumerate(users):
         img, scale = _fit(_decode(data, f"User image {i + 1}"))
-        user_imgs.append(img)
+        user_bytes.append(bytes(data) if scale == 1.0 else codec.encode_jpeg(img))
         rects.append(_scaled(user_rects[i], scale))
-    fused = engine.fuse_arrays(work, user_imgs, algorithm=ALGORITHM, face_degree=0,
-                               profile_degree=profile_degree(options.warp), user_rects=rects,
-                               template_face_ids=[j + 1 for j in targets])
-    for j in targets:
-        lm = _landmarks_in(engine, fused, faces[j])
-        fused = effects.apply_effects(fused, lm, enhance=options.enhance, mp=options.mp, teeth=options.teeth)
+    fused = codec.decode(engine.fuse(work_bytes, user_bytes, algorithm=ALGORITHM, face_degree=0,
+                                     profile_degree=profile_degree(options.warp), user_rects=rects,
+                                     template_face_ids=[j + 1 for j in targets]))
+    if max(options.enhance, options.mp, options.teeth) > 0:
+        for j in targets:
+            lm = _landmarks_in(engine, fused, faces[j])
+            fused = effects.apply_effects(fused, lm, enhance=options.enhance, mp=options.mp, teeth=options.teeth)
     if t_scale != 1.0:
-        fused = _put_back(original, work, fused)
+        fused = _put_back(original, fused, [faces[j] for j in targets])
     return codec.encode_jpeg(fused)
