@@ -5,13 +5,16 @@ First match wins:
 1. object metadata ``x-cos-meta-fuseface-template-key`` -> FuseFaceUltra with that template (with
    ``x-cos-meta-fuseface-model-id`` as well the upload is ambiguous: ``InvalidParameterValue``);
 2. object metadata ``x-cos-meta-fuseface-model-id`` -> FuseFace;
-3. the key convention ``{trigger prefix}{ModelId}/...`` (the segment must look like a ModelId, by default
-   ``qc_<digits>_<digits>_<digits>``, see ``FUSEFACE_MODEL_ID_PATTERN``) -> FuseFace;
+3. the key convention ``{trigger prefix}{ModelId}/...`` (the segment must look like a ModelId: by default the current
+   ``mt_<digits>_<n>`` / ``mt_<digits>`` or the legacy ``qc_<digits>_<digits>_<digits>``, see
+   ``FUSEFACE_MODEL_ID_PATTERN`` and ``ids.py``) -> FuseFace;
 4. ``FUSEFACE_ULTRA_TEMPLATE_KEY`` -> FuseFaceUltra;
 5. ``FUSEFACE_MODEL_ID`` -> FuseFace.
 
-FuseFace: ProjectId from metadata, else ``FUSEFACE_PROJECT_ID``, else derived from the ModelId. Degrees:
-metadata, config, or omitted. FuseFaceUltra: see ``ultra.py``.
+FuseFace: ProjectId from metadata, else the activity a legacy ``qc_<project>_...`` ModelId names, else
+``FUSEFACE_PROJECT_ID`` (:func:`resolve_project`). A ModelId without a usable activity is a configuration error raised
+here, before any paid call (the pipeline writes a failure record). Degrees: metadata, config, or omitted.
+FuseFaceUltra needs no activity or material: see ``ultra.py``.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import json
 import re
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from . import ids
 from .config import Settings
 from .errors import FuseFaceError
 from .outputs import META_FACE_DEGREE, META_MODEL_ID, META_PROFILE_DEGREE, META_PROJECT_ID, META_TEMPLATE_KEY
 from .ultra import parse_template_ref, ultra_params
 
-__all__ = ["FuseParams", "UltraParams", "route"]
+__all__ = ["FuseParams", "UltraParams", "resolve_project", "route"]
 
 
 class FuseParams(dict):
@@ -72,6 +76,28 @@ def _degree(value: Optional[str], name: str) -> Optional[int]:
     return degree
 
 
+def resolve_project(settings: Settings, model_id: str, explicit: Optional[str], *, explicit_name: str,
+                    missing_code: str = "InvalidParameterValue.Configuration",
+                    mismatch_code: str = "InvalidParameterValue.Configuration") -> str:
+    """The activity for ``model_id``: ``explicit`` (metadata or request), else the one a legacy ``qc_<project>_...``
+    ModelId names, else ``FUSEFACE_PROJECT_ID``.
+
+    Raises ``missing_code`` when there is none (a current ``mt_`` ModelId does not name its activity) and
+    ``mismatch_code`` when the two IDs cannot belong together (see :func:`ids.project_problem`).
+    """
+    project_id = explicit or ids.project_of(model_id) or settings.project_id
+    if not project_id:
+        raise FuseFaceError(
+            missing_code,
+            f"ModelId {model_id} needs its activity (ProjectId, at_...): set FUSEFACE_PROJECT_ID or {explicit_name}; "
+            "only a legacy qc_<project>_... ModelId names its own activity.",
+        )
+    problem = ids.project_problem(project_id, model_id)
+    if problem:
+        raise FuseFaceError(mismatch_code, f"ProjectId {project_id} does not fit ModelId {model_id}: {problem}.")
+    return project_id
+
+
 def route(settings: Settings, key: str, metadata: Mapping[str, str], *, bucket: str = "") -> Tuple[FuseParams, str]:
     """The parameters for an upload in ``bucket`` (``UltraParams`` for FuseFaceUltra) and where the ModelId or the
     template came from (metadata | key | config)."""
@@ -97,12 +123,8 @@ def route(settings: Settings, key: str, metadata: Mapping[str, str], *, bucket: 
             "or FUSEFACE_MODEL_ID (or a FuseFaceUltra template: x-cos-meta-fuseface-template-key or "
             "FUSEFACE_ULTRA_TEMPLATE_KEY).",
         )
-    project_id = metadata.get(META_PROJECT_ID, "").strip() or settings.project_id
-    if not project_id:
-        derived = re.match(r"^[a-z]+_(\d+)_", model_id)
-        project_id = derived.group(1) if derived else None
-    if not project_id:
-        raise FuseFaceError("MissingParameter", "No ProjectId: set FUSEFACE_PROJECT_ID.")
+    project_id = resolve_project(settings, model_id, metadata.get(META_PROJECT_ID, "").strip() or None,
+                                 explicit_name=META_PROJECT_ID)
     face = _degree(metadata.get(META_FACE_DEGREE), META_FACE_DEGREE)
     profile = _degree(metadata.get(META_PROFILE_DEGREE), META_PROFILE_DEGREE)
     params = FuseParams(

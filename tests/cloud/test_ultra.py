@@ -23,11 +23,12 @@ from scf_fuseface.ultra import parse_template_ref
 from ..support.cloud import make_run, make_settings
 from ..support.fakes import FakeFusion, FakeStorage
 from ..support.images import exif_orientation, jpeg_bytes, png_bytes
-from ..support.paths import BUCKET, MODEL, load_event
+from ..support.paths import BUCKET, MODEL, PROJECT, load_event
 
 MB = 1024 * 1024
 TEMPLATE = "templates/poster.jpg"
-KEY = "uploads/qc_300029_000001_1/selfie.jpg"  # the key of events/cos_put.json
+KEY = f"uploads/{MODEL}/selfie.jpg"  # the key of events/cos_put.json (a current-format mt_ ModelId)
+LEGACY_KEY = "uploads/qc_300029_453345_1/selfie.jpg"  # a legacy qc_ ModelId in the key
 PLAIN_KEY = "uploads/selfies/selfie.jpg"  # no ModelId in the key
 
 
@@ -84,7 +85,8 @@ def test_base64_limits_are_ten_megabytes_not_five():
      "InvalidParameterValue"),
     ({"MergeInfos": [{"Image": "QUJD"}] * 7}, "InvalidParameterValue"),
     ({"MergeInfos": []}, "InvalidParameterValue"),
-    ({"ProjectId": "300029"}, "InvalidParameterValue"),  # a FuseFace field
+    ({"ProjectId": PROJECT}, "InvalidParameterValue"),  # a FuseFace field
+    ({"ModelId": MODEL}, "InvalidParameterValue"),  # a FuseFace field
 ])
 def test_invalid_requests_are_refused_before_the_call(extra, code):
     with pytest.raises(FuseFaceError) as err:
@@ -102,7 +104,7 @@ def test_the_one_builder_tells_the_actions_apart_and_labels_each():
     settings = make_settings()
     ultra = fuse_request(settings, _ultra_body(), produce_id="p-1")
     assert ultra.action == "FuseFaceUltra" and ultra.to_api()["LogoAdd"] == 1 and "FuseParam" not in ultra.to_api()
-    plain = fuse_request(settings, {"ModelId": MODEL, "ProjectId": "1", "MergeInfos": [{"Image": "QUJD"}]},
+    plain = fuse_request(settings, {"ModelId": MODEL, "ProjectId": PROJECT, "MergeInfos": [{"Image": "QUJD"}]},
                          produce_id="p-1")
     assert plain.action == "FuseFace" and "FuseParam" in plain.to_api()
     off = fuse_request(make_settings(FUSEFACE_LOGO_ADD="0"), _ultra_body(), produce_id="p-1")
@@ -237,8 +239,11 @@ def test_routing_precedence():
     cfg = make_settings(FUSEFACE_ULTRA_TEMPLATE_KEY=TEMPLATE, FUSEFACE_MODEL_ID=MODEL)
     params, source = route(cfg, PLAIN_KEY, {}, bucket=BUCKET)
     assert (params.action, source, params["TemplateKey"]) == ("FuseFaceUltra", "config", TEMPLATE)
-    params, source = route(cfg, KEY, {}, bucket=BUCKET)  # the key names a material: FuseFace
-    assert (params.action, source) == ("FuseFace", "key")
+    params, source = route(cfg, KEY, {}, bucket=BUCKET)  # the key names a current mt_ material: FuseFace
+    assert (params.action, source, params["ModelId"], params["ProjectId"]) == ("FuseFace", "key", MODEL, PROJECT)
+    params, source = route(cfg, LEGACY_KEY, {}, bucket=BUCKET)  # a legacy qc_ material too, with its own activity
+    assert (params.action, source, params["ModelId"], params["ProjectId"]) == (
+        "FuseFace", "key", "qc_300029_453345_1", "300029")
     params, source = route(cfg, PLAIN_KEY, {"x-cos-meta-fuseface-model-id": MODEL}, bucket=BUCKET)
     assert (params.action, source) == ("FuseFace", "metadata")
     params, source = route(make_settings(FUSEFACE_MODEL_ID=MODEL), KEY,

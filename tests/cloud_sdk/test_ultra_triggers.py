@@ -58,7 +58,7 @@ def test_post_fuse_multipart_with_a_template_part(emu):
 
 def test_cos_upload_with_the_template_key_configured(emu, monkeypatch):
     monkeypatch.setenv("FUSEFACE_ULTRA_TEMPLATE_KEY", TEMPLATE_KEY)
-    key = unique_key("ultra").replace("uploads/qc_300029_000001_1/", "uploads/selfies/")
+    key = "uploads/selfies/" + unique_key("ultra").rsplit("/", 1)[1]  # no ModelId in the key
     cos_client(emu, token=TOKEN).put_object(Bucket=BUCKET, Key=key, Body=selfie_bytes(), ContentType="image/jpeg")
     event = cos_event([cos_record(BUCKET, key, region=REGION, size=len(selfie_bytes()))])
     result = main_handler(event, scf_context())

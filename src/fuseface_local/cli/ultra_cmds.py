@@ -45,7 +45,7 @@ def _per_user(values, n: int, flag: str, parse: Callable) -> Optional[list]:
 
 
 def fuse_ultra_command(args: argparse.Namespace, read_image: Callable[[str], bytes], parse_rect: Callable,
-                       write: Callable[[str, bytes], None]) -> int:
+                       write: Callable[[str, bytes], bytes]) -> int:
     from ..engine import FusionEngine
     from ..engine.ultra import UltraOptions, fuse_ultra
 
@@ -63,6 +63,6 @@ def fuse_ultra_command(args: argparse.Namespace, read_image: Callable[[str], byt
     out = fuse_ultra(FusionEngine(), template, users, options=options,
                      user_rects=_per_user(args.user_rect, len(users), "--user-rect", parse_rect),
                      template_rects=_per_user(args.template_rect, len(users), "--template-rect", parse_rect))
-    write(args.output, out)
+    out = write(args.output, out)
     print(f"{args.output}: {len(out)} bytes (FuseFaceUltra {options.describe()})", file=sys.stderr)
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, TextIO, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -22,8 +22,10 @@ from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
 
-from . import cos_api, fuseface_api
+from . import api3, cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
+from .codes import INJECTABLE
+from .gateway import served_regions
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
 
@@ -73,6 +75,8 @@ class Injections:
         self._responses: Dict[str, Deque[Dict[str, Any]]] = defaultdict(deque)
 
     def add_error(self, name: str, code: str, times: int, message: Optional[str]) -> None:
+        if not name.startswith("cos:") and code not in INJECTABLE:
+            raise ValueError(f"FuseFace has no code {code!r} (emulator.codes.INJECTABLE); inject a code it answers")
         with self._lock:
             self._errors[name].extend([(code, message)] * int(times))
 
@@ -105,12 +109,14 @@ class EmulatorApp:
     """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
 
     def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
-                 engine: Callable[[], object], region: str = DEFAULT_REGION) -> None:
+                 engine: Callable[[], object], region: str = DEFAULT_REGION,
+                 regions: Optional[Iterable[str]] = None) -> None:
         self.store = store
         self.materials = materials
         self.creds = creds
         self.engine = engine
         self.region = region
+        self.regions = served_regions(regions)  # what X-TC-Region may be (gateway.py; UNCONFIRMED list)
         self.public_host = "127.0.0.1"
         self.port: Optional[int] = None
         self.calls: Counter = Counter()
@@ -118,6 +124,7 @@ class EmulatorApp:
         self.injections = Injections()
         self.errors: List[BaseException] = []
         self._calls_lock = threading.Lock()
+        self.access_log: Optional[TextIO] = None  # one line per request when set (``fuseface emulator``: stderr)
 
     # --- bookkeeping -------------------------------------------------------------------------------------
     def count(self, name: str) -> None:
@@ -134,6 +141,7 @@ class EmulatorApp:
     # --- WSGI --------------------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         request = Request(environ)
+        started = time.perf_counter()
         try:
             response = self.dispatch(request)
         except Exception as exc:  # recorded for the test thread; the client sees an internal error
@@ -144,7 +152,16 @@ class EmulatorApp:
             else:
                 response = cos_api.cos_error("InternalError", message, 500, request.path,
                                              head=request.method == "HEAD")
+        if self.access_log is not None:
+            self._log(request, response.status_code, (time.perf_counter() - started) * 1000.0)
         return response(environ, start_response)
+
+    def _log(self, request: Request, status: int, ms: float) -> None:
+        """Time, method, path (never the query: presigned URLs carry signatures), status, milliseconds."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self._calls_lock:
+            self.access_log.write(f"{stamp} {request.method} {request.path} {status} {ms:.1f} ms\n")
+            self.access_log.flush()
 
     def dispatch(self, request: Request) -> Response:
         hostname = _hostname(request)
@@ -154,14 +171,14 @@ class EmulatorApp:
             endpoint, args = url_map.bind_to_environ(request.environ).match()
         except (NotFound, MethodNotAllowed) as exc:
             if match is None and request.method == "POST":
-                return fuseface_api.handle(self, request)
+                return api3.handle(self, request)
             return cos_api.cos_error("MethodNotAllowed" if isinstance(exc, MethodNotAllowed) else "NoSuchKey",
                                      exc.description or "Not found.", exc.code or 404, request.path,
                                      head=request.method == "HEAD")
         except HTTPException as exc:  # pragma: no cover - redirects are disabled by the map options
             return cos_api.cos_error("InvalidURI", str(exc), 400, request.path)
         if endpoint == "api3":
-            return fuseface_api.handle(self, request)
+            return api3.handle(self, request)
         return self._cos(request, endpoint, match.group("bucket") if match else None, args.get("key", ""),
                          hostname)
 

@@ -7,7 +7,7 @@ import os
 import threading
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Counter, Optional
+from typing import Counter, Iterable, Optional
 
 from scf_fuseface.regions import DEFAULT_REGION
 
@@ -33,6 +33,7 @@ class EmulatorServer(LoopbackServer):
     Credentials: the arguments, else ``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` /
     ``TENCENTCLOUD_SESSIONTOKEN``, else ``DEFAULT_SECRET_ID`` / ``DEFAULT_SECRET_KEY`` (and no token).
     ``engine`` is a ``FusionEngine``; by default one is created on first use (FuseFace or ``materials.add``).
+    ``regions``: the ``X-TC-Region`` values FuseFace serves (default ``gateway.served_regions()``).
     """
 
     label = "emulator"
@@ -41,7 +42,7 @@ class EmulatorServer(LoopbackServer):
 
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
-                 region: str = DEFAULT_REGION) -> None:
+                 region: str = DEFAULT_REGION, regions: Optional[Iterable[str]] = None) -> None:
         self.data_dir = Path(data_dir)
         self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
         self.secret_key = secret_key or os.environ.get("TENCENTCLOUD_SECRETKEY") or DEFAULT_SECRET_KEY
@@ -54,7 +55,7 @@ class EmulatorServer(LoopbackServer):
         self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
         super().__init__(EmulatorApp(store=self.store, materials=self.materials,
                                      creds=Credentials(self.secret_id, self.secret_key, self.session_token),
-                                     engine=self.get_engine, region=region), host, port)
+                                     engine=self.get_engine, region=region, regions=regions), host, port)
 
     def __repr__(self) -> str:
         return f"EmulatorServer(endpoint={self.endpoint if self.running else None!r}, secret_id={self.secret_id!r})"
