@@ -201,3 +201,105 @@ def test_fuseface_ultra_is_tc3_verified(emulator):
 
     bad = signed_api_request(emulator, "FuseFaceUltra", _params(), secret_key="not-the-key")
     assert bad.json()["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
+
+
+# --- in front of the action, as for FuseFace: the gateway and the SDK's FuseFaceUltraRequest -------------------
+NO_EFFECTS = {"EnhanceRadio": 0, "MpRadio": 0, "TeethEnhanceRadio": 0}  # the fake engine's faces have no landmarks
+
+
+def _error(emu, params, **options):
+    from ..support.clients import signed_api_request
+
+    return signed_api_request(emu, "FuseFaceUltra", params, **options).json()["Response"]["Error"]
+
+
+@pytest.mark.parametrize(("change", "code", "where"), [
+    ({"Extra": 1}, "UnknownParameter", "Extra"),
+    ({"ProjectId": "at_1603326187690926080"}, "UnknownParameter", "ProjectId"),  # FuseFace's, not FuseFaceUltra's
+    ({"FusionUltraParam": {"WarpRadioo": 0.5}}, "UnknownParameter", "FusionUltraParam.WarpRadioo"),
+    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceId": "x"}]}, "UnknownParameter", "MergeInfos.0.TemplateFaceId"),
+    ({"LogoParam": {"LogoRect": {"X": 0, "Y": 0, "Width": 9, "Height": 9}, "LogoUrll": "x"}}, "UnknownParameter",
+     "LogoParam.LogoUrll"),
+    ({"SwapModelType": True}, "InvalidParameter", "SwapModelType"),
+    ({"SwapModelType": "4"}, "InvalidParameter", "SwapModelType"),
+    ({"FusionUltraParam": {"WarpRadio": "0.5"}}, "InvalidParameter", "FusionUltraParam.WarpRadio"),
+    ({"FusionUltraParam": {"MpRadio": False}}, "InvalidParameter", "FusionUltraParam.MpRadio"),
+    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceRect": {"X": 0, "Y": "0", "Width": 40, "Height": 40}}]},
+     "InvalidParameter", "MergeInfos.0.TemplateFaceRect.Y"),
+    ({"ModelImage": 5}, "InvalidParameter", "ModelImage"),
+])
+def test_fields_and_types_come_from_the_sdks_request_model(emulator, fake_engine, change, code, where):
+    error = _error(emulator, _params(**change))
+    assert error["Code"] == code and f"`{where}`" in error["Message"]
+    assert fake_engine.fuse_calls == []
+
+
+@pytest.mark.parametrize(("options", "code"), [
+    ({"region": None}, "MissingParameter"),
+    ({"region": "eu-frankfurt"}, "UnsupportedRegion"),
+    ({"version": "2018-12-01"}, "NoSuchVersion"),
+    ({"authorization": "Bearer x"}, "AuthFailure.InvalidAuthorization"),
+])
+def test_the_gateway_checks_come_first(emulator, fake_engine, options, code):
+    assert _error(emulator, _params(), **options)["Code"] == code
+    assert fake_engine.fuse_calls == []
+
+
+def test_every_field_the_sdk_defines_is_accepted(emulator, fake_engine):
+    rect = {"X": 120, "Y": 140, "Width": 60, "Height": 60}  # inside the fake engine's template face
+    params = _params(RspImgType="base64", SwapModelType=3, LogoAdd=1,
+                     FusionUltraParam={**NO_EFFECTS, "WarpRadio": 0.4, "BlurRadio": 0, "MakeupTransferRadio": 1},
+                     LogoParam={"LogoRect": {"X": 0, "Y": 0, "Width": 20, "Height": 10}, "LogoImage": USER_B64},
+                     MergeInfos=[{"Image": USER_B64, "InputImageFaceRect": rect, "TemplateFaceRect": rect,
+                                  "TemplateFaceID": "mt_1603586676924403712_1"}])
+    params["ModelUrl"] = ""  # empty: the template is ModelImage
+    sdk_fields = {name.lstrip("_") for name in vars(models.FuseFaceUltraRequest())}
+    assert set(params) == sdk_fields
+    assert {name.lstrip("_") for name in vars(models.MergeInfo())} == set(params["MergeInfos"][0]) | {"Url"}
+    resp = _ultra(emulator, params)
+    assert _image(base64.b64decode(resp.FusedImage)).format == "JPEG"
+    (call,) = fake_engine.fuse_calls
+    assert call["user_rects"] == [(120, 140, 60, 60)] and call["template_face_ids"] == [1]
+
+
+def _png(color, size=(20, 10)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _near(pixel, color, tolerance=24) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, color))
+
+
+RED_LOGO = {"LogoRect": {"X": 10, "Y": 20, "Width": 60, "Height": 40},
+            "LogoImage": base64.b64encode(_png((255, 0, 0))).decode()}
+
+
+def test_logo_param_is_drawn_at_its_rect_instead_of_the_label(emulator, fake_engine):
+    def fused(**change) -> Image.Image:
+        resp = _ultra(emulator, _params(FusionUltraParam=NO_EFFECTS, **change))
+        return _image(base64.b64decode(resp.FusedImage)).convert("RGB")
+
+    img = fused(LogoParam=RED_LOGO)  # the fake engine answers a 256x256 grey JPEG
+    assert _near(img.getpixel((40, 40)), (255, 0, 0))  # inside LogoRect
+    assert _near(img.getpixel((5, 5)), (128, 128, 128)) and _near(img.getpixel((250, 250)), (128, 128, 128))
+    assert not _near(fused().getpixel((250, 250)), (128, 128, 128))  # the default label, without LogoParam
+    off = fused(LogoParam=RED_LOGO, LogoAdd=0)
+    assert _near(off.getpixel((40, 40)), (128, 128, 128)) and _near(off.getpixel((250, 250)), (128, 128, 128))
+
+
+@pytest.mark.parametrize(("logo", "code"), [
+    ({"LogoImage": RED_LOGO["LogoImage"]}, "FailedOperation.ParameterValueError"),  # no LogoRect
+    ({"LogoRect": RED_LOGO["LogoRect"]}, "FailedOperation.ParameterValueError"),  # no image
+    ({"LogoRect": {"X": 0, "Y": 0, "Width": 2161, "Height": 10}, "LogoImage": RED_LOGO["LogoImage"]},
+     "FailedOperation.ParameterValueError"),
+    ({"LogoRect": {"X": 300, "Y": 0, "Width": 10, "Height": 10}, "LogoImage": RED_LOGO["LogoImage"]},
+     "FailedOperation.ParameterValueError"),  # wholly outside the 256x256 result
+    ({"LogoRect": RED_LOGO["LogoRect"], "LogoImage": base64.b64encode(b"GIF89a...").decode()},
+     "FailedOperation.ImageDecodeFailed"),
+    ({"LogoRect": RED_LOGO["LogoRect"], "LogoUrl": "https://elsewhere.example/logo.png"},
+     "FailedOperation.ImageDownloadError"),
+])
+def test_logo_refusals(emulator, fake_engine, logo, code):
+    assert _code(emulator, _params(FusionUltraParam=NO_EFFECTS, LogoParam=logo)) == code
