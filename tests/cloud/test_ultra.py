@@ -32,6 +32,9 @@ LEGACY_KEY = "uploads/qc_300029_453345_1/selfie.jpg"  # a legacy qc_ ModelId in 
 PLAIN_KEY = "uploads/selfies/selfie.jpg"  # no ModelId in the key
 
 
+LOGO_RECT = {"X": 0, "Y": 0, "Width": 100, "Height": 40}
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -52,18 +55,26 @@ def test_model_keeps_the_wire_names_and_leaves_out_what_is_unset():
     assert "ModelImage" not in summary and _b64(jpeg_bytes())[:40] not in summary
 
 
-@pytest.mark.parametrize(("value", "sent"), [(0, 0), (1, 1), (5, 1), (-3, 1)])
-def test_logo_add_other_values_count_as_one(value, sent):
-    # SDK: "其他数值：默认按1处理" (any other value is treated as 1)
-    assert parse_ultra_request(_ultra_body(LogoAdd=value)).to_api()["LogoAdd"] == sent
+@pytest.mark.parametrize("value", [0, 1])
+def test_logo_add_zero_or_one_is_sent_as_given(value):
+    assert parse_ultra_request(_ultra_body(LogoAdd=value)).to_api()["LogoAdd"] == value
+
+
+@pytest.mark.parametrize("value", [5, -3, True, "1", 1.0])
+def test_logo_add_other_values_are_refused(value):
+    # SDK: "其他数值：默认按1处理" (any other value is treated as 1): a typo would silently add the label
+    with pytest.raises(FuseFaceError) as err:
+        parse_ultra_request(_ultra_body(LogoAdd=value))
+    assert err.value.code == "InvalidParameterValue" and "LogoAdd" in err.value.message
 
 
 def test_base64_limits_are_ten_megabytes_not_five():
     six_mb = "A" * (6 * MB)
-    assert parse_ultra_request({"ModelImage": six_mb, "MergeInfos": [{"Image": six_mb}]})
+    assert parse_ultra_request({"ModelImage": six_mb, "MergeInfos": [{"Image": six_mb}],
+                                "LogoParam": {"LogoRect": LOGO_RECT, "LogoImage": six_mb}})
     for body in ({"ModelImage": "A" * (10 * MB + 4), "MergeInfos": [{"Image": "QUJD"}]},
                  {"ModelUrl": "https://x.example/t.jpg", "MergeInfos": [{"Image": "A" * (10 * MB + 4)}]},
-                 _ultra_body(LogoParam={"LogoImage": "A" * (10 * MB + 4)})):
+                 _ultra_body(LogoParam={"LogoRect": LOGO_RECT, "LogoImage": "A" * (10 * MB + 4)})):
         with pytest.raises(FuseFaceError) as err:
             parse_ultra_request(body)
         assert err.value.code == "FailedOperation.ImageSizeExceed"
@@ -87,6 +98,17 @@ def test_base64_limits_are_ten_megabytes_not_five():
     ({"MergeInfos": []}, "InvalidParameterValue"),
     ({"ProjectId": PROJECT}, "InvalidParameterValue"),  # a FuseFace field
     ({"ModelId": MODEL}, "InvalidParameterValue"),  # a FuseFace field
+    ({"SwapModelType": "4"}, "InvalidParameterValue"),  # strict: a JSON string is not an integer
+    ({"SwapModelType": 4.0}, "InvalidParameterValue"),
+    ({"FusionUltraParam": {"WarpRadio": "0.5"}}, "InvalidParameterValue"),
+    ({"LogoParam": {"LogoUrl": "https://a/b.png"}}, "MissingParameter"),  # LogoRect is required
+    ({"LogoParam": {"LogoRect": {"X": True, "Y": 0, "Width": 10, "Height": 10}, "LogoUrl": "https://a/b.png"}},
+     "InvalidParameterValue"),
+    ({"LogoParam": {"LogoRect": {"X": 0, "Y": 0, "Width": 0, "Height": 10}, "LogoUrl": "https://a/b.png"}},
+     "InvalidParameterValue"),
+    ({"LogoParam": {"LogoRect": LOGO_RECT, "LogoUrll": "https://a/b.png"}}, "InvalidParameterValue"),
+    ({"MergeInfos": [{"Image": "QUJD", "InputImageFaceRect": {"X": "0", "Y": 0, "Width": 40, "Height": 40}}]},
+     "InvalidParameterValue"),
 ])
 def test_invalid_requests_are_refused_before_the_call(extra, code):
     with pytest.raises(FuseFaceError) as err:
@@ -177,6 +199,29 @@ def test_multipart_without_template_stays_fuseface():
     body, ctype = _multipart([("image", "me.jpg", "image/jpeg", jpeg_bytes()), ("ModelId", None, None, MODEL.encode())])
     assert handle(_req(body, ctype), make_run(fusion=fusion))["statusCode"] == 200
     assert fusion.actions == ["FuseFace"]
+
+
+def test_the_users_face_rect_as_form_fields_for_either_action():
+    for extra in ([("template", "poster.png", "image/png", png_bytes(300, 400))], [("ModelId", None, None, MODEL.encode())]):
+        fusion = FakeFusion()
+        rect = [(name, None, None, value) for name, value in (("X", b"10"), ("Y", b"20"), ("Width", b"40"),
+                                                              ("Height", b"50"))]
+        body, ctype = _multipart([("image", "me.jpg", "image/jpeg", jpeg_bytes())] + extra + rect)
+        assert handle(_req(body, ctype), make_run(fusion=fusion))["statusCode"] == 200
+        assert fusion.calls[0]["MergeInfos"][0]["InputImageFaceRect"] == {"X": 10, "Y": 20, "Width": 40, "Height": 50}
+
+
+@pytest.mark.parametrize("fields", [(("X", b"10"), ("Y", b"20"), ("Width", b"40")),  # Height missing
+                                    (("X", b"10"), ("Y", b"20"), ("Width", b"40"), ("Height", b"4.5")),
+                                    (("X", b"0"), ("Y", b"0"), ("Width", b"29"), ("Height", b"40"))])  # < 30 px
+def test_a_partial_or_bad_face_rect_is_refused(fields):
+    fusion = FakeFusion()
+    body, ctype = _multipart([("template", "poster.png", "image/png", png_bytes(300, 400)),
+                              ("image", "me.jpg", "image/jpeg", jpeg_bytes())] +
+                             [(name, None, None, value) for name, value in fields])
+    resp = handle(_req(body, ctype), make_run(fusion=fusion))
+    assert resp["statusCode"] == 400 and fusion.calls == []
+    assert json.loads(resp["body"])["Response"]["Error"]["Code"] == "InvalidParameterValue"
 
 
 def test_radios_without_a_template_are_refused_for_fuseface():

@@ -2,9 +2,12 @@
 parameters in the query, or ``multipart/form-data`` (file part ``image``; parameters as form fields or in the
 query).
 
-A form or query that brings a template -- a file part named ``template`` (sent as ``ModelImage``) or a
-``ModelUrl`` -- makes a FuseFaceUltra request; its ``SwapModelType`` and radios (``WarpRadio``, ``EnhanceRadio``,
-``MpRadio``, ``TeethEnhanceRadio``, ``MakeupTransferRadio``, ``BlurRadio``) become ``FusionUltraParam``."""
+The user's face may be picked with ``X``, ``Y``, ``Width``, ``Height`` (all four; sent as
+``MergeInfos[0].InputImageFaceRect``, e.g. a box ``POST /detect`` found).
+
+A form or query that brings a template -- a file part named ``template`` (sent as ``ModelImage``) or a ``ModelUrl``
+-- makes a FuseFaceUltra request; its ``SwapModelType`` and radios (``WarpRadio``, ``EnhanceRadio``, ``MpRadio``,
+``TeethEnhanceRadio``, ``MakeupTransferRadio``, ``BlurRadio``) become ``FusionUltraParam``."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ __all__ = ["parse_form_files", "parse_multipart", "read_request"]
 _INT_PARAMS = ("FuseFaceDegree", "FuseProfileDegree", "LogoAdd", "SwapModelType")
 _STR_PARAMS = ("ProjectId", "ModelId", "RspImgType", "ModelUrl")
 _RADIO_PARAMS = ("WarpRadio", "EnhanceRadio", "MpRadio", "TeethEnhanceRadio", "MakeupTransferRadio", "BlurRadio")
+_RECT_PARAMS = ("X", "Y", "Width", "Height")
 _IMAGE_FIELDS = ("image", "Image", "file", "photo")
 _TEMPLATE_FIELDS = ("template", "Template", "ModelImage")
 _JSON_TYPES = ("application/json", "text/json", "text/plain")
@@ -118,5 +122,10 @@ def _params_request(params: Mapping[str, str], image: bytes, template: Optional[
     merge: Dict[str, Any] = {"Image": base64.b64encode(image).decode("ascii")}
     if params.get("TemplateFaceID"):
         merge["TemplateFaceID"] = params["TemplateFaceID"]
+    given = [name for name in _RECT_PARAMS if params.get(name, "") != ""]
+    if given and len(given) != len(_RECT_PARAMS):
+        raise FuseFaceError("InvalidParameterValue", "The face rect needs all of X, Y, Width and Height.")
+    if given:
+        merge["InputImageFaceRect"] = {name: _number(params, name, int) for name in _RECT_PARAMS}
     data["MergeInfos"] = [merge]
     return data

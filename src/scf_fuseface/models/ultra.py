@@ -9,9 +9,13 @@ Limits checked here, before the paid call (SDK docstrings; ``limits.ULTRA_*``): 
 no ceiling: UNCONFIRMED, the template's is used); face rects >= 30 px; ``SwapModelType`` 1..6; every
 ``FusionUltraParam`` radio in [0, 1] (``TeethEnhanceRadio``/``MakeupTransferRadio`` are documented as 0/1
 switches: whether the cloud accepts values in between is UNCONFIRMED, they are passed as given);
-``LogoParam.LogoRect`` sides <= 2160 and one of ``LogoUrl``/``LogoImage``. ``LogoAdd`` other than 0 is sent as 1
-("其他数值：默认按1处理"). There is no ``FuseParam``: FuseFaceUltra takes no implicit (metadata) AI label, only the
-visible one (``LogoAdd``/``LogoParam``).
+``LogoParam`` as for FuseFace (``LogoRect`` required, sides <= 2160, one of ``LogoUrl``/``LogoImage``) but with
+FuseFaceUltra's 10 MB of base64 ("专业版：base64 编码后大小不超过10M"). There is no ``FuseParam``: FuseFaceUltra
+takes no implicit (metadata) AI label, only the visible one (``LogoAdd``/``LogoParam``).
+
+Strict as FuseFace's model (``fusion.py``): unknown fields are refused; integers are integers (``true``, ``"4"``
+and ``4.0`` are refused for ``SwapModelType``, ``LogoAdd`` and every rect field), radios are numbers (``true`` and
+``"0.5"`` refused); ``LogoAdd`` is 0 or 1 (the cloud would take any other value as 1, so a typo is refused instead).
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictFloat, StrictInt, ValidationError, field_validator, model_validator
 
 from .. import limits
 from ..errors import FuseFaceError
 from ..validation import describe, field_errors
+from .fusion import LogoParam as FuseFaceLogoParam
 from .fusion import MergeInfo, _Model, strip_data_url
 
 __all__ = ["FusionUltraParam", "FuseUltraRequest", "LogoParam", "UltraMergeInfo", "is_ultra_request",
@@ -66,47 +71,23 @@ class FusionUltraParam(_Model):
     """Effect strengths, each 0..1 (cloud defaults when left out: Warp 0.7, Enhance 0.5, Mp 0.5, TeethEnhance 1,
     MakeupTransfer 0; ``BlurRadio`` is "not supported yet"). The cloud ignores them for ``SwapModelType`` 6."""
 
-    warp_radio: Optional[float] = _RADIO
-    enhance_radio: Optional[float] = _RADIO
-    mp_radio: Optional[float] = _RADIO
-    blur_radio: Optional[float] = _RADIO
-    teeth_enhance_radio: Optional[float] = _RADIO
-    makeup_transfer_radio: Optional[float] = _RADIO
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool(cls, value: object) -> object:
-        if isinstance(value, bool):
-            raise ValueError("must be a number in [0, 1], not a boolean")
-        return value
+    warp_radio: Optional[StrictFloat] = _RADIO
+    enhance_radio: Optional[StrictFloat] = _RADIO
+    mp_radio: Optional[StrictFloat] = _RADIO
+    blur_radio: Optional[StrictFloat] = _RADIO
+    teeth_enhance_radio: Optional[StrictFloat] = _RADIO
+    makeup_transfer_radio: Optional[StrictFloat] = _RADIO
 
 
-class LogoRect(_Model):
-    x: int = Field(ge=0)
-    y: int = Field(ge=0)
-    width: int = Field(ge=1, le=limits.ULTRA_MAX_LOGO_SIDE)
-    height: int = Field(ge=1, le=limits.ULTRA_MAX_LOGO_SIDE)
-
-
-class LogoParam(_Model):
-    logo_rect: Optional[LogoRect] = None
-    logo_url: Optional[str] = None
-    logo_image: Optional[str] = Field(None, repr=False)
-
-    @field_validator("logo_url")
-    @classmethod
-    def _url(cls, value: Optional[str]) -> Optional[str]:
-        return _http_url(value, "LogoUrl")
-
-    @field_validator("logo_image")
-    @classmethod
-    def _image(cls, value: Optional[str]) -> Optional[str]:
-        return _base64_image(value, "LogoParam.LogoImage")
+class LogoParam(FuseFaceLogoParam):
+    """FuseFace's ``LogoParam`` (``LogoRect`` required, ``LogoUrl`` or ``LogoImage``) with FuseFaceUltra's 10 MB
+    ceiling for ``LogoImage``."""
 
     @model_validator(mode="after")
     def _one_source(self) -> LogoParam:
         if not self.logo_url and not self.logo_image:
-            raise ValueError("LogoParam needs LogoUrl or LogoImage")
+            raise ValueError("LogoParam needs LogoUrl or LogoImage (base64)")
+        _base64_image(self.logo_image, "LogoParam.LogoImage")
         return self
 
 
@@ -118,9 +99,9 @@ class FuseUltraRequest(_Model):
     model_url: Optional[str] = None
     model_image: Optional[str] = Field(None, repr=False)
     fusion_ultra_param: Optional[FusionUltraParam] = None
-    logo_add: Optional[int] = None
+    logo_add: Optional[StrictInt] = Field(None, ge=0, le=1)
     logo_param: Optional[LogoParam] = None
-    swap_model_type: Optional[int] = Field(None, ge=1, le=limits.MAX_SWAP_MODEL_TYPE)
+    swap_model_type: Optional[StrictInt] = Field(None, ge=1, le=limits.MAX_SWAP_MODEL_TYPE)
 
     @field_validator("model_url")
     @classmethod
@@ -131,22 +112,6 @@ class FuseUltraRequest(_Model):
     @classmethod
     def _model_image(cls, value: Optional[str]) -> Optional[str]:
         return _base64_image(value, "ModelImage")
-
-    @field_validator("logo_add", mode="before")
-    @classmethod
-    def _logo_add(cls, value: object) -> object:
-        if value is None or isinstance(value, bool):
-            return value if value is None else int(value)
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-            return 0 if float(value) == 0 else 1  # "其他数值：默认按1处理"
-        return value
-
-    @field_validator("swap_model_type", mode="before")
-    @classmethod
-    def _swap_model_type(cls, value: object) -> object:
-        if isinstance(value, bool):
-            raise ValueError("must be an integer 1..6, not a boolean")
-        return value
 
     @model_validator(mode="after")
     def _template(self) -> FuseUltraRequest:
