@@ -365,9 +365,20 @@ def test_your_own_template_goes_to_fusefaceultra_as_multipart(page, served, outp
     assert page.request.get(url + "local/materials").json()["Ultra"] is True
     page.click("label[for='material-__own_template__']")
     assert page.is_checked("#material-__own_template__")
-    assert page.is_visible("#template-file") and not page.is_visible("#degrees")
-    assert not page.is_visible("#compare-button")
+    assert page.is_visible("#template-file") and page.is_visible("#ultra-params")
+    assert not page.is_visible("#degrees") and not page.is_visible("#compare-button")
     page.set_input_files("#template-file", str(template))
+    page.wait_for_function("document.getElementById('template-note').textContent.includes('replaced')")
+    assert page.inner_text("#template-note") == "The outlined face will be replaced by yours."
+    card = "label[for='material-__own_template__'] .thumb"
+    assert page.get_attribute(f"{card} img", "src").startswith("blob:")
+    assert page.locator(f"{card} svg rect.chosen").count() == 2  # the face and its number tag, in green
+    page.select_option("#swap-model-type", "4")
+    page.focus("#warp-radio")
+    for _ in range(8):  # 0.7 - 8 x 0.05
+        page.keyboard.press("ArrowLeft")
+    assert page.inner_text("#warp-radio-value") == "0.3"
+    page.uncheck("#teeth-enhance")
     _add_photo(page, FACES / "biden.jpg")
     with page.expect_request("**/fuse") as request:
         page.click("#fuse-button")
@@ -376,15 +387,19 @@ def test_your_own_template_goes_to_fusefaceultra_as_multipart(page, served, outp
     page.wait_for_selector("#result-section:not([hidden])")
     assert request.value.headers["content-type"].startswith("multipart/form-data; boundary=")
     ((parts),) = page.evaluate("window.__forms")
-    assert [name for name, _ in parts] == ["template", "image"]
+    assert [name for name, _ in parts] == ["template", "image", "SwapModelType", "WarpRadio", "EnhanceRadio",
+                                           "MpRadio", "TeethEnhanceRadio"]
     assert parts[0][1] == {"size": template.stat().st_size, "type": "image/jpeg"}
     assert parts[1][1]["size"] == (FACES / "biden.jpg").stat().st_size
+    assert [value for _, value in parts[2:]] == ["4", "0.3", "0.5", "0.5", "0"]
     src = page.get_attribute("#result", "src")
     assert src.startswith("data:image/jpeg;base64,")
     fused = base64.b64decode(src.split(",", 1)[1])
     with Image.open(io.BytesIO(fused)) as img:
         assert img.size == (700, 875)  # FuseFaceUltra answers in the template's size
-    assert read_metadata(fused)["FuseFaceUltra"].startswith("SwapModelType=1,")  # fused by FuseFaceUltra
+    # the emulator records the parameters it fused with: the page's settings arrived
+    assert read_metadata(fused) == {"FuseFaceUltra": "SwapModelType=4,WarpRadio=0.30,EnhanceRadio=0.50,MpRadio=0.50,"
+                                                     "TeethEnhanceRadio=0.00"}
     (face,) = FusionEngine().detect(template.read_bytes())
     box = (slice(face.y, face.y + face.height), slice(face.x, face.x + face.width))
     assert float(abs(_pixels(fused)[box] - _pixels(template.read_bytes())[box]).mean()) > 8.0  # the face changed
