@@ -94,3 +94,30 @@ def test_fuseface_replay_command_with_the_ultra_upload(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert '"status": "fused"' in out and "OUTPUT fused/uploads/ultra/selfie.jpg" in out
+
+
+def test_replaying_many_counts_fuseface_ultra_calls_apart(tmp_path, capsys):
+    rc = cli_main(["replay", str(EVENTS / "cos_put_ultra.json"), str(EVENTS / "apigw_post_ultra_json.json"),
+                   "--data", str(tmp_path / "data")])
+    table = [line for line in capsys.readouterr().out.splitlines() if not line.startswith('{"time"')]
+    assert rc == 0
+    rows = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1] for line in table[2:] if "wall time" not in line}
+    assert (rows["fused"], rows["FuseFace calls"], rows["FuseFaceUltra calls"]) == ("2", "0", "2")
+
+
+def test_cos_put_with_a_template_key_then_replay_is_fuseface_ultra(tmp_path, capsys):
+    from fuseface_local.emulator import ObjectStore
+
+    from ..support.paths import FACES
+
+    data = tmp_path / "data"
+    assert cli_main(["cos", "put", str(FACES / "biden.jpg"), "--key", "uploads/me/biden.jpg", "--data", str(data),
+                     "--template-key", TEMPLATE_KEY, "--meta", "fuseface-warp-radio:0.9"]) == 0
+    event = json.loads(capsys.readouterr().out)
+    meta = event["Records"][0]["cos"]["cosObject"]["meta"]
+    assert (meta["x-cos-meta-fuseface-template-key"], meta["x-cos-meta-fuseface-warp-radio"]) == (TEMPLATE_KEY, "0.9")
+    (tmp_path / "event.json").write_text(json.dumps(event), encoding="utf-8")
+    assert cli_main(["replay", str(tmp_path / "event.json"), "--data", str(data)]) == 0  # seeds the template too
+    assert "OUTPUT fused/uploads/me/biden.jpg" in capsys.readouterr().out
+    fused, out_meta, _ctype = ObjectStore(data / "cos").get(BUCKET, "fused/uploads/me/biden.jpg")
+    assert out_meta["x-cos-meta-fuseface-action"] == "FuseFaceUltra" and _size(fused) == TEMPLATE_SIZE
