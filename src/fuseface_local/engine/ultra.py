@@ -41,6 +41,7 @@ from scf_fuseface.imageinfo import check_dimensions, sniff
 from . import codec, effects
 from . import topology as topo
 from .errors import FusionError
+from .fusion_mesh import RING_SCALE
 
 __all__ = ["ALGORITHM", "DEFAULTS", "NOT_HONOURED", "UltraOptions", "fuse_ultra", "profile_degree"]
 
@@ -50,7 +51,7 @@ DEFAULTS = {"WarpRadio": 0.7, "EnhanceRadio": 0.5, "MpRadio": 0.5, "TeethEnhance
 NOT_HONOURED = ("MakeupTransferRadio", "BlurRadio")
 _ENGINE_MAX_SIDE = limits.MAX_SIDE_EXCLUSIVE - 1
 _TEMPLATE_CACHE = 8
-_RING = 1.5  # the engine rewrites at most the silhouette scaled by 1.4 about its centre (fuse.RING_SCALE)
+_RING = RING_SCALE + 0.1  # the engine rewrites at most the silhouette scaled by RING_SCALE about its centre
 _faces_cache: OrderedDict = OrderedDict()
 _faces_lock = threading.Lock()
 
