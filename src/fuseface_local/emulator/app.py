@@ -17,7 +17,7 @@ from collections import Counter, defaultdict, deque
 from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, PathConverter, Rule
 from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
@@ -29,22 +29,47 @@ from .store import ObjectStore, StoreError
 
 __all__ = ["EmulatorApp", "Injections", "Served"]
 
+
+
+class _KeyConverter(PathConverter):
+    """An object key: werkzeug's ``path`` also matching CR and LF (COS keys may hold them)."""
+
+    regex = "[^/](?s:.)*?"
+
+
+_CONVERTERS = {"key": _KeyConverter}
 _COS_MAP = Map([
     Rule("/", methods=["GET", "HEAD"], endpoint="cos.list_bucket"),
     Rule("/", methods=["PUT"], endpoint="cos.put_bucket"),
-    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
-    Rule("/<path:key>", methods=["PUT"], endpoint="cos.put_object"),
-    Rule("/<path:key>", methods=["DELETE"], endpoint="cos.delete_object"),
-], merge_slashes=False, strict_slashes=False)
+    Rule("/<key:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+    Rule("/<key:key>", methods=["PUT"], endpoint="cos.put_object"),
+    Rule("/<key:key>", methods=["DELETE"], endpoint="cos.delete_object"),
+], merge_slashes=False, strict_slashes=False, converters=_CONVERTERS)
 
 _API_MAP = Map([
     Rule("/", methods=["POST"], endpoint="api3"),
-    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
-], merge_slashes=False, strict_slashes=False)
+    Rule("/<key:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+], merge_slashes=False, strict_slashes=False, converters=_CONVERTERS)
+# Unexpected exceptions kept for the test thread (``EmulatorServer.check_errors``): the first few, without their
+# tracebacks' frames (which would keep request bodies alive).
+MAX_RECORDED_ERRORS = 20
+MAX_SERVED_RECORDS = 10000  # ``served`` keeps the latest GETs only
 
 # COS status codes for injected COS errors (FuseFace errors are always HTTP 200 envelopes).
 _COS_STATUS = {"InternalError": 500, "ServiceUnavailable": 503, "SlowDown": 503, "AccessDenied": 403,
                "NoSuchKey": 404, "NoSuchBucket": 404, "RequestTimeout": 400}
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """``exc`` with its traceback text as a note and its frames dropped."""
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))[-4000:]
+    exc = exc.with_traceback(None)
+    exc.__cause__ = exc.__context__ = None
+    if hasattr(exc, "add_note"):
+        exc.add_note(text)
+    return exc
 
 
 def _hostname(request: Request) -> str:
@@ -116,7 +141,7 @@ class EmulatorApp:
         self.calls: Counter = Counter()
         self.served: List[Served] = []
         self.injections = Injections()
-        self.errors: List[BaseException] = []
+        self.errors: Deque[BaseException] = deque(maxlen=MAX_RECORDED_ERRORS)
         self._calls_lock = threading.Lock()
 
     # --- bookkeeping -------------------------------------------------------------------------------------
@@ -137,7 +162,7 @@ class EmulatorApp:
         try:
             response = self.dispatch(request)
         except Exception as exc:  # recorded for the test thread; the client sees an internal error
-            self.errors.append(exc)
+            self.errors.append(_detached(exc))
             message = f"Emulator failure: {type(exc).__name__}."
             if request.method == "POST" and not cos_api.COS_HOST_RE.match(_hostname(request).lower()):
                 response = fuseface_api.error_response("InternalError", message)
@@ -149,6 +174,9 @@ class EmulatorApp:
     def dispatch(self, request: Request) -> Response:
         hostname = _hostname(request)
         match = cos_api.COS_HOST_RE.match(hostname.lower())
+        if match and not hostname.startswith(match["bucket"]):  # COS bucket names are lower-case only
+            return cos_api.cos_error("InvalidBucketName", "The bucket name must be lower-case [a-z0-9-].", 400,
+                                     request.path, head=request.method == "HEAD")
         url_map = _COS_MAP if match else _API_MAP
         try:
             endpoint, args = url_map.bind_to_environ(request.environ).match()
@@ -186,6 +214,7 @@ class EmulatorApp:
             if request.method == "GET" and endpoint == "cos.get_object":
                 self.served.append(Served(bucket, key, request.headers.get("Range"), response.status_code,
                                           len(response.get_data())))
+                del self.served[:-MAX_SERVED_RECORDS]
             return response
         except AuthError as exc:
             return cos_api.cos_error(exc.code, exc.message, 403, resource, head=head)

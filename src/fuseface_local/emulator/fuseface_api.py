@@ -20,7 +20,7 @@ from scf_fuseface.imageinfo import check_dimensions, sniff
 
 from . import render
 from .auth import AuthError, cos_presign, verify_cos, verify_tc3
-from .cos_api import COS_HOST_RE
+from .cos_api import COS_HOST_RE, read_body
 from .store import StoreError
 
 __all__ = ["ACTIONS", "RESULT_BUCKET", "SERVICE", "VERSION", "error_response", "fetch_url", "handle"]
@@ -59,10 +59,9 @@ def handle(ctx, request: Request) -> Response:
     action = request.headers.get("X-TC-Action", "")
     if action:
         ctx.count(action)
-    length = request.content_length or 0
-    if length > MAX_BODY_BYTES:
+    body = read_body(request, MAX_BODY_BYTES)  # also caps chunked bodies, which declare no length
+    if body is None:
         return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
-    body = request.get_data(cache=False)
     try:
         verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
                    headers=request.headers, body=body, service=SERVICE)
