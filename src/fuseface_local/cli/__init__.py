@@ -16,7 +16,7 @@ from typing import List, Optional
 from scf_fuseface.errors import FuseFaceError
 
 # Modules that contribute sub-commands (local-only code: engine, emulator, events, replay, serve).
-_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "event_cmds", "replay_cmds", "serve_cmds")
+_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "event_cmds", "replay_cmds", "serve_cmds", "load_cmds")
 
 
 def _interrupt(signum: int, frame: object) -> None:

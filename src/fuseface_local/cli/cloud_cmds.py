@@ -16,6 +16,7 @@ from scf_fuseface.regions import DEFAULT_REGION
 from ..algorithms import ALGORITHMS
 from . import stop_on_signals
 from .engine_cmds import read_image_arg
+from .load_cmds import add_emulator_options, emulator_kwargs, start_upload_loop
 
 __all__ = ["register"]
 
@@ -37,17 +38,27 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     from ..emulator import EmulatorServer
 
     stop_on_signals()
-    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region)
+    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, **emulator_kwargs(args))
     server.start()
+    loop = None
     try:  # a signal may arrive as soon as the banner is out: everything after start() is inside the guard
-        _print_json({
+        loop = start_upload_loop(args, server)
+        banner = {
             "Endpoint": server.endpoint, "FuseFace": f"HttpProfile(protocol='http', endpoint='{server.endpoint}')",
             "COS": f"CosConfig(Region='{args.region}', IP='127.0.0.1', Port={server.port}, Scheme='http')",
             "SecretId": server.secret_id, "Data": str(Path(args.data).resolve()),
-        })
+        }
+        if loop is not None:
+            banner["Triggers"] = [f"{t.bucket}/{t.prefix}*{t.suffix} {','.join(t.events)}" for t in loop.spec.triggers]
+            banner["Instances"] = loop.concurrency
+        _print_json(banner)
         print("Ctrl-C to stop.", file=sys.stderr, flush=True)
         server.serve_forever()  # stops the server itself when interrupted inside it
     except KeyboardInterrupt:
+        pass
+    finally:
+        if loop is not None:
+            loop.stop()
         if server.running:
             server.stop()
     return 0
@@ -63,6 +74,7 @@ def _add_emulator(sub) -> None:
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed)")
     p.add_argument("--data", required=True, help="data directory (objects under cos/, materials/)")
     p.add_argument("--region", default=DEFAULT_REGION, help="region shown in the printed CosConfig")
+    add_emulator_options(p)
     p.set_defaults(func=_cmd_emulator)
 
 

@@ -11,6 +11,7 @@ re-raise them (``EmulatorServer.check_errors``).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -26,6 +27,7 @@ from . import cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
+from .usage import LostReply, Meter
 
 __all__ = ["EmulatorApp", "Injections", "Served"]
 
@@ -50,7 +52,7 @@ _API_MAP = Map([
     Rule("/", methods=["POST"], endpoint="api3"),
     Rule("/<key:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
 ], merge_slashes=False, strict_slashes=False, converters=_CONVERTERS)
-# Unexpected exceptions kept for the test thread (``EmulatorServer.check_errors``): the first few, without their
+# Unexpected exceptions kept for the test thread (``EmulatorServer.check_errors``): the latest few, without their
 # tracebacks' frames (which would keep request bodies alive).
 MAX_RECORDED_ERRORS = 20
 MAX_SERVED_RECORDS = 10000  # ``served`` keeps the latest GETs only
@@ -70,6 +72,18 @@ def _detached(exc: BaseException) -> BaseException:
     if hasattr(exc, "add_note"):
         exc.add_note(text)
     return exc
+
+
+def _drop_connection(environ, start_response) -> list:
+    """Close the client's connection with no reply (werkzeug then notes a dropped connection, quietly)."""
+    start_response("502 Bad Gateway", [("Content-Length", "0")])
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return []
 
 
 def _hostname(request: Request) -> str:
@@ -130,8 +144,10 @@ class EmulatorApp:
     """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
 
     def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
-                 engine: Callable[[], object], region: str = DEFAULT_REGION) -> None:
+                 engine: Callable[[], object], meter: Meter, region: str = DEFAULT_REGION) -> None:
         self.store = store
+        self.meter = meter
+        self.on_created: List[Callable[[str, str, str], None]] = []  # (bucket, key, event name) after a write
         self.materials = materials
         self.creds = creds
         self.engine = engine
@@ -161,6 +177,8 @@ class EmulatorApp:
         request = Request(environ)
         try:
             response = self.dispatch(request)
+        except LostReply:  # an injected fault: processed and billed, the reply never arrives
+            return _drop_connection(environ, start_response)
         except Exception as exc:  # recorded for the test thread; the client sees an internal error
             self.errors.append(_detached(exc))
             message = f"Emulator failure: {type(exc).__name__}."
@@ -206,6 +224,9 @@ class EmulatorApp:
             if bucket is None:
                 bucket = self._bucket_for(key)
             injected = self.injected(counter)
+            if injected is None and self.meter.faults is not None and \
+                    self.meter.faults.cos_error(request.method, bucket, key):
+                injected = ("InternalError", "Injected fault cos-5xx.")
             if injected is not None:
                 code, message = injected
                 return cos_api.cos_error(code, message or f"Injected {code}.", _COS_STATUS.get(code, 400),
@@ -215,11 +236,18 @@ class EmulatorApp:
                 self.served.append(Served(bucket, key, request.headers.get("Range"), response.status_code,
                                           len(response.get_data())))
                 del self.served[:-MAX_SERVED_RECORDS]
+            if endpoint == "cos.put_object" and response.status_code == 200:
+                copied = "x-cos-copy-source" in request.headers
+                self._created(bucket, key, "cos:ObjectCreated:" + ("Copy" if copied else "Put"))
             return response
         except AuthError as exc:
             return cos_api.cos_error(exc.code, exc.message, 403, resource, head=head)
         except StoreError as exc:
             return cos_api.cos_error(exc.code, exc.message, exc.status, resource, head=head)
+
+    def _created(self, bucket: str, key: str, event_name: str) -> None:
+        for listener in list(self.on_created):
+            listener(bucket, key, event_name)
 
     def _bucket_for(self, key: str) -> str:
         buckets = self.store.find_buckets(key)

@@ -84,7 +84,7 @@ def handle(ctx, request: Request) -> Response:
         canned = ctx.injections.take_response(action)
         if canned is not None:
             return _envelope(canned, request_id)
-        return _envelope(view(ctx, params), request_id)
+        return _envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
     except (AuthError, FuseFaceError) as exc:
         return _error(exc.code, exc.message, request_id)
 
