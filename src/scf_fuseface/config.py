@@ -65,6 +65,11 @@ class Settings(BaseModel):
     cors_origins: List[str] = Field(default_factory=list, alias="FUSEFACE_CORS_ORIGINS")
     api_keys: List[SecretStr] = Field(default_factory=list, alias="FUSEFACE_API_KEYS", repr=False)
     http_max_response_bytes: int = Field(6 * 1000 * 1000, alias="FUSEFACE_HTTP_MAX_RESPONSE_BYTES", ge=1024)
+    # Load: the account's FuseFace QPS shared by at most this many instances (ratelimit.py), and how long a
+    # delivery waits for another invocation that holds the same upload's claim (claims.py)
+    qps: float = Field(20.0, alias="FUSEFACE_QPS", gt=0, le=10000)
+    max_instances: int = Field(1, alias="FUSEFACE_MAX_INSTANCES", ge=1, le=100000)
+    claim_wait_s: float = Field(15.0, alias="FUSEFACE_CLAIM_WAIT_S", ge=0, le=900)
     # Retries inside one invocation
     retry_max_attempts: int = Field(5, alias="FUSEFACE_RETRY_MAX_ATTEMPTS", ge=1, le=20)
     retry_base_delay: float = Field(0.5, alias="FUSEFACE_RETRY_BASE_DELAY", ge=0, le=60)

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 import requests
@@ -243,7 +244,11 @@ def test_tmp_files_of_a_killed_writer_are_swept_but_a_live_writers_are_not(tmp_p
         assert alive.stdout.readline().strip() == "ready"
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
-        (blobs / "0123456789abcdef-orphan.jpg").write_bytes(b"never indexed")
+        orphan = blobs / "0123456789abcdef-orphan.jpg"
+        orphan.write_bytes(b"never indexed")
+        an_hour_ago = time.time() - 3600  # left by writers killed earlier (fresh files get a grace period)
+        for path in (dead, live, orphan):
+            os.utime(path, (an_hour_ago, an_hour_ago))
         ObjectStore(root)
         assert sorted(p.name for p in blobs.iterdir()) == [".tmp-live"]
     finally:

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "endpoints). Prints START / result / END / REPORT lines and one OUTPUT line per object written. "
         "'Max Memory Used' is this process's peak RSS during the invocation: locally it includes the "
         "embedded emulator and its engine. Exit status 1 if the handler raised.")
-    rp.add_argument("event", help="event JSON file, or - for stdin")
+    rp.add_argument("event", help="event JSON file (or a dead letter of DATA/dead-letters: re-driven, then moved to "
+                                   "dead-letters/redriven/ on success), or - for stdin")
     rp.add_argument("--data", type=Path, default=Path(".local-cloud"), help="emulator DATA dir (default .local-cloud)")
     rp.add_argument("--events-dir", type=Path, default=None, help="fixtures to seed from (default: events/)")
     rp.add_argument("--cloud", action="store_true",
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
+    from ..emulator.dlq import mark_redriven
     from ..replay import load_event, replay_cloud, replay_local, save_response_image
 
     try:
@@ -60,8 +62,19 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         saved = save_response_image(res, args.data)
         if saved is not None:
             lines.append(f"OUTPUT (HTTP response FusedImage) -> {saved}")
+    if res.error is None and args.event != "-" and _is_dead_letter(args.event):
+        lines.append(f"REDRIVEN dead letter moved to {mark_redriven(Path(args.event))}")
     print("\n".join(lines), flush=True)
     return res.exit_code
+
+
+def _is_dead_letter(path: str) -> bool:
+    from ..emulator.dlq import is_dead_letter
+
+    try:
+        return is_dead_letter(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return False
 
 
 # --- printing -----------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 ``DATA/cos/blobs/<bucket>/<16 hex>-<last key segment>`` (readable names: ``ls`` shows what is there). A body is
 written to ``.tmp-<hex>`` under an exclusive ``flock`` held until the writer has recorded it in the index (or
-given up), then renamed into place (``os.replace``, atomic). A file whose lock can be taken by someone else and
-that no index row names is garbage from a killed writer: :func:`sweep` removes it, so neither ``.tmp-*`` files
+given up), then renamed into place (``os.replace``, atomic). A file whose lock can be taken by someone else, that
+is older than a few seconds and that no index row names is garbage from a killed writer: :func:`sweep` removes it, so neither ``.tmp-*`` files
 nor unreferenced bodies outlive a crash, while bodies being written by another live process are never touched.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,6 +20,7 @@ from typing import Callable, Iterator
 __all__ = ["PendingBlob", "sweep", "write_blob"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+GRACE_S = 5.0  # files younger than this are never swept
 
 
 def _display_name(key: str) -> str:
@@ -76,10 +78,17 @@ def write_blob(directory: Path, key: str, data: bytes) -> PendingBlob:
 
 
 def _unlocked(path: Path) -> bool:
-    """True when nobody holds the file's lock (its writer finished or died)."""
+    """True when nobody holds the file's lock (its writer finished or died) and it is older than the grace
+    period (a writer creates its ``.tmp-*`` file a moment before it can lock it)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
+        return False
+    try:
+        if time.time() - os.fstat(fd).st_mtime < GRACE_S:
+            return False
+    except OSError:
+        os.close(fd)
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
