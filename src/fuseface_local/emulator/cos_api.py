@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Optional
 from urllib.parse import quote, unquote
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
@@ -34,10 +35,14 @@ MAX_PUT_BYTES = 256 * 1024 * 1024
 
 def read_body(request: Request, limit: int) -> Optional[bytes]:
     """The request body, or None when it is over ``limit`` bytes -- also when it is chunked and declares no
-    length (the body is never read past ``limit + 1`` bytes)."""
+    length (the body is never read past ``limit + 1`` bytes). A body cut short, stalled past the server's read
+    timeout or badly chunked is ``StoreError`` 400 ``IncompleteBody`` (the S3 code; COS's is UNCONFIRMED)."""
     if (request.content_length or 0) > limit:
         return None
-    data = request.stream.read(limit + 1)
+    try:
+        data = request.stream.read(limit + 1)
+    except (OSError, ValueError, ClientDisconnected) as exc:
+        raise StoreError("IncompleteBody", f"The request body could not be read ({type(exc).__name__}).") from None
     return None if len(data) > limit else data
 
 

@@ -59,7 +59,10 @@ def handle(ctx, request: Request) -> Response:
     action = request.headers.get("X-TC-Action", "")
     if action:
         ctx.count(action)
-    body = read_body(request, MAX_BODY_BYTES)  # also caps chunked bodies, which declare no length
+    try:
+        body = read_body(request, MAX_BODY_BYTES)  # also caps chunked bodies, which declare no length
+    except StoreError as exc:  # cut short, stalled or badly chunked
+        return _error("InvalidParameter", exc.message, request_id)
     if body is None:
         return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
     try:

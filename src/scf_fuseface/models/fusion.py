@@ -33,10 +33,10 @@ class _Model(BaseModel):
 
 
 class FaceRect(_Model):
-    x: int = Field(ge=0)
-    y: int = Field(ge=0)
-    width: int = Field(ge=limits.MIN_FACE_RECT)
-    height: int = Field(ge=limits.MIN_FACE_RECT)
+    x: int = Field(ge=0, le=limits.MAX_RECT_COORD)
+    y: int = Field(ge=0, le=limits.MAX_RECT_COORD)
+    width: int = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
+    height: int = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
 
 
 class MergeInfo(_Model):
@@ -87,7 +87,7 @@ class FuseRequest(_Model):
     merge_infos: List[MergeInfo] = Field(min_length=1, max_length=limits.MAX_MERGE_INFOS)
     fuse_face_degree: Optional[int] = Field(None, ge=0, le=limits.MAX_DEGREE)
     fuse_profile_degree: Optional[int] = Field(None, ge=0, le=limits.MAX_DEGREE)
-    logo_add: Optional[int] = None
+    logo_add: Optional[int] = Field(None, ge=0, le=1)  # 1 adds the AI label, 0 does not
     logo_param: Optional[Dict[str, Any]] = None
     fuse_param: Optional[FuseParam] = None
 
