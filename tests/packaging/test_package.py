@@ -107,6 +107,21 @@ def test_verify_layer_reports_what_is_wrong(tmp_path):
     assert any("1.8.3" in p for p in problems) and "missing package: qcloud_cos" in problems
 
 
+def test_verify_layer_refuses_pycryptodome_and_a_missing_required_file(tmp_path):
+    (tmp_path / "Crypto" / "Cipher").mkdir(parents=True)
+    (tmp_path / "pycryptodome-3.23.0.dist-info").mkdir()
+    problems = packaging.verify_layer(tmp_path, cos_version=None)
+    assert any(p.startswith("excluded distribution in the layer: pycryptodome") for p in problems)
+    assert "excluded package in the layer: Crypto (pycryptodome)" in problems
+    assert any(p.startswith("required file missing (or not unique): PIL/_imaging.cpython-*.so") for p in problems)
+
+
+def test_the_offline_layer_leaves_out_what_the_declared_list_omits(built):
+    names = zipfile.ZipFile(built["layer_zip"]).namelist()
+    assert not [n for n in names if n.startswith(("Crypto/", "pycryptodome", "pydantic/v1/", "PIL/_webp."))]
+    assert [n for n in names if n.startswith("PIL/_imaging.")] and [n for n in names if n.startswith("pillow.libs/libjpeg-")]
+
+
 def test_zip_is_deterministic(tmp_path):
     src = tmp_path / "src"
     (src / "pkg").mkdir(parents=True)
