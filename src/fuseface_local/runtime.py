@@ -47,7 +47,9 @@ def _serve(requests: TextIO, replies: TextIO, code_dir: str, handler_name: str) 
     for line in requests:
         request = json.loads(line)
         reply: Dict[str, Any]
-        if handler is None:
+        if request.get("warmup"):  # provisioned concurrency: the init only, no invocation
+            reply = {"ok": handler is not None, "warm": True}
+        elif handler is None:
             reply = {"ok": False, "error": init_error}
         else:
             try:

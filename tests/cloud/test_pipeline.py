@@ -149,8 +149,8 @@ def test_oversize_source_fails_from_head_alone():
     storage.seed(BUCKET, KEY, jpeg_bytes() + b"\0" * (10 * 1024 * 1024))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     assert result.code == "FailedOperation.ImageSizeExceed"
-    # source, output, earlier failure record, then the failure record is written: no GET at all
-    assert [c[0] for c in storage.calls] == ["HEAD", "HEAD", "HEAD", "PUT"]
+    # the source's HEAD, then the failure record is written: no GET, no claim (no paid call is at stake)
+    assert [c[0] for c in storage.calls] == ["HEAD", "PUT"]
 
 
 def test_missing_source_is_a_permanent_failure():

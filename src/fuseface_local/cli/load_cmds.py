@@ -24,6 +24,9 @@ def add_emulator_options(p: argparse.ArgumentParser) -> None:
                         "function asynchronously (the events/ fixtures are seeded into DATA first)")
     g.add_argument("--concurrency", type=int, default=None,
                    help="function instances (SCF's instance cap); default FUSEFACE_MAX_INSTANCES of the yml, else 10")
+    g.add_argument("--provisioned", action="store_true",
+                   help="start and initialise every instance before serving (SCF's provisioned concurrency); "
+                        "default: each instance cold-starts on its first invocation")
     g.add_argument("--retry-delay-s", type=float, default=60.0,
                    help="delay between SCF's 2 retries of a failed invocation (SCF: 60 s)")
     g.add_argument("--function-dir", type=Path, default=None,
@@ -71,7 +74,7 @@ def start_upload_loop(args: argparse.Namespace, server: Any) -> Optional[Any]:
         raise FuseFaceError("InvalidParameterValue", "--concurrency must be at least 1")
     seed(server, default_events_dir())
     return UploadLoop(server, spec, concurrency=concurrency, retry_delay_s=args.retry_delay_s,
-                      code_dir=args.function_dir).start()
+                      code_dir=args.function_dir).start(provisioned=args.provisioned)
 
 
 # --- fuseface usage ------------------------------------------------------------------------------------------

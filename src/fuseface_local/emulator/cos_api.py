@@ -94,28 +94,30 @@ def _object_headers(record: ObjectRecord) -> Dict[str, str]:
     return headers
 
 
-def _response_for(record: ObjectRecord, data: bytes, request: Request) -> Response:
+def _response_for(record: ObjectRecord, data: Optional[bytes], request: Request) -> Response:
+    """The GET (``data``) or HEAD (``data`` None: the body is never read) answer for ``record``."""
     headers = _object_headers(record)
-    status = 200
+    status, start, stop = 200, 0, record.size
     try:
         bounds = byte_range(request.headers.get("Range"), record.size)
     except Unsatisfiable:
         return cos_error("InvalidRange", "The requested range is not satisfiable.", 416, record.key)
     if bounds is not None:
         start, stop = bounds
-        data = data[start:stop]
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{record.size}"
         status = 206
     content_type = request.args.get("response-content-type") or record.content_type
-    if request.method == "HEAD":
+    if data is None:
         response = Response(b"", status=status, headers=headers, content_type=content_type)
-        response.headers["Content-Length"] = str(len(data))
+        response.headers["Content-Length"] = str(stop - start)
         return response
-    return Response(data, status=status, headers=headers, content_type=content_type)
+    return Response(data[start:stop], status=status, headers=headers, content_type=content_type)
 
 
 # --- views ------------------------------------------------------------------------------------------------
 def get_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
+    if request.method == "HEAD":
+        return _response_for(store.head(bucket, key), None, request)
     record, data = store.read(bucket, key)
     return _response_for(record, data, request)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, List
+from typing import Any, Dict, List
 
 __all__ = ["StampEngine"]
 
@@ -34,6 +35,19 @@ class StampEngine:
 
     def __init__(self, latency_ms: float = 0.0) -> None:
         self.latency_ms = float(latency_ms)
+        self._lock = threading.Lock()
+        self._cache: Dict[bytes, Any] = {}
+
+    def _decoded(self, template: bytes) -> Any:
+        """The template's pixels, decoded once per template (a burst fuses one template again and again)."""
+        from PIL import Image
+
+        key = hashlib.sha256(template).digest()
+        with self._lock:
+            if key not in self._cache:
+                with Image.open(io.BytesIO(template)) as img:
+                    self._cache = {key: img.convert("RGB")}  # one template at a time: enough for a burst
+            return self._cache[key]
 
     def detect(self, image: bytes) -> List[StampFace]:
         from PIL import Image
@@ -44,13 +58,12 @@ class StampEngine:
         return [StampFace((w - side) // 2, (h - side) // 2, side, side)]
 
     def fuse(self, template: bytes, users: List[bytes], **kwargs: Any) -> bytes:
-        from PIL import Image, ImageDraw
+        from PIL import ImageDraw
 
         if self.latency_ms > 0:
             time.sleep(self.latency_ms / 1000.0)
         digest = hashlib.sha256(b"".join(users)).digest()
-        with Image.open(io.BytesIO(template)) as img:
-            out = img.convert("RGB")
+        out = self._decoded(template).copy()
         side = max(8, min(out.size) // 12)
         ImageDraw.Draw(out).rectangle((4, 4, 4 + side, 4 + side), fill=tuple(digest[:3]), outline=(255, 255, 255))
         buf = io.BytesIO()

@@ -75,7 +75,9 @@ class UploadLoop:
         self.dead_letters = DeadLetters(Path(emulator.data_dir) / "dead-letters", function_name=spec.name)
         self.invoker: Optional[Invoker] = None
 
-    def start(self) -> UploadLoop:
+    def start(self, *, provisioned: bool = False) -> UploadLoop:
+        """Start listening; with ``provisioned`` every instance is started and initialised first (SCF's
+        provisioned concurrency), otherwise each one cold-starts on its first invocation."""
         context = {"function_name": self.spec.name, "function_version": "$LATEST", "namespace": "default",
                    "memory_limit_in_mb": self.spec.memory_mb, "tencentcloud_region": self.spec.region}
         self.invoker = Invoker(
@@ -83,7 +85,10 @@ class UploadLoop:
             context=context, timeout_s=self.spec.timeout_s, concurrency=self.concurrency,
             retry_delay_s=self.retry_delay_s, log_path=Path(self.emulator.data_dir) / "logs" / "function.log",
             on_dead_letter=self._dead_letter, max_retries=self.max_retries,
-        ).start()
+        )
+        if provisioned:
+            self.invoker.warm()
+        self.invoker.start()
         self.emulator.app.on_created.append(self.on_created)
         return self
 

@@ -97,6 +97,23 @@ class Instance:
             self.init_ms.append(reply["init_ms"])
         return (True, reply.get("result")) if reply.get("ok") else (False, reply.get("error"))
 
+    def warm(self, timeout_s: float) -> bool:
+        """Start the process and wait for its cold start (the handler imported); True when it is ready."""
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = self._start()
+        proc = self._proc
+        try:
+            proc.stdin.write('{"warmup": true}\n')
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+            line = proc.stdout.readline() if ready else ""
+        except (OSError, ValueError):
+            line = ""
+        reply = json.loads(line) if line else {}
+        if "init_ms" in reply:
+            self.init_ms.append(reply["init_ms"])
+        return bool(reply.get("ok"))
+
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
@@ -161,6 +178,17 @@ class Invoker:
         for instance in self.instances:
             instance.stop()
         self._log.close()
+
+    def warm(self, timeout_s: float = 60.0) -> int:
+        """Start every instance now and wait for their cold starts (SCF's provisioned concurrency); returns how
+        many are ready. Call before :meth:`start`."""
+        results: List[bool] = []
+        threads = [threading.Thread(target=lambda i=i: results.append(i.warm(timeout_s))) for i in self.instances]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(results)
 
     # --- API ---------------------------------------------------------------------------------------------
     def submit(self, event: Dict[str, Any], *, copies: int = 1) -> List[Delivery]:
