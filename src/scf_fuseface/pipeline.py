@@ -34,6 +34,9 @@ __all__ = ["process_record"]
 
 log = logging.getLogger(__name__)
 
+CLAIM_POLL_S = 0.25  # while another invocation holds the claim: how often its output is looked for
+CLAIM_RETRY_S = 1.0  # and how often the claim itself is tried again
+
 
 def _outcome(record: CosRecord, key: str, status: RecordStatus, **details: Optional[str]) -> RecordOutcome:
     return RecordOutcome(bucket=record.bucket, key=key, event=record.event_name, status=status, **details)
@@ -152,7 +155,7 @@ def _claim(run: Run, storage: Storage, out_bucket: str, bucket: str, key: str, h
     s = run.settings
     base = claims.claim_base(s.output_prefix, bucket, key, head.etag, params.fingerprint())
     deadline = time.monotonic() + min(s.claim_wait_s, max(0.0, run.budget.remaining_s() - 1.0))
-    delay = 0.1
+    out_key = outputs.output_key(s, key)
     while True:
         ttl = (run.budget.remaining_ms() + s.safety_margin_ms) / 1000.0  # until SCF ends this invocation
         claim = claims.acquire(storage, out_bucket, base, source=f"{bucket}/{key}", ttl_s=ttl)
@@ -164,13 +167,18 @@ def _claim(run: Run, storage: Storage, out_bucket: str, bucket: str, key: str, h
             return None, previous, False
         if claim is not None:
             return claim, None, stale
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise FuseFaceError("FailedOperation.UploadInProgress",
-                                "Another invocation holds this upload's claim; SCF will retry this one.")
-        log.info("waiting for the invocation that holds this upload's claim", extra={"delay_s": delay})
-        time.sleep(min(delay, left))
-        delay = min(1.0, delay * 2)
+        log.info("waiting for the invocation that holds this upload's claim")
+        # Watch for the holder's output (one HEAD every 0.25 s); claim again once a second (it may have failed).
+        next_attempt = time.monotonic() + CLAIM_RETRY_S
+        while time.monotonic() < next_attempt:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise FuseFaceError("FailedOperation.UploadInProgress",
+                                    "Another invocation holds this upload's claim; SCF will retry this one.")
+            time.sleep(min(CLAIM_POLL_S, left))
+            done = storage.head(out_bucket, out_key)
+            if done is not None and outputs.already_fused(done.metadata, source_etag=head.etag, params=params):
+                return None, "already-fused", False
 
 
 def _fuse_and_store(record: CosRecord, run: Run, storage: Storage, key: str, head: ObjectHead, params: FuseParams,
