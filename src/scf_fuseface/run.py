@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from .adapters.base import CredentialsFactory, FusionClient, FusionFactory, Storage, StorageFactory
+from .adapters.base import (
+    CredentialsFactory,
+    DetectorFactory,
+    FaceDetector,
+    FusionClient,
+    FusionFactory,
+    Storage,
+    StorageFactory,
+)
 from .adapters.cos import CosStorage
 from .adapters.facefusion import FuseFaceClient
+from .adapters.iai import IaiDetector
 from .config import Credentials, Settings, credentials_from_env
 from .retry import Budget
 
@@ -21,11 +30,13 @@ __all__ = ["Factories", "Run"]
 
 @dataclass(frozen=True)
 class Factories:
-    """How an invocation gets its credentials, its COS storage (per region) and its FuseFace client."""
+    """How an invocation gets its credentials, its COS storage (per region), its FuseFace client and its face
+    detector (iai, for ``POST /detect``)."""
 
     credentials: CredentialsFactory = credentials_from_env
     storage: StorageFactory = CosStorage
     fusion: FusionFactory = FuseFaceClient
+    detector: DetectorFactory = IaiDetector
 
 
 class Run:
@@ -60,3 +71,8 @@ class Run:
         if req_timeout not in self._fusions:
             self._fusions[req_timeout] = self._factories.fusion(self.settings, self._credentials(), timeout=req_timeout)
         return self._fusions[req_timeout]
+
+    def detector(self, timeout_s: float) -> FaceDetector:
+        """An iai face detector whose calls may take ``timeout_s`` (capped by ``FUSEFACE_TIMEOUT``)."""
+        req_timeout = max(1, int(round(min(self.settings.timeout, timeout_s))))
+        return self._factories.detector(self.settings, self._credentials(), timeout=req_timeout)

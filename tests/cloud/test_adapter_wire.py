@@ -111,3 +111,41 @@ def test_describe_materials_round_trip(server):
     ((headers, body),) = server.requests
     assert {k.lower(): v for k, v in headers.items()}["x-tc-action"] == "DescribeMaterialList"
     assert json.loads(body) == {"ActivityId": "300029", "Limit": 5, "Offset": 0}
+
+
+def _iai(server, token=None):
+    from scf_fuseface.adapters.iai import IaiDetector
+
+    settings = load_settings({"FUSEFACE_SCHEME": "http", "FUSEFACE_REGION": "ap-shanghai",
+                              "FUSEFACE_IAI_ENDPOINT": f"127.0.0.1:{server.httpd.server_port}"})
+    return IaiDetector(settings, Credentials("AKIDwire", "wire-secret", token), timeout=5)
+
+
+def test_detect_faces_on_the_wire_is_iai_detectface_2020_03_03_signed_for_iai(server):
+    server.requests.clear()
+    faces = [{"X": -14, "Y": 30, "Width": 120, "Height": 130, "FaceAttributesInfo": {"Age": 0}},
+             {"X": 300, "Y": 40, "Width": 60, "Height": 62}]
+    server.answer = (200, "application/json", _envelope(ImageWidth=400, ImageHeight=300, FaceInfos=faces,
+                                                        FaceModelVersion="3.0", RequestId="r-iai"))
+    found = _iai(server, token="wire-token").detect_faces(image="QUJD", max_faces=7)
+    assert (found.image_width, found.image_height, found.request_id) == (400, 300, "r-iai")
+    assert [(f.x, f.y, f.width, f.height) for f in found.faces] == [(-14, 30, 120, 130), (300, 40, 60, 62)]
+    ((headers, body),) = server.requests
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert lower["x-tc-action"] == "DetectFace" and lower["x-tc-version"] == "2020-03-03"
+    assert lower["x-tc-region"] == "ap-shanghai" and lower["x-tc-token"] == "wire-token"
+    assert "/iai/tc3_request" in lower["authorization"]
+    assert json.loads(body) == {"MaxFaceNum": 7, "NeedFaceAttributes": 0, "NeedQualityDetection": 0,
+                                "Image": "QUJD"}
+
+
+def test_detect_faces_errors_keep_iais_code(server):
+    server.answer = (200, "application/json", _envelope(
+        Error={"Code": "InvalidParameterValue.NoFaceInPhoto", "Message": "no face"}, RequestId="r-nf"))
+    with pytest.raises(FuseFaceError) as info:
+        _iai(server).detect_faces(url="https://example.com/a.jpg")
+    assert (info.value.code, info.value.request_id, info.value.retryable) == (
+        "InvalidParameterValue.NoFaceInPhoto", "r-nf", False)
+    with pytest.raises(FuseFaceError) as info:
+        _iai(server).detect_faces()
+    assert info.value.code == "MissingParameter"

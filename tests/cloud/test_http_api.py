@@ -76,7 +76,7 @@ def test_error_codes_map_to_statuses(code, status):
 
 
 def test_every_catalog_code_has_an_http_status_we_use():
-    assert {spec.http_status for spec in CATALOG.values()} <= {400, 401, 403, 404, 413, 415, 422, 429, 500, 502,
+    assert {spec.http_status for spec in CATALOG.values()} <= {400, 401, 403, 404, 405, 413, 415, 422, 429, 500, 502,
                                                               503, 504}
 
 

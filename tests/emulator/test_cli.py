@@ -37,11 +37,17 @@ def test_materials_add_and_list(tmp_path, capsys, fake_fusion_engine):
         {"FaceId": "qc_300029_000001_1_1", "X": 10, "Y": 20, "Width": 100, "Height": 110},
         {"FaceId": "qc_300029_000001_1_2", "X": 300, "Y": 20, "Width": 80, "Height": 90},
     ]
-    assert main(["materials", "list", "--data", str(tmp_path), "--project", "300029"]) == 0
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "300029", "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
     assert (listed["ModelId"], listed["Name"], listed["Algorithm"]) == ("qc_300029_000001_1", "Obama", "faceswap")
-    assert main(["materials", "list", "--data", str(tmp_path), "--project", "999"]) == 0
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "999", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+    assert main(["materials", "list", "--data", str(tmp_path)]) == 0  # a table by default
+    assert capsys.readouterr().out.splitlines() == [
+        "ModelId             Name   Activity  Algorithm        Degrees  Faces  Status",
+        "------------------  -----  --------  ---------------  -------  -----  --------",
+        "qc_300029_000001_1  Obama  300029    换脸版 faceswap  -            2  approved",
+    ]
     with EmulatorServer(tmp_path, engine=fake_fusion_engine) as emu:  # the server sees CLI-added materials
         assert [m["MaterialId"] for m in emu.materials.list()] == ["qc_300029_000001_1"]
 

@@ -191,7 +191,7 @@ def test_sweep_sheet_holds_template_user_and_levels_in_order(tmp_path, engine, a
     """reinvent: row 1 = template, user, 0, 10, 20; row 2 = 30, 50, 70, 100. The 100/100 tile is the
     template tile pixel for pixel; the 0/0 tile is not."""
     from fuseface_local.cli import main
-    from fuseface_local.cli.fusion_cmds import _face_box, _tile
+    from fuseface_local.sweep import _face_box, _tile
 
     out = tmp_path / "sheet.png"
     assert main(["sweep", "--template", str(FACES / "obama.jpg"), "--user", str(FACES / "astronaut.jpg"),

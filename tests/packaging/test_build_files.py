@@ -69,3 +69,16 @@ def test_ci_calls_make_test():
     lines = [line.strip() for line in ci.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     assert "make test" in lines and "set -euo pipefail" in lines
+
+
+def test_make_test_installs_the_browser_only_when_missing_and_root_and_never_downloads_one():
+    text, rules = _rules()
+    assert "browser" in rules["test"][0]
+    recipe = rules["browser"][1]
+    assert "/usr/bin/chromium" in text and 'id -u)" = 0' in recipe
+    assert "apt-get install -y" in recipe and "--no-install-recommends" in recipe and "$(BROWSER_DEBS)" in recipe
+    assert "BROWSER_DEBS := chromium " in text
+    assert "playwright install" not in recipe  # the driver never fetches a browser build of its own
+    assert ".[local,dev,metric,browser]" in rules["$(STAMP)"][1]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'browser = \[\n    "playwright==[\d.]+",\n\]', pyproject)

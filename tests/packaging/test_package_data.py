@@ -25,7 +25,7 @@ def test_a_non_editable_install_serves_the_demo_page_files_from_the_installed_pa
         f"sys.path.insert(0, {str(target)!r})\n"
         "import fuseface_local.serve as serve\n"
         f"assert serve.__file__.startswith({str(target)!r}), serve.__file__\n"
-        "for path in ('/', '/static/page.css', '/static/page.js'):\n"
+        "for path in ('/', '/static/page.css', '/static/page.js', '/static/api.js'):\n"
         "    data, media_type = serve.static_file(path)\n"
         "    sys.stdout.buffer.write(media_type.encode() + b'\\n' + data + b'\\0')\n"
     )
@@ -34,4 +34,5 @@ def test_a_non_editable_install_serves_the_demo_page_files_from_the_installed_pa
     served = [part.split(b"\n", 1) for part in run.stdout.split(b"\0")[:-1]]
     assert served == [[b"text/html; charset=utf-8", (STATIC / "index.html").read_bytes()],
                       [b"text/css; charset=utf-8", (STATIC / "page.css").read_bytes()],
-                      [b"text/javascript; charset=utf-8", (STATIC / "page.js").read_bytes()]]
+                      [b"text/javascript; charset=utf-8", (STATIC / "page.js").read_bytes()],
+                      [b"text/javascript; charset=utf-8", (STATIC / "api.js").read_bytes()]]

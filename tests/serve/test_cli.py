@@ -24,7 +24,7 @@ def test_serve_arguments_and_defaults():
     assert (args.host, args.port, str(args.data), str(args.events_dir)) == ("0.0.0.0", 0, "d", "e")
 
 
-def test_serve_prints_one_startup_line_serves_and_stops_on_ctrl_c(tmp_path):
+def test_serve_prints_its_url_and_two_copyable_curl_lines_serves_and_stops_on_ctrl_c(tmp_path):
     (tmp_path / "events").mkdir()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), NO_PROXY="127.0.0.1,localhost")
     proc = subprocess.Popen(
@@ -35,10 +35,13 @@ def test_serve_prints_one_startup_line_serves_and_stops_on_ctrl_c(tmp_path):
     guard.start()
     try:
         line = proc.stdout.readline()
-        match = re.match(r"^fuseface serve: (http://127\.0\.0\.1:(\d+)/) \(demo page\) \| curl -s \1healthz \| ", line)
+        match = re.match(r"^fuseface serve: (http://127\.0\.0\.1:(\d+)/) \(try-it page; Ctrl-C stops\)$", line)
         assert match, line
-        assert f"-F image=@selfie.jpg -F FuseFaceDegree=60 {match.group(1)}fuse" in line
-        assert f"--data-binary @selfie.jpg {match.group(1)}fuse" in line
+        assert proc.stdout.readline() == f"  curl -s {match.group(1)}healthz\n"
+        third = proc.stdout.readline()
+        assert third.startswith("  mkdir -p out && curl -s -F image=@tests/assets/faces/biden.jpg -F FuseFaceDegree=60 "
+                                f"{match.group(1)}fuse | jq -r .Response.FusedImage | base64 -d > out/fused.jpg"), third
+        assert (ROOT / "tests/assets/faces/biden.jpg").is_file()  # the path it names is real
         session = requests.Session()
         session.trust_env = False
         resp = session.get(match.group(1) + "healthz", timeout=30)

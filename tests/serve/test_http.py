@@ -163,22 +163,37 @@ def test_a_body_of_exactly_6_mb_reaches_the_function(server, handler, http):
     assert resp.json()["Response"]["Error"]["Code"] == "FailedOperation.ImageSizeExceed"
 
 
-def test_get_root_is_a_self_contained_accessible_demo_page(server, http):
+def test_get_root_is_a_self_contained_try_it_page(server, http):
+    """The page's controls are in its HTML, labelled; it names no asset outside this server (its behaviour is
+    tested in a real browser in tests/browser/)."""
     resp = http.get(server.url)
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("text/html")
     page = resp.text
-    assert '<form id="fuse-form" action="/fuse" method="post" enctype="multipart/form-data">' in page
-    assert '<input id="image" name="image" type="file"' in page
-    assert '<label for="image">' in page
-    for name in ("FuseFaceDegree", "FuseProfileDegree"):
-        assert re.search(rf'<input id="\w+-degree" name="{name}" type="range" min="0" max="100"', page)
-    assert re.search(r'<img id="result" alt="[^"]+"', page)
-    assert not re.search(r'(src|href)="https?:', page)  # no external assets: only this server's /static/ files
-    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert '<fieldset id="materials">\n<legend>Material</legend>' in page
+    for name, label in (("FuseFaceDegree", "五官 (FuseFaceDegree)"), ("FuseProfileDegree", "脸型 (FuseProfileDegree)")):
+        match = re.search(rf'<input id="(\w+-degree)" name="{name}" type="range" min="0" max="100"[^>]* list="levels">',
+                          page)
+        assert match and f'<label for="{match.group(1)}">{label}' in page
+    assert '<datalist id="levels"></datalist>' in page
+    assert re.search(r'<img id="result" alt="Fused result">', page)
+    assert '<div id="error" role="alert"></div>' in page
+    assert re.search(r'<button id="fuse-button" class="primary" type="submit">.*Fuse</span></button>', page)
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # no external assets: only this server's /static/ files
+    assets = [a for a in re.findall(r'(?:src|href)="([^"]+)"', page) if a not in ("#", "data:,")]
     assert assets and all(path.startswith("/static/") for path in assets)
-    script = http.get(_url(server, next(path for path in assets if path.endswith(".js")))).text
-    assert "FusedImage" in script and "Error.Code" in script
+    for path in assets:
+        assert http.get(_url(server, path)).status_code == 200, path
+        text = http.get(_url(server, path)).text.replace('"http://www.w3.org/2000/svg"', "")  # a name, not a fetch
+        assert not re.search(r"https?://", text), path
+
+
+def test_the_page_files_answer_only_get_and_head(server, http):
+    for path in ("/", "/static/page.js"):
+        resp = http.post(_url(server, path), data=b"x")
+        assert resp.status_code == 405, path
+        assert resp.headers["Allow"] == "GET, HEAD"
+        assert resp.json()["Response"]["Error"]["Code"] == "UnsupportedOperation.MethodNotAllowed"
 
 
 def test_the_demo_page_and_its_css_and_js_are_the_static_files_byte_for_byte(server, http):
@@ -187,8 +202,9 @@ def test_the_demo_page_and_its_css_and_js_are_the_static_files_byte_for_byte(ser
     assert page.content == (STATIC / "index.html").read_bytes()
     assert http.get(_url(server, "/index.html")).content == page.content
     assert '<link rel="stylesheet" href="/static/page.css">' in page.text
-    assert '<script src="/static/page.js"></script>' in page.text
-    for name, media_type in (("page.css", "text/css; charset=utf-8"), ("page.js", "text/javascript; charset=utf-8")):
+    assert '<script src="/static/api.js"></script>\n<script src="/static/page.js"></script>' in page.text
+    for name, media_type in (("page.css", "text/css; charset=utf-8"), ("page.js", "text/javascript; charset=utf-8"),
+                             ("api.js", "text/javascript; charset=utf-8")):
         resp = http.get(_url(server, f"/static/{name}"))
         assert resp.status_code == 200 and resp.headers["Content-Type"] == media_type
         assert resp.content == (STATIC / name).read_bytes()

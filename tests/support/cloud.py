@@ -11,7 +11,7 @@ from scf_fuseface.entry import Function
 from scf_fuseface.retry import Budget
 from scf_fuseface.run import Factories, Run
 
-from .fakes import FakeFusion, FakeStorage
+from .fakes import FakeDetector, FakeFusion, FakeStorage
 from .paths import MODEL, PROJECT
 
 CREDS = Credentials("AKIDtest", "secret")
@@ -25,12 +25,15 @@ def make_settings(**env: str) -> Settings:
 
 
 def fake_factories(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
-                   creds: Credentials = CREDS) -> Factories:
-    """Factories that hand out ``storage`` (every region) and ``fusion`` (every timeout), with ``creds``."""
+                   creds: Credentials = CREDS, detector: Optional[FakeDetector] = None) -> Factories:
+    """Factories that hand out ``storage`` (every region), ``fusion`` and ``detector`` (every timeout), with
+    ``creds``."""
     storage = storage or FakeStorage()
     fusion = fusion or FakeFusion()
+    detector = detector or FakeDetector()
     return Factories(credentials=lambda: creds, storage=lambda settings, creds, region: storage,
-                     fusion=lambda settings, creds, *, timeout: fusion)
+                     fusion=lambda settings, creds, *, timeout: fusion,
+                     detector=lambda settings, creds, *, timeout: detector)
 
 
 def make_function(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFusion] = None,
@@ -40,9 +43,11 @@ def make_function(storage: Optional[FakeStorage] = None, fusion: Optional[FakeFu
 
 
 def make_run(settings: Optional[Settings] = None, *, storage: Optional[FakeStorage] = None,
-             fusion: Optional[FakeFusion] = None, time_limit_ms: float = 30000) -> Run:
+             fusion: Optional[FakeFusion] = None, time_limit_ms: float = 30000,
+             detector: Optional[FakeDetector] = None) -> Run:
     settings = settings or make_settings(FUSEFACE_RETRY_BASE_DELAY="0", FUSEFACE_SAFETY_MARGIN_MS="0")
-    return Run(settings, Budget(time_limit_ms), fake_factories(storage, fusion), invocation_id="inv-1")
+    return Run(settings, Budget(time_limit_ms), fake_factories(storage, fusion, detector=detector),
+               invocation_id="inv-1")
 
 
 def scf_context(time_limit_ms: int = 60000) -> Dict[str, Any]:

@@ -1,5 +1,5 @@
 """In-memory fakes behind the package's Protocols: ``FakeStorage`` (``scf_fuseface.adapters.base.Storage``),
-``FakeFusion`` (``FusionClient``) and ``FakeEngine`` (the emulator's engine: ``detect`` and ``fuse``), for tests
+``FakeFusion`` (``FusionClient``), ``FakeDetector`` (``FaceDetector``) and ``FakeEngine`` (the emulator's engine: ``detect`` and ``fuse``), for tests
 where the behaviour around them, not COS, FuseFace or the pixels, is under test."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from scf_fuseface.adapters.base import FuseFaceResult, ObjectHead
+from scf_fuseface.adapters.base import FaceBox, FacesFound, FuseFaceResult, ObjectHead
 from scf_fuseface.errors import FuseFaceError
 
 from .images import jpeg_bytes
@@ -89,6 +89,27 @@ class FakeFusion:
         self.calls.append({"DescribeMaterialList": activity_id, "material_id": material_id, "limit": limit,
                            "offset": offset})
         return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
+
+
+class FakeDetector:
+    """Scripted ``FaceDetector``: answers ``faces`` (``(x, y, w, h)`` as reported) on a ``size`` image, or raises
+    ``error``; records every call's keyword arguments (the base64 image decoded into ``images``)."""
+
+    def __init__(self, faces=((10, 20, 100, 120),), size=(200, 240), error: Optional[str] = None) -> None:
+        self.faces = list(faces)
+        self.size = size
+        self.error = error
+        self.calls: List[Dict[str, Any]] = []
+        self.images: List[bytes] = []
+
+    def detect_faces(self, *, image: Optional[str] = None, url: Optional[str] = None,
+                     max_faces: int = 10) -> FacesFound:
+        self.calls.append({"image": image, "url": url, "max_faces": max_faces})
+        if image:
+            self.images.append(base64.b64decode(image))
+        if self.error:
+            raise FuseFaceError(self.error, "scripted", request_id="iai-req")
+        return FacesFound(self.size[0], self.size[1], tuple(FaceBox(*f) for f in self.faces), "iai-req")
 
 
 @dataclass

@@ -12,7 +12,9 @@ from typing import Dict, List
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.regions import DEFAULT_REGION
 
-__all__ = ["register"]
+from .checks import region
+
+__all__ = ["pairs", "register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,32 +23,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     cos = ev_sub.add_parser("cos", help="COS trigger event")
     cos.add_argument("--bucket", required=True, help="NAME-APPID, e.g. fuseface-1250000000")
-    cos.add_argument("--region", default=DEFAULT_REGION, help="bucket region (written as its short code)")
+    cos.add_argument("--region", type=region, default=DEFAULT_REGION, help="bucket region (written as its short code)")
     cos.add_argument("--key", required=True, action="append",
                      help="object key (repeat for a multi-record event)")
-    cos.add_argument("--event-name", default="cos:ObjectCreated:Put")
+    cos.add_argument("--event-name", default="cos:ObjectCreated:Put", help="the COS event name")
     cos.add_argument("--size", type=int, default=None,
                      help="object size in bytes (default: the file under events/objects if any, else 0)")
-    cos.add_argument("--content-type", default="image/jpeg")
+    cos.add_argument("--content-type", default="image/jpeg", help="the object's Content-Type in the event")
     cos.add_argument("--meta", action="append", default=[], metavar="K:V",
                      help="object metadata in the event, e.g. x-cos-meta-fuseface-model-id:qc_..._1")
     cos.add_argument("--url-encode-key", action="store_true", help="percent-encode the key in cosObject.key")
     cos.set_defaults(func=_cmd_event_cos)
 
     http = ev_sub.add_parser("http", help="API Gateway (default) or Function URL event")
-    http.add_argument("--method", default="POST")
-    http.add_argument("--path", default="/fuse")
+    http.add_argument("--method", default="POST", help="HTTP method")
+    http.add_argument("--path", default="/fuse", help="request path")
     body = http.add_mutually_exclusive_group()
     body.add_argument("--body-file", type=Path, help="request body (JSON or any text) read from a file")
     body.add_argument("--image", type=Path, help="raw image body (base64 in the event, isBase64Encoded true)")
     http.add_argument("--content-type", default=None, help="default: application/json, or image/* for --image")
-    http.add_argument("--query", action="append", default=[], metavar="K=V")
-    http.add_argument("--header", action="append", default=[], metavar="K:V")
+    http.add_argument("--query", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
+    http.add_argument("--header", action="append", default=[], metavar="K:V", help="a request header (repeatable)")
     http.add_argument("--function-url", action="store_true", help="Function URL event (no requestContext)")
     http.set_defaults(func=_cmd_event_http)
 
 
-def _pairs(items: List[str], sep: str, what: str) -> Dict[str, str]:
+def pairs(items: List[str], sep: str, what: str) -> Dict[str, str]:
+    """``["K<sep>V", ...]`` as a dict; a malformed item is ``InvalidParameterValue`` (exit 2)."""
     out: Dict[str, str] = {}
     for item in items:
         k, ok, v = item.partition(sep)
@@ -69,7 +72,7 @@ def _cmd_event_cos(args: argparse.Namespace) -> int:
                 size = _fixture_size(default_events_dir() / "objects", args.bucket, key)
             records.append(cos_record(
                 args.bucket, key, region=args.region, event_name=args.event_name, size=size,
-                content_type=args.content_type, meta=_pairs(args.meta, ":", "--meta"),
+                content_type=args.content_type, meta=pairs(args.meta, ":", "--meta"),
                 encode_key=args.url_encode_key, reqid=179398952 + n,
             ))
     except ValueError as exc:
@@ -121,7 +124,7 @@ def _cmd_event_http(args: argparse.Namespace) -> int:
         content_type = content_type or "application/json"
     event = http_event(
         args.method, args.path, body=body, content_type=content_type,
-        headers=_pairs(args.header, ":", "--header"), query=_pairs(args.query, "=", "--query"),
+        headers=pairs(args.header, ":", "--header"), query=pairs(args.query, "=", "--query"),
         function_url=args.function_url,
     )
     _print_json(event)

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, TextIO, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, PathConverter, Rule
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
 
-from . import cos_api, fuseface_api
+from . import api3, cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
@@ -159,6 +159,7 @@ class EmulatorApp:
         self.injections = Injections()
         self.errors: Deque[BaseException] = deque(maxlen=MAX_RECORDED_ERRORS)
         self._calls_lock = threading.Lock()
+        self.access_log: Optional[TextIO] = None  # one line per request when set (``fuseface emulator``: stderr)
 
     # --- bookkeeping -------------------------------------------------------------------------------------
     def count(self, name: str) -> None:
@@ -175,6 +176,7 @@ class EmulatorApp:
     # --- WSGI --------------------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         request = Request(environ)
+        started = time.perf_counter()
         try:
             response = self.dispatch(request)
         except LostReply:  # an injected fault: processed and billed, the reply never arrives
@@ -187,7 +189,16 @@ class EmulatorApp:
             else:
                 response = cos_api.cos_error("InternalError", message, 500, request.path,
                                              head=request.method == "HEAD")
+        if self.access_log is not None:
+            self._log(request, response.status_code, (time.perf_counter() - started) * 1000.0)
         return response(environ, start_response)
+
+    def _log(self, request: Request, status: int, ms: float) -> None:
+        """Time, method, path (never the query: presigned URLs carry signatures), status, milliseconds."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self._calls_lock:
+            self.access_log.write(f"{stamp} {request.method} {request.path} {status} {ms:.1f} ms\n")
+            self.access_log.flush()
 
     def dispatch(self, request: Request) -> Response:
         hostname = _hostname(request)
@@ -200,14 +211,14 @@ class EmulatorApp:
             endpoint, args = url_map.bind_to_environ(request.environ).match()
         except (NotFound, MethodNotAllowed) as exc:
             if match is None and request.method == "POST":
-                return fuseface_api.handle(self, request)
+                return api3.handle(self, request)
             return cos_api.cos_error("MethodNotAllowed" if isinstance(exc, MethodNotAllowed) else "NoSuchKey",
                                      exc.description or "Not found.", exc.code or 404, request.path,
                                      head=request.method == "HEAD")
         except HTTPException as exc:  # pragma: no cover - redirects are disabled by the map options
             return cos_api.cos_error("InvalidURI", str(exc), 400, request.path)
         if endpoint == "api3":
-            return fuseface_api.handle(self, request)
+            return api3.handle(self, request)
         return self._cos(request, endpoint, match.group("bucket") if match else None, args.get("key", ""),
                          hostname)
 

@@ -52,6 +52,7 @@ def emulator_environ(emu: Any, events_dir: Optional[Path] = None) -> Dict[str, O
         "TENCENTCLOUD_SECRETKEY": emu.secret_key,
         "TENCENTCLOUD_SESSIONTOKEN": getattr(emu, "session_token", None),
         "FUSEFACE_ENDPOINT": emu.endpoint,
+        "FUSEFACE_IAI_ENDPOINT": emu.endpoint,  # iai DetectFace (POST /detect): the emulator routes by service
         "FUSEFACE_SCHEME": "http",
         "FUSEFACE_COS_IP": "127.0.0.1",
         "FUSEFACE_COS_PORT": str(emu.port),

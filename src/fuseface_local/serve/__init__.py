@@ -2,7 +2,8 @@
 
 Local tooling only; it never ships. ``app``: :class:`FunctionUrlApp` turns each request into a Function URL
 event for ``main_handler(event, context)`` and its integrated response back into HTTP (:func:`build_event`,
-:func:`to_response`), and serves the demo page from ``static/``. ``server``: :class:`LocalServer` runs it on a
+:func:`to_response`), and serves the try-it page from ``static/``. ``local_routes``: what the page needs beyond the
+API (``/local/``: algorithms, template images, level sweeps). ``server``: :class:`LocalServer` runs it on a
 loopback port (``fuseface_local.loopback``) with an embedded emulator seeded like ``fuseface replay``.
 """
 

@@ -3,8 +3,9 @@
 Every request becomes a Function URL event (``eventgen.http_event(..., function_url=True)`` shape: lower-case
 headers, ``x-scf-remote-addr``, ``queryString``, a text body for text/JSON and base64 for binary bodies); the
 handler's integrated response is turned back into HTTP. Bodies over SCF's 6 MB synchronous limit are answered
-413 (``RequestSizeLimitExceeded``) without calling the handler. ``GET /`` is the demo page, whose files live in
-``static/`` (package data, read with ``importlib.resources``) and are served under ``/static/``.
+413 (``RequestSizeLimitExceeded``) without calling the handler. ``GET /`` is the try-it page, whose files live in
+``static/`` (package data, read with ``importlib.resources``) and are served under ``/static/`` (another method
+on them is 405). Paths under ``/local/`` are local-only routes (``local_routes``), never the function's.
 
 The access log has one line per request (time, method, path, status, ms): never a query, header or body.
 """
@@ -30,6 +31,8 @@ from scf_fuseface.regions import DEFAULT_REGION
 
 from ..eventgen import http_event
 from ..replay import DEFAULT_CONTEXT, Handler
+from .local_routes import PREFIX as LOCAL_PREFIX
+from .local_routes import LocalRoutes
 
 __all__ = ["MAX_SYNC_REQUEST_BYTES", "FunctionUrlApp", "build_event", "static_file", "to_response"]
 
@@ -86,10 +89,12 @@ def _read_body(stream: Any, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _envelope(status: int, code: str, message: str, request_id: str) -> Response:
+def _envelope(status: int, code: str, message: str, request_id: str,
+              headers: Optional[Dict[str, str]] = None) -> Response:
     body = json.dumps({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}},
                       ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, content_type="application/json", headers={"X-Request-Id": request_id})
+    return Response(body, status=status, content_type="application/json",
+                    headers={"X-Request-Id": request_id, **(headers or {})})
 
 
 def to_response(result: Any, request_id: str) -> Response:
@@ -143,6 +148,7 @@ class FunctionUrlApp:
         self.access_log = access_log
         self.max_body = max_body
         self.region = region
+        self.local: Optional[LocalRoutes] = None  # the /local/ routes, set by LocalServer once its emulator runs
         self._log_lock = threading.Lock()
 
     def handler(self) -> Handler:
@@ -163,10 +169,15 @@ class FunctionUrlApp:
 
     def dispatch(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        if request.method in ("GET", "HEAD"):
-            page = static_file(request.path)
-            if page is not None:
-                return Response(page[0], content_type=page[1])
+        page = static_file(request.path)
+        if page is not None:
+            if request.method not in ("GET", "HEAD"):
+                return _envelope(405, "UnsupportedOperation.MethodNotAllowed",
+                                 f"{request.method} is not allowed on {request.path}: use GET.", request_id,
+                                 {"Allow": "GET, HEAD"})
+            return Response(page[0], content_type=page[1])
+        if self.local is not None and request.path.startswith(LOCAL_PREFIX):
+            return self.local.answer(request)
         declared = request.content_length
         if declared is not None and declared > self.max_body:
             return self._too_large(request_id)

@@ -9,13 +9,13 @@ fakes implement them too. The factory protocols say how one invocation builds it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Optional, Protocol, Tuple, runtime_checkable
 
 from ..config import Credentials, Settings
 
 __all__ = [
-    "CredentialsFactory", "FuseFaceResult", "FusionClient", "FusionFactory", "ObjectHead", "Storage",
-    "StorageFactory",
+    "CredentialsFactory", "DetectorFactory", "FaceBox", "FaceDetector", "FacesFound", "FuseFaceResult",
+    "FusionClient", "FusionFactory", "ObjectHead", "Storage", "StorageFactory",
 ]
 
 
@@ -85,6 +85,36 @@ class FusionClient(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FaceBox:
+    """One face as the detection service reports it (pixels; X/Y may be negative, the box may pass the image)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FacesFound:
+    """What a face detection answered: the image size it saw and its faces, as reported (not clamped)."""
+
+    image_width: int
+    image_height: int
+    faces: Tuple[FaceBox, ...]
+    request_id: Optional[str]
+
+
+@runtime_checkable
+class FaceDetector(Protocol):
+    """Face detection (iai ``DetectFace`` 2020-03-03) as ``POST /detect`` uses it; failures are ``FuseFaceError``."""
+
+    def detect_faces(self, *, image: Optional[str] = None, url: Optional[str] = None,
+                     max_faces: int = 10) -> FacesFound:
+        """The faces of a base64 ``image`` or of ``url`` (at most ``max_faces``, the largest first)."""
+        ...
+
+
 class CredentialsFactory(Protocol):
     def __call__(self) -> Credentials: ...
 
@@ -95,3 +125,7 @@ class StorageFactory(Protocol):
 
 class FusionFactory(Protocol):
     def __call__(self, settings: Settings, creds: Credentials, *, timeout: float) -> FusionClient: ...
+
+
+class DetectorFactory(Protocol):
+    def __call__(self, settings: Settings, creds: Credentials, *, timeout: float) -> FaceDetector: ...

@@ -2,7 +2,8 @@
 
 Routes are matched on the path *suffix* (API Gateway stage/service prefixes do not matter) and the method:
 ``OPTIONS`` (any path) is the CORS preflight, ``GET|HEAD /healthz`` needs no API key, then the key is checked and
-the route table below is consulted; anything else is ``ResourceNotFound.Route`` (404).
+the route table below is consulted; a known path with another method is ``UnsupportedOperation.MethodNotAllowed``
+(405, with ``Allow``), anything else is ``ResourceNotFound.Route`` (404).
 Errors: ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`` with ``FuseFaceError.http_status``.
 """
 
@@ -16,7 +17,7 @@ from typing import Any, Callable, Dict, Tuple
 from ..errors import FuseFaceError
 from ..models.http_event import HttpRequest
 from ..run import Run
-from . import routes
+from . import detect, routes
 from .api_keys import check_api_key
 from .responses import cors_headers, error_response, internal_error_response, preflight_headers, respond
 
@@ -28,8 +29,9 @@ Route = Callable[[HttpRequest, Run, str], Dict[str, Any]]
 ROUTES: Dict[Tuple[str, str], Route] = {
     ("fuse", "POST"): routes.fuse,
     ("materials", "GET"): routes.materials,
+    ("detect", "POST"): detect.detect,
 }
-_NAMES = ("fuse", "materials", "healthz")
+_NAMES = ("fuse", "materials", "detect", "healthz")
 
 
 def _route_name(path: str) -> str:
@@ -38,6 +40,13 @@ def _route_name(path: str) -> str:
         if clean == f"/{name}" or clean.endswith(f"/{name}"):
             return name
     return ""
+
+
+def _allowed_methods(name: str) -> str:
+    """The methods a known route answers (``"GET, HEAD"`` for /healthz), or "" for an unknown path."""
+    if name == "healthz":
+        return "GET, HEAD"
+    return ", ".join(method for (route, method) in ROUTES if route == name)
 
 
 def handle(req: HttpRequest, run: Run) -> Dict[str, Any]:
@@ -55,6 +64,11 @@ def handle(req: HttpRequest, run: Run) -> Dict[str, Any]:
         check_api_key(run.settings, req)
         route = ROUTES.get((name, req.method))
         if route is None:
+            allowed = _allowed_methods(name)
+            if allowed:
+                headers["Allow"] = allowed
+                raise FuseFaceError("UnsupportedOperation.MethodNotAllowed",
+                                    f"{req.method} is not allowed on /{name}: use {allowed}.")
             raise FuseFaceError("ResourceNotFound.Route", f"No route for {req.method} {req.path}.")
         status = 200
         response = respond(200, route(req, run, request_id), headers)
