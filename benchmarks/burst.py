@@ -177,6 +177,7 @@ def main() -> int:
               f"{r['throttled']}  lost replies {r['lost_replies']}")
         print(f"  latency upload->fused p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s")
         print(f"  CPU: emulator + uploader {r['cpu_self']:.1f} s, function instances {r['cpu_children']:.1f} s "
+              f"(their cold starts included) "
               f"({(r['cpu_self'] + r['cpu_children']) / r['fused'] * 1000 if r['fused'] else 0:.0f} ms per fused "
               f"upload; {os.cpu_count()} CPUs)")
         s = r["stats"]

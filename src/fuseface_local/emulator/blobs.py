@@ -54,8 +54,7 @@ class PendingBlob:
 
 
 def write_blob(directory: Path, key: str, data: bytes) -> PendingBlob:
-    """Write ``data`` as a new body for ``key`` under ``directory``; returns it still locked."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` as a new body for ``key`` under ``directory`` (which exists); returns it still locked."""
     hexid = uuid.uuid4().hex[:16]
     tmp = directory / f".tmp-{hexid}"
     final = directory / f"{hexid}-{_display_name(key)}"

@@ -25,16 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import legacy
 from .blobs import sweep, write_blob
+from .sqlite_db import Database
 
 __all__ = ["ObjectRecord", "ObjectStore", "StoreError", "check_bucket", "check_key"]
 
@@ -116,49 +114,29 @@ class ObjectStore:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.blob_root = self.root / "blobs"
-        self._db_path = self.root / "index.sqlite3"
-        self._local = threading.local()
-        self._db().executescript(_SCHEMA)
+        self._db = Database(self.root / "index.sqlite3", _SCHEMA)
+        self._blob_dirs: set = set()
         legacy.migrate(self)
         sweep(self.blob_root, self._referenced)
 
-    # --- database ----------------------------------------------------------------------------------------
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self._db_path, timeout=60, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _tx(self):
+        """A write transaction on the index (``Database.transaction``)."""
+        return self._db.transaction()
 
     def _referenced(self, bucket: str, blob: str) -> bool:
-        row = self._db().execute("SELECT 1 FROM objects WHERE bucket=? AND blob=?", (bucket, blob)).fetchone()
-        return row is not None
+        return bool(self._db.query("SELECT 1 FROM objects WHERE bucket=? AND blob=?", (bucket, blob)))
 
     def _row(self, bucket: str, key: str) -> Optional[ObjectRecord]:
-        row = self._db().execute(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key=?",
-                                 (bucket, key)).fetchone()
-        return _record(row) if row else None
+        rows = self._db.query(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key=?", (bucket, key))
+        return _record(rows[0]) if rows else None
 
     # --- queries -----------------------------------------------------------------------------------------
     def bucket_exists(self, bucket: str) -> bool:
         check_bucket(bucket)
-        return self._db().execute("SELECT 1 FROM buckets WHERE name=?", (bucket,)).fetchone() is not None
+        return bool(self._db.query("SELECT 1 FROM buckets WHERE name=?", (bucket,)))
 
     def buckets(self) -> List[str]:
-        return [r[0] for r in self._db().execute("SELECT name FROM buckets ORDER BY name")]
+        return [r[0] for r in self._db.query("SELECT name FROM buckets ORDER BY name")]
 
     def create_bucket(self, bucket: str) -> bool:
         """Create ``bucket``; False when it already existed."""
@@ -206,18 +184,18 @@ class ObjectStore:
     def records(self, bucket: str, prefix: str = "") -> List[ObjectRecord]:
         """The records of ``bucket`` whose key starts with ``prefix``, in key order (UTF-8 byte order, as COS)."""
         check_bucket(bucket)
-        rows = self._db().execute(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key>=? ORDER BY key",
-                                  (bucket, prefix))
         out = []
-        for row in rows:
-            if not row[0].startswith(prefix):
-                break
-            out.append(_record(row))
+        with self._db.connection() as db:
+            for row in db.execute(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key>=? ORDER BY key",
+                                  (bucket, prefix)):
+                if not row[0].startswith(prefix):
+                    break
+                out.append(_record(row))
         return out
 
     def find_buckets(self, key: str) -> List[str]:
         """Buckets holding ``key`` (used for URLs that name no bucket, e.g. ``http://127.0.0.1:PORT/key``)."""
-        return [r[0] for r in self._db().execute("SELECT bucket FROM objects WHERE key=? ORDER BY bucket", (key,))]
+        return [r[0] for r in self._db.query("SELECT bucket FROM objects WHERE key=? ORDER BY bucket", (key,))]
 
     # --- writes ------------------------------------------------------------------------------------------
     def put(self, bucket: str, key: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
@@ -228,7 +206,11 @@ class ObjectStore:
         check_bucket(bucket)
         check_key(key)
         data = bytes(data)
-        blob = write_blob(self.blob_root / bucket, key, data)
+        directory = self.blob_root / bucket
+        if bucket not in self._blob_dirs:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._blob_dirs.add(bucket)
+        blob = write_blob(directory, key, data)
         record = ObjectRecord(
             key=key, size=len(data), etag=hashlib.md5(data).hexdigest(), last_modified=time.time(),  # noqa: S324
             content_type=content_type or "application/octet-stream",

@@ -18,7 +18,6 @@ action, written in one transaction per call, so several processes (emulators, re
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections import defaultdict, deque
@@ -28,6 +27,7 @@ from typing import Any, Callable, Deque, Dict, Mapping, Optional
 from scf_fuseface.errors import FuseFaceError
 
 from .faults import FaultPlan
+from .sqlite_db import Database
 
 __all__ = ["BILLABLE", "COUNTERS", "LostReply", "Meter", "Usage", "month_of"]
 
@@ -51,35 +51,25 @@ class Usage:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._db().executescript(
-            "CREATE TABLE IF NOT EXISTS usage (month TEXT NOT NULL, action TEXT NOT NULL, "
-            + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _COLUMNS)
-            + ", PRIMARY KEY (month, action));")
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-        return db
+        self._db = Database(self.path, "CREATE TABLE IF NOT EXISTS usage (month TEXT NOT NULL, action TEXT NOT NULL, "
+                            + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _COLUMNS)
+                            + ", PRIMARY KEY (month, action));")
 
     def add(self, action: str, **counts: int) -> None:
         """Add ``counts`` (``calls=1``, ``billable=1``, ...) to this month's row of ``action``."""
         cols = [c for c in _COLUMNS if counts.get(c)]
         if not cols:
             return
-        self._db().execute(
-            f"INSERT INTO usage (month, action, {', '.join(cols)}) VALUES (?, ?{', ?' * len(cols)}) "
-            f"ON CONFLICT (month, action) DO UPDATE SET {', '.join(f'{c} = {c} + excluded.{c}' for c in cols)}",
-            (month_of(), action, *[int(counts[c]) for c in cols]))
+        with self._db.transaction() as db:
+            db.execute(
+                f"INSERT INTO usage (month, action, {', '.join(cols)}) VALUES (?, ?{', ?' * len(cols)}) "
+                f"ON CONFLICT (month, action) DO UPDATE SET {', '.join(f'{c} = {c} + excluded.{c}' for c in cols)}",
+                (month_of(), action, *[int(counts[c]) for c in cols]))
 
     def report(self, month: Optional[str] = None) -> Dict[str, Dict[str, int]]:
         """``{action: {"Calls", "Billable", "Throttled", "Failed", "LostReplies"}}`` for ``month`` (default: now)."""
-        rows = self._db().execute(f"SELECT action, {', '.join(_COLUMNS)} FROM usage WHERE month=? ORDER BY action",
-                                  (month or month_of(),))
+        rows = self._db.query(f"SELECT action, {', '.join(_COLUMNS)} FROM usage WHERE month=? ORDER BY action",
+                              (month or month_of(),))
         return {row[0]: dict(zip(COUNTERS, row[1:])) for row in rows}
 
 
