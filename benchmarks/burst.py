@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import statistics
 import sys
@@ -39,7 +40,8 @@ from fuseface_local.emulator.triggers import load_serverless  # noqa: E402
 from fuseface_local.emulator.upload_loop import UploadLoop  # noqa: E402
 
 BUCKET = "fuseface-1250000000"
-PROJECT, MODEL = "300029", "qc_300029_000001_1"
+_FIXTURE = json.loads((ROOT / "events" / "materials" / "materials.json").read_text("utf-8"))[0]
+PROJECT, MATERIAL, MODEL = _FIXTURE["ProjectId"], _FIXTURE["MaterialId"], _FIXTURE["ModelId"]
 SCENARIOS = {
     "clean": "",
     "faults": "RequestLimitExceeded=0.3,InternalError=0.05,cos-5xx=0.02,duplicate=0.2",
@@ -89,8 +91,8 @@ def run(scenario: str, args) -> dict:
     os.environ["FUSEFACE_MAX_INSTANCES"] = str(args.concurrency)  # the process environment wins over the yml
     os.environ["FUSEFACE_QPS"] = str(args.qps)
     with EmulatorServer(data, engine=StampEngine(args.latency_ms), qps=args.qps, faults=faults) as emu:
-        emu.materials.add(PROJECT, (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
-                          model_id=MODEL)
+        emu.materials.add(PROJECT, (ROOT / "events" / "materials" / _FIXTURE["Image"]).read_bytes(),
+                          material_id=MATERIAL)
         loop = UploadLoop(emu, spec, concurrency=args.concurrency, retry_delay_s=args.retry_delay_s)
         warm_started = time.perf_counter()
         loop.start(provisioned=not args.cold)
@@ -128,8 +130,6 @@ def run(scenario: str, args) -> dict:
                 latencies.append(emu.store.head(BUCKET, out).last_modified - uploaded[key])
             elif emu.store.exists(BUCKET, f"failed/{key}.json"):
                 failed.add(key)
-        import json
-
         dead = set()
         for letter in (data / "dead-letters").glob("*.json"):
             event = json.loads(letter.read_text("utf-8"))["Event"]

@@ -27,8 +27,11 @@ from fuseface_local.eventgen import cos_event, cos_record, http_event, json_body
 FACES = ROOT / "tests" / "assets" / "faces"
 BUCKET = "fuseface-1250000000"
 REGION = "ap-guangzhou"
-PROJECT_ID = "300029"
-MODEL_ID = "qc_300029_000001_1"
+# The FuseFace 2022-09-27 doc's own example IDs (https://cloud.tencent.com/document/api/670/85618): activity
+# at_..., ModelId mt_<material>_1 (the material's first face); the MaterialId is the ModelId without "_1".
+PROJECT_ID = "at_1603326187690926080"
+MATERIAL_ID = "mt_1603586676924403712"
+MODEL_ID = f"{MATERIAL_ID}_1"
 
 KEY_PUT = f"uploads/{MODEL_ID}/selfie.jpg"
 KEY_UNICODE = f"uploads/{MODEL_ID}/我的 自拍+1.jpg"
@@ -94,7 +97,7 @@ def main() -> None:
     mat_root.mkdir(exist_ok=True)
     (mat_root / "obama_template.jpg").write_bytes(imgs["template"])
     _write_json(mat_root / "materials.json", [{
-        "ProjectId": PROJECT_ID, "ModelId": MODEL_ID, "Image": "obama_template.jpg",
+        "ProjectId": PROJECT_ID, "MaterialId": MATERIAL_ID, "ModelId": MODEL_ID, "Image": "obama_template.jpg",
         "Name": "obama-white-house-portrait", "Algorithm": "redefine",
     }])
 
@@ -134,10 +137,12 @@ def main() -> None:
     _write_json(HERE / "function_url_post_json.json", http_event(
         "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True))
     _write_json(HERE / "function_url_get_health.json", http_event("GET", "/healthz", function_url=True))
+    _write_json(HERE / "function_url_post_json_request_context.json", http_event(
+        "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True, request_context=True))
     _write_json(HERE / "apigw_get_materials.json", http_event("GET", "/materials", query={"ProjectId": PROJECT_ID}))
 
     for name in sorted(p.name for p in HERE.glob("*.json")):
-        print(f"{name:34s} {(HERE / name).stat().st_size:8d} bytes")
+        print(f"{name:44s} {(HERE / name).stat().st_size:8d} bytes")
 
 
 def _write_json(path: Path, obj) -> None:

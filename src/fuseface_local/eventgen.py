@@ -119,6 +119,7 @@ def http_event(
     query: Optional[Mapping[str, Any]] = None,
     base64_body: Optional[bool] = None,
     function_url: bool = False,
+    request_context: bool = False,
     service_id: str = "service-fusef4ce",
     stage: str = "release",
     request_id: Optional[str] = None,
@@ -130,7 +131,9 @@ def http_event(
     ``body`` bytes are base64-encoded (``isBase64Encoded: true``) unless ``base64_body`` is False and they
     decode as UTF-8. A Function URL event has no ``requestContext``, ``headerParameters``,
     ``pathParameters``, ``queryStringParameters`` nor ``isBase64Encoded`` (doc 583/96099); its header
-    names are lower case and the client address is in ``x-scf-remote-addr``.
+    names are lower case and the client address is in ``x-scf-remote-addr``. With ``request_context`` a Function
+    URL event also carries ``requestContext: {"sourceIp": ...}``, the shape third-party code reported in 2026
+    (UNCONFIRMED); never a ``serviceId``, which is API Gateway's.
     """
     method = method.upper()
     text, is_b64 = _encode_body(body, base64_body)
@@ -161,7 +164,11 @@ def http_event(
     for k, v in (headers or {}).items():
         hdrs[k.lower() if function_url else k] = v
     if function_url:
-        return {"body": text, "headers": hdrs, "httpMethod": method, "path": path, "queryString": query_dict}
+        event: Dict[str, Any] = {"body": text, "headers": hdrs, "httpMethod": method, "path": path,
+                                 "queryString": query_dict}
+        if request_context:
+            event["requestContext"] = {"sourceIp": source_ip}
+        return event
     return {
         "requestContext": {
             "serviceId": service_id,

@@ -16,6 +16,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from . import ids
 from .errors import FuseFaceError
 from .regions import DEFAULT_REGION, REGION_CODES
 from .validation import field_errors
@@ -59,7 +60,7 @@ class Settings(BaseModel):
     output_prefix: str = Field("fused/", alias="FUSEFACE_OUTPUT_PREFIX", min_length=1)
     failure_prefix: str = Field("failed/", alias="FUSEFACE_FAILURE_PREFIX", min_length=1)
     trigger_prefix: str = Field("uploads/", alias="FUSEFACE_TRIGGER_PREFIX")
-    model_id_pattern: str = Field(r"^[a-z]{2,8}_\d+_\d+_\d+$", alias="FUSEFACE_MODEL_ID_PATTERN", min_length=1)
+    model_id_pattern: str = Field(ids.DEFAULT_MODEL_ID_PATTERN, alias="FUSEFACE_MODEL_ID_PATTERN", min_length=1)
     trigger_bucket: Optional[str] = Field(None, alias="FUSEFACE_TRIGGER_BUCKET", pattern=r"^[a-z0-9-]+-\d+$")
     http_bucket: Optional[str] = Field(None, alias="FUSEFACE_HTTP_BUCKET", pattern=r"^[a-z0-9-]+-\d+$")
     presign_expires: int = Field(3600, alias="FUSEFACE_PRESIGN_EXPIRES", ge=60, le=7 * 24 * 3600)
@@ -67,6 +68,9 @@ class Settings(BaseModel):
     cors_origins: List[str] = Field(default_factory=list, alias="FUSEFACE_CORS_ORIGINS")
     api_keys: List[SecretStr] = Field(default_factory=list, alias="FUSEFACE_API_KEYS", repr=False)
     http_max_response_bytes: int = Field(6 * 1000 * 1000, alias="FUSEFACE_HTTP_MAX_RESPONSE_BYTES", ge=1024)
+    # The HTTP client's wait (API Gateway serviceTimeout / Function URL timeout); None: the trigger's default
+    # (handlers/apigw.py, handlers/function_url.py).
+    http_timeout_ms: Optional[int] = Field(None, alias="FUSEFACE_HTTP_TIMEOUT_MS", ge=1000)
     # Load: the account's FuseFace QPS shared by at most this many instances (ratelimit.py), and how long a
     # delivery waits for another invocation that holds the same upload's claim (claims.py)
     qps: float = Field(20.0, alias="FUSEFACE_QPS", gt=0, le=10000)
@@ -161,6 +165,14 @@ def _recursion_problems(s: Settings) -> List[str]:
     return problems
 
 
+def _id_problems(s: Settings) -> List[str]:
+    """FUSEFACE_PROJECT_ID and FUSEFACE_MODEL_ID that cannot belong together (see ``ids.project_problem``)."""
+    if not s.project_id or not s.model_id or ids.project_of(s.model_id):
+        return []  # a legacy qc_ ModelId names its own activity: routing uses that one
+    problem = ids.project_problem(s.project_id, s.model_id)
+    return [f"FUSEFACE_PROJECT_ID={s.project_id!r} and FUSEFACE_MODEL_ID={s.model_id!r}: {problem}"] if problem else []
+
+
 _EMPTY_IS_A_VALUE = {"FUSEFACE_TRIGGER_PREFIX"}
 _ROUTING_VARS = {"FUSEFACE_OUTPUT_BUCKET", "FUSEFACE_TRIGGER_BUCKET", "FUSEFACE_OUTPUT_PREFIX",
                  "FUSEFACE_FAILURE_PREFIX", "FUSEFACE_TRIGGER_PREFIX"}
@@ -191,6 +203,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         problems.extend(_recursion_problems(Settings.model_validate(routing)))
     except ValidationError:
         pass  # those variables are already reported above
+    if settings is not None:
+        problems.extend(_id_problems(settings))
     if problems:
         raise FuseFaceError(
             "InvalidParameterValue.Configuration",

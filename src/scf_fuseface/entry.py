@@ -6,8 +6,8 @@ in-memory fakes.
 
 Per invocation it configures JSON logging, loads the settings (validated once per cold start; a bad configuration is
 one message naming every bad variable, answered by the trigger's ``configuration_error``), infers the trigger, and
-runs the handler inside a time budget (``context["time_limit_in_ms"]`` minus the elapsed time minus
-``FUSEFACE_SAFETY_MARGIN_MS``).
+runs the handler inside a time budget (``context["time_limit_in_ms"]``, for HTTP triggers capped by the client's
+wait, ``FUSEFACE_HTTP_TIMEOUT_MS``; minus the elapsed time minus ``FUSEFACE_SAFETY_MARGIN_MS``).
 
 Return values: COS -> ``{"trigger": "cos", "records": [{"status": fused|skipped|failed, ...}], ...}``;
 HTTP -> the integrated response. An unrecognised event is logged (its top-level key names only) and answered
@@ -85,10 +85,11 @@ class Function:
                 log.error("unrecognised event", extra={"event_keys": _event_keys(event)})
                 return {"error": {"Code": "InvalidParameterValue.InvalidEvent",
                                   "Message": "The event matches no supported trigger (COS, API Gateway, Function URL)."}}
-            limit = ctx.get("time_limit_in_ms") or settings.default_time_limit_ms
-            budget = Budget(float(limit), margin_ms=settings.safety_margin_ms, started=started)
+            function_limit = ctx.get("time_limit_in_ms") or settings.default_time_limit_ms
+            limit = handler_cls.time_limit_ms(settings, float(function_limit))  # HTTP: capped by the client's wait
+            budget = Budget(limit, margin_ms=settings.safety_margin_ms, started=started)
             run = Run(settings, budget, self.factories, invocation_id=request_id)
-            log.info("invocation start", extra={"time_limit_ms": limit})
+            log.info("invocation start", extra={"time_limit_ms": function_limit, "budget_ms": limit})
             try:
                 result = handler_cls(event, run)()
             except FuseFaceError as err:

@@ -1,9 +1,11 @@
 """How an upload is routed to a FuseFace material: the parameters of its fusion.
 
 ModelId from object metadata ``x-cos-meta-fuseface-model-id``, else the key convention
-``{trigger prefix}{ModelId}/...`` (the segment must look like a ModelId, by default ``qc_<digits>_<digits>_<digits>``,
-see ``FUSEFACE_MODEL_ID_PATTERN``), else ``FUSEFACE_MODEL_ID``. ProjectId from metadata, else
-``FUSEFACE_PROJECT_ID``, else derived from the ModelId. Degrees: metadata, config, or omitted.
+``{trigger prefix}{ModelId}/...`` (the segment must look like a ModelId: by default the current ``mt_<digits>_<n>``
+/ ``mt_<digits>`` or the legacy ``qc_<digits>_<digits>_<digits>``, see ``FUSEFACE_MODEL_ID_PATTERN`` and ``ids.py``),
+else ``FUSEFACE_MODEL_ID``. ProjectId from metadata, else the activity a legacy ``qc_<project>_...`` ModelId names,
+else ``FUSEFACE_PROJECT_ID`` (:func:`resolve_project`). A ModelId without a usable activity is a configuration
+error raised here, before any paid call (the pipeline writes a failure record). Degrees: metadata, config, or omitted.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import json
 import re
 from typing import Mapping, Optional, Tuple
 
+from . import ids
 from .config import Settings
 from .errors import FuseFaceError
 from .outputs import META_FACE_DEGREE, META_MODEL_ID, META_PROFILE_DEGREE, META_PROJECT_ID
 
-__all__ = ["FuseParams", "route"]
+__all__ = ["FuseParams", "resolve_project", "route"]
 
 
 class FuseParams(dict):
@@ -41,6 +44,28 @@ def _degree(value: Optional[str], name: str) -> Optional[int]:
     return degree
 
 
+def resolve_project(settings: Settings, model_id: str, explicit: Optional[str], *, explicit_name: str,
+                    missing_code: str = "InvalidParameterValue.Configuration",
+                    mismatch_code: str = "InvalidParameterValue.Configuration") -> str:
+    """The activity for ``model_id``: ``explicit`` (metadata or request), else the one a legacy ``qc_<project>_...``
+    ModelId names, else ``FUSEFACE_PROJECT_ID``.
+
+    Raises ``missing_code`` when there is none (a current ``mt_`` ModelId does not name its activity) and
+    ``mismatch_code`` when the two IDs cannot belong together (see :func:`ids.project_problem`).
+    """
+    project_id = explicit or ids.project_of(model_id) or settings.project_id
+    if not project_id:
+        raise FuseFaceError(
+            missing_code,
+            f"ModelId {model_id} needs its activity (ProjectId, at_...): set FUSEFACE_PROJECT_ID or {explicit_name}; "
+            "only a legacy qc_<project>_... ModelId names its own activity.",
+        )
+    problem = ids.project_problem(project_id, model_id)
+    if problem:
+        raise FuseFaceError(mismatch_code, f"ProjectId {project_id} does not fit ModelId {model_id}: {problem}.")
+    return project_id
+
+
 def route(settings: Settings, key: str, metadata: Mapping[str, str]) -> Tuple[FuseParams, str]:
     """The FuseFace parameters for an upload and where the ModelId came from (metadata | key | config)."""
     model_id, source = metadata.get(META_MODEL_ID, "").strip() or None, "metadata"
@@ -56,12 +81,8 @@ def route(settings: Settings, key: str, metadata: Mapping[str, str]) -> Tuple[Fu
             "No ModelId: use the key uploads/{ModelId}/..., object metadata x-cos-meta-fuseface-model-id, "
             "or FUSEFACE_MODEL_ID.",
         )
-    project_id = metadata.get(META_PROJECT_ID, "").strip() or settings.project_id
-    if not project_id:
-        derived = re.match(r"^[a-z]+_(\d+)_", model_id)
-        project_id = derived.group(1) if derived else None
-    if not project_id:
-        raise FuseFaceError("MissingParameter", "No ProjectId: set FUSEFACE_PROJECT_ID.")
+    project_id = resolve_project(settings, model_id, metadata.get(META_PROJECT_ID, "").strip() or None,
+                                 explicit_name=META_PROJECT_ID)
     face = _degree(metadata.get(META_FACE_DEGREE), META_FACE_DEGREE)
     profile = _degree(metadata.get(META_PROFILE_DEGREE), META_PROFILE_DEGREE)
     params = FuseParams(

@@ -98,7 +98,8 @@ def test_fuse_shows_the_result_beside_template_and_selfie_and_the_degrees_change
     _set_degrees(page, "Home")
     assert page.inner_text("#face-degree-value") == "0" and page.inner_text("#profile-degree-value") == "0"
     low_req, low, _ = _fuse(page, timings, "fuse_round_trip_s")
-    assert (low_req["FuseFaceDegree"], low_req["FuseProfileDegree"], low_req["ModelId"]) == (0, 0, ids["fixture"])
+    # ModelId in the documented example's form: the material's first FaceId (mt_..._1)
+    assert (low_req["FuseFaceDegree"], low_req["FuseProfileDegree"], low_req["ModelId"]) == (0, 0, f"{ids['fixture']}_1")
     page.screenshot(path=str(output_dir / "02-result-0-0.png"), full_page=True)
     _set_degrees(page, "End")
     high_req, high, _ = _fuse(page, timings, "fuse_round_trip_s")

@@ -14,7 +14,7 @@ from scf_fuseface.adapters.facefusion import FuseFaceClient
 from scf_fuseface.config import Credentials, load_settings
 from scf_fuseface.errors import FuseFaceError
 
-PARAMS = {"ProjectId": "300029", "ModelId": "qc_300029_000001_1", "RspImgType": "base64",
+PARAMS = {"ProjectId": "at_1603326187690926080", "ModelId": "mt_1603586676924403712_1", "RspImgType": "base64",
           "MergeInfos": [{"Url": "https://b-1250000000.cos.ap-guangzhou.myqcloud.com/k.jpg?q-signature=s"}],
           "LogoAdd": 1}
 

@@ -36,7 +36,7 @@ def test_one_error_names_every_bad_variable():
         load_settings({
             "FUSEFACE_SCHEME": "ftp", "FUSEFACE_TIMEOUT": "soon", "FUSEFACE_FACE_DEGREE": "101",
             "FUSEFACE_COS_PORT": "99999", "FUSEFACE_REGION_MAP": "gz", "FUSEFACE_LOGO_ADD": "2",
-            "FUSEFACE_OUTPUT_BUCKET": "no_appid", "FUSEFACE_MODEL_ID_PATTERN": "([", "FUSEFACE_PROJECT_ID": "300029",
+            "FUSEFACE_OUTPUT_BUCKET": "no_appid", "FUSEFACE_MODEL_ID_PATTERN": "([", "FUSEFACE_PROJECT_ID": "at_1603326187690926080",
         })
     err = info.value
     assert err.code == "InvalidParameterValue.Configuration"

@@ -103,7 +103,7 @@ def test_bad_input_is_refused_before_any_detection(payload, code, status):
 def test_the_detectors_error_is_answered_in_the_envelope():
     status, resp = _answer(_json({"Image": base64.b64encode(jpeg_bytes()).decode()}),
                            FakeDetector(error="InvalidParameterValue.NoFaceInPhoto"))
-    assert status == 400
+    assert status == 422  # "人脸检测-图片没有人脸": an input the caller must change, like NoFaceDetected
     assert resp["Error"]["Code"] == "InvalidParameterValue.NoFaceInPhoto" and resp["RequestId"] == "iai-req"
 
 

@@ -41,7 +41,7 @@ def test_bad_config_is_a_500_envelope_for_http(bad_env, fixture):
 
 
 def test_cos_summary_and_context_object(monkeypatch):
-    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "at_1603326187690926080")
     storage = FakeStorage()
     storage.seed(BUCKET, f"uploads/{MODEL}/selfie.jpg", jpeg_bytes())
 
@@ -58,7 +58,7 @@ def test_cos_summary_and_context_object(monkeypatch):
 
 
 def test_malformed_cos_event_is_a_clean_error(monkeypatch):
-    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "at_1603326187690926080")
     event = load_event("cos_put.json")
     del event["Records"][0]["cos"]["cosBucket"]
     result = main_handler(event, {"request_id": "r"})

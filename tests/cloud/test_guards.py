@@ -123,7 +123,7 @@ def test_the_real_limit_is_five_mb_of_base64():
 
 
 def test_logs_never_carry_the_raw_event(monkeypatch, capsys):
-    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "at_1603326187690926080")
     event = load_event("cos_put.json")
     rec = event["Records"][0]
     rec["event"]["requestParameters"]["requestSourceIP"] = "198.51.100.77"

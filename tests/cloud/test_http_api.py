@@ -43,7 +43,7 @@ def test_json_fuse_defaults_from_config():
     body = _body(resp)["Response"]
     assert base64.b64decode(body["FusedImage"])[:2] == b"\xff\xd8" and body["RequestId"] == "req-1"
     sent = fusion.calls[0]
-    assert sent["ProjectId"] == "300029" and sent["LogoAdd"] == 1 and sent["RspImgType"] == "base64"
+    assert sent["ProjectId"] == "at_1603326187690926080" and sent["LogoAdd"] == 1 and sent["RspImgType"] == "base64"
     assert sent["FuseParam"]["ImageCodecParam"]["MetaData"][0]["MetaKey"] == "AIGC"
 
 
@@ -144,7 +144,7 @@ def test_materials_and_healthz():
     fusion = FakeFusion()
     resp = handle(_req("GET", "/materials", query={"Limit": "50"}), make_run(fusion=fusion))
     assert resp["statusCode"] == 200 and _body(resp)["Response"]["Count"] == 1
-    assert fusion.calls == [{"DescribeMaterialList": "300029", "material_id": None, "limit": 20, "offset": 0}]
+    assert fusion.calls == [{"DescribeMaterialList": "at_1603326187690926080", "material_id": None, "limit": 20, "offset": 0}]
     health = _body(handle(_req("GET", "/healthz"), make_run()))
     assert health["status"] == "ok"
 

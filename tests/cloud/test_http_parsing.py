@@ -24,7 +24,7 @@ def test_apigw_json_event():
 def test_apigw_base64_body_is_decoded():
     req = HttpRequest.from_apigw(load_event("apigw_post_base64_image.json"))
     assert req.body[:2] == b"\xff\xd8" and req.content_type == "image/jpeg"
-    assert req.query["ModelId"] == "qc_300029_000001_1"
+    assert req.query["ModelId"] == "mt_1603586676924403712_1"
 
 
 def test_function_url_event():

@@ -21,7 +21,7 @@ AUTH = "q-sign-algorithm=sha1&q-ak=AKIDLEAKCHECK&q-signature=feedfacefeedface"
 
 @pytest.fixture
 def env(monkeypatch):
-    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "300029")
+    monkeypatch.setenv("FUSEFACE_PROJECT_ID", "at_1603326187690926080")
     monkeypatch.setenv("FUSEFACE_RETRY_BASE_DELAY", "0")
     monkeypatch.setenv("TENCENTCLOUD_SECRETID", "AKIDLOGTEST")
     monkeypatch.setenv("TENCENTCLOUD_SECRETKEY", SECRET_KEY)

@@ -14,7 +14,7 @@ from scf_fuseface.pipeline import process_record
 from ..support.cloud import make_run, make_settings
 from ..support.fakes import FakeFusion, FakeStorage
 from ..support.images import jpeg_bytes
-from ..support.paths import BUCKET, MODEL, load_event
+from ..support.paths import BUCKET, MODEL, PROJECT, load_event
 
 KEY = f"uploads/{MODEL}/selfie.jpg"
 
@@ -33,7 +33,7 @@ def test_put_is_fused_with_presigned_url_and_metadata():
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     assert result.status == "fused" and result.output_key == f"fused/{KEY}"
     (params,) = fusion.calls
-    assert params["ModelId"] == MODEL and params["ProjectId"] == "300029" and params["RspImgType"] == "base64"
+    assert params["ModelId"] == MODEL and params["ProjectId"] == PROJECT and params["RspImgType"] == "base64"
     assert params["LogoAdd"] == 1 and "FuseFaceDegree" not in params
     assert params["MergeInfos"][0]["Url"].startswith(f"https://{BUCKET}.cos.")
     (meta,) = params["FuseParam"]["ImageCodecParam"]["MetaData"]

@@ -3,12 +3,12 @@ and the fixture objects; per test: counters/injections reset and the function's 
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from fuseface_local.emulator import EmulatorServer
+from fuseface_local.replay.fixtures import seed
 
 from ..support.clients import TOKEN
 from ..support.paths import BUCKET, EVENTS, PROJECT
@@ -19,15 +19,7 @@ def make_emulator(tmp_path_factory):
     data = tmp_path_factory.mktemp("functional-cloud")
     with EmulatorServer(data, secret_id="AKIDFUNCTIONALTEST", secret_key="functional-secret-key",
                         session_token=TOKEN) as emu:
-        for material in json.loads((EVENTS / "materials" / "materials.json").read_text("utf-8")):
-            emu.materials.add(material["ProjectId"], (EVENTS / "materials" / material["Image"]).read_bytes(),
-                              name=material.get("Name"), algorithm=material.get("Algorithm", "redefine"),
-                              model_id=material["ModelId"])
-        objects = json.loads((EVENTS / "objects.json").read_text("utf-8"))
-        for bucket, entries in objects.items():
-            for key, info in entries.items():
-                emu.store.put(bucket, key, (EVENTS / "objects" / bucket / key).read_bytes(),
-                              metadata=info.get("metadata") or None, content_type=info.get("content_type"))
+        seed(emu, EVENTS)
         assert emu.materials.list(PROJECT)
         yield emu
 

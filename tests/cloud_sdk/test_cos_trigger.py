@@ -152,7 +152,7 @@ def test_output_event_of_our_own_put_is_skipped(emu):
 
 def test_material_by_metadata_and_missing_material_is_permanent(emu):
     key = "uploads/other/" + unique_key("nomaterial").rsplit("/", 1)[1]
-    result = main_handler(_put(emu, key, small_face(), {"x-cos-meta-fuseface-model-id": "qc_300029_999999_1"}),
+    result = main_handler(_put(emu, key, small_face(), {"x-cos-meta-fuseface-model-id": "mt_1000000000000000999_1"}),
                           scf_context())
     (record,) = result["records"]
     assert record["status"] == "failed"

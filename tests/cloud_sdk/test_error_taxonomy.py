@@ -19,43 +19,28 @@ import pytest
 
 from fuseface_local.eventgen import cos_event, cos_record, http_event
 from scf_fuseface.entry import main_handler
-from scf_fuseface.errors import CATALOG, FuseFaceError, spec_for
+from scf_fuseface.errors import CATALOG, FuseFaceError
 
 from ..support.cloud import scf_context, unique_key
+from ..support.fuseface_codes import EXPECTED
 from ..support.images import jpeg_bytes, small_face
 from ..support.paths import BUCKET, MODEL
 
 ATTEMPTS = 3
-# Codes only the international site's SDK lists (tencent-cloud.md section 1.6), also in CATALOG.
-_INTL_ONLY = ("FailedOperation.FuseMaterialNotAvailable", "FailedOperation.ImageResolutionExceed",
-              "FailedOperation.ProjectNotAuth")
-# Common TencentCloud API 3.0 codes the gateway answers for any service (in CATALOG's second section).
-_COMMON = ("AuthFailure", "AuthFailure.InvalidSecretId", "AuthFailure.MFAFailure", "AuthFailure.SecretIdNotFound",
-           "AuthFailure.SignatureExpire", "AuthFailure.SignatureFailure", "AuthFailure.TokenFailure",
-           "AuthFailure.UnauthorizedOperation", "ActionOffline", "InternalError", "InvalidAction",
-           "InvalidParameter", "InvalidParameterValue", "InvalidRequest", "MissingParameter", "NoSuchVersion",
-           "RequestSizeLimitExceeded", "UnauthorizedOperation", "UnsupportedOperation", "UnsupportedProtocol",
-           "UnsupportedRegion", "LimitExceeded")
-
-
-def _sdk_codes():
-    from tencentcloud.facefusion.v20220927 import errorcodes
-
-    return sorted(v for k, v in vars(errorcodes).items() if k.isupper() and isinstance(v, str))
-
-
-SERVER_CODES = sorted(set(_sdk_codes()) | set(_INTL_ONLY) | set(_COMMON))
-PERMANENT = [c for c in SERVER_CODES if not spec_for(c).retryable]
-TRANSIENT = [c for c in SERVER_CODES if spec_for(c).retryable]
+# Every code FuseFace has or had, with its class as a literal (tests/cloud/test_error_catalogue.py: the installed
+# SDK's errorcodes.py, earlier releases, the international SDK, the common API 3.0 codes: tests/support).
+SERVER_CODES = sorted(EXPECTED)
+PERMANENT = [c for c in SERVER_CODES if EXPECTED[c] != "transient"]
+TRANSIENT = [c for c in SERVER_CODES if EXPECTED[c] == "transient"]
 
 
 def test_the_catalogue_holds_every_server_code_and_both_kinds_are_exercised():
     assert [c for c in SERVER_CODES if c not in CATALOG] == []
-    assert len(_sdk_codes()) >= 39  # facefusion 3.1.70 errorcodes.py
-    assert {"RequestLimitExceeded", "InternalError", "FailedOperation.ServerError"} <= set(TRANSIENT)
-    assert {"FailedOperation.NoFaceDetected", "ResourceUnavailable.InArrears"} <= set(PERMANENT)
+    assert {"RequestLimitExceeded", "InternalError", "FailedOperation.ServerError",
+            "FailedOperation.FuseFreqCtrl"} <= set(TRANSIENT)
+    assert {"FailedOperation.NoFaceDetected", "ResourceUnavailable.InArrears", "UnknownParameter"} <= set(PERMANENT)
     # every status the issue names is reached by test_http_answers_the_code_with_its_status
-    assert {400, 401, 413, 415, 422, 429, 502, 504} <= {CATALOG[c].http_status for c in SERVER_CODES}
+    assert {400, 401, 403, 413, 415, 422, 429, 502, 503, 504} <= {CATALOG[c].http_status for c in SERVER_CODES}
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def _fused_ok(resp):
 
 
 @pytest.mark.parametrize("name", ["apigw_post_json.json", "function_url_post_json.json",
-                                  "apigw_post_base64_image.json"])
+                                  "function_url_post_json_request_context.json", "apigw_post_base64_image.json"])
 def test_fixture_http_round_trips(emu, name):
     resp = main_handler(load_event(name), scf_context())
     _fused_ok(resp)
@@ -123,7 +123,9 @@ def test_materials_and_healthz(emu):
     resp = main_handler(http_event("GET", "/materials", query={"ProjectId": PROJECT}), scf_context())
     assert resp["statusCode"] == 200
     body = _body(resp)
-    assert body["Count"] >= 1 and any(m["MaterialId"] == MODEL for m in body["MaterialInfos"])
+    assert body["Count"] >= 1 and any(
+        m["MaterialId"] == "mt_1603586676924403712" and m["MaterialFaceList"][0]["FaceId"] == MODEL
+        for m in body["MaterialInfos"])
     assert emu.calls["DescribeMaterialList"] == 1
     health = main_handler(http_event("GET", "/healthz", function_url=True), scf_context())
     assert health["statusCode"] == 200 and json.loads(health["body"])["status"] == "ok"

@@ -73,12 +73,12 @@ def test_tampered_body_fails_the_signature(emulator):
     assert tampered.json()["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
 
 
-def test_missing_authorization_is_authfailure(emulator):
+def test_missing_authorization_is_invalid_authorization(emulator):
     response = requests.post(f"http://{emulator.endpoint}/", data=b"{}",
                              headers={"Content-Type": "application/json", "X-TC-Action": "FuseFace",
                                       "X-TC-Version": "2022-09-27"}, timeout=10)
     assert response.headers["Content-Type"] == "application/json"
-    assert response.json()["Response"]["Error"]["Code"] == "AuthFailure"
+    assert response.json()["Response"]["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
 
 
 def test_unknown_version_and_action(emulator):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,28 +29,40 @@ def fake_fusion_engine(monkeypatch):
 
 def test_materials_add_and_list(tmp_path, capsys, fake_fusion_engine):
     fake_fusion_engine.faces = [FakeFace(10, 20, 100, 110), FakeFace(300, 20, 80, 90)]
-    rc = main(["materials", "add", "--data", str(tmp_path), "--project", "300029", "--image",
+    rc = main(["materials", "add", "--data", str(tmp_path), "--project", "at_1603326187690926080", "--image",
                str(FACES / "obama.jpg"), "--name", "Obama", "--algorithm", "faceswap"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["ModelId"] == "qc_300029_000001_1"
+    material = out["MaterialId"]
+    assert re.fullmatch(r"mt_\d{19}", material)  # the console's format (doc 670/85633: mt_1597542526641664000)
+    assert out["ModelId"] == f"{material}_1" and out["ProjectId"] == "at_1603326187690926080"
     assert out["Faces"] == [
-        {"FaceId": "qc_300029_000001_1_1", "X": 10, "Y": 20, "Width": 100, "Height": 110},
-        {"FaceId": "qc_300029_000001_1_2", "X": 300, "Y": 20, "Width": 80, "Height": 90},
+        {"FaceId": f"{material}_1", "X": 10, "Y": 20, "Width": 100, "Height": 110},
+        {"FaceId": f"{material}_2", "X": 300, "Y": 20, "Width": 80, "Height": 90},
     ]
-    assert main(["materials", "list", "--data", str(tmp_path), "--project", "300029", "--json"]) == 0
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "at_1603326187690926080", "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
-    assert (listed["ModelId"], listed["Name"], listed["Algorithm"]) == ("qc_300029_000001_1", "Obama", "faceswap")
-    assert main(["materials", "list", "--data", str(tmp_path), "--project", "999", "--json"]) == 0
+    assert (listed["ModelId"], listed["Name"], listed["Algorithm"]) == (f"{material}_1", "Obama", "faceswap")
+    assert main(["materials", "list", "--data", str(tmp_path), "--project", "at_999", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["materials", "list", "--data", str(tmp_path)]) == 0  # a table by default
     assert capsys.readouterr().out.splitlines() == [
-        "ModelId             Name   Activity  Algorithm        Degrees  Faces  Status",
-        "------------------  -----  --------  ---------------  -------  -----  --------",
-        "qc_300029_000001_1  Obama  300029    换脸版 faceswap  -            2  approved",
+        "ModelId                   Name   Activity                Algorithm        Degrees  Faces  Status",
+        "------------------------  -----  ----------------------  ---------------  -------  -----  --------",
+        f"{material}_1  Obama  at_1603326187690926080  换脸版 faceswap  -            2  approved",
     ]
     with EmulatorServer(tmp_path, engine=fake_fusion_engine) as emu:  # the server sees CLI-added materials
-        assert [m["MaterialId"] for m in emu.materials.list()] == ["qc_300029_000001_1"]
+        assert [m["MaterialId"] for m in emu.materials.list()] == [material]
+
+
+def test_materials_added_under_the_legacy_format_stay_loadable(tmp_path, capsys, fake_fusion_engine):
+    fake_fusion_engine.faces = [FakeFace(10, 20, 100, 110)]
+    assert main(["materials", "add", "--data", str(tmp_path), "--project", "300029", "--image",
+                 str(FACES / "obama.jpg"), "--model-id", "qc_300029_000001_1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["MaterialId"], out["ModelId"]) == ("qc_300029_000001_1", "qc_300029_000001_1_1")
+    with EmulatorServer(tmp_path, engine=fake_fusion_engine) as emu:
+        assert emu.materials.resolve("qc_300029_000001_1")["ProjectId"] == "300029"
 
 
 def test_materials_review_refusal_exits_2_with_json(tmp_path, capsys, fake_fusion_engine):

@@ -102,14 +102,16 @@ def test_a_closed_pipe_ends_quietly():
 
 def test_materials_show_writes_the_numbered_template_and_remove_frees_it(tmp_path, capsys, fake_fusion_engine):
     fake_fusion_engine.faces = [FakeFace(40, 50, 120, 120), FakeFace(300, 60, 100, 100)]
-    assert main(["materials", "add", "--data", str(tmp_path), "--project", "300029", "--image",
+    assert main(["materials", "add", "--data", str(tmp_path), "--project", "at_1603326187690926080", "--image",
                  str(FACES / "obama.jpg"), "--name", "pair"]) == 0
-    model = json.loads(capsys.readouterr().out)["ModelId"]
+    added = json.loads(capsys.readouterr().out)
+    model, material = added["ModelId"], added["MaterialId"]  # show/remove take either
     png = tmp_path / "shown.png"
     assert main(["materials", "show", model, "--data", str(tmp_path), "--output", str(png)]) == 0
     out = capsys.readouterr().out
     rows = [line.split() for line in out.splitlines()[-2:]]
-    assert rows == [["1", f"{model}_1", "40", "50", "120", "120"], ["2", f"{model}_2", "300", "60", "100", "100"]]
+    assert rows == [["1", f"{material}_1", "40", "50", "120", "120"],
+                    ["2", f"{material}_2", "300", "60", "100", "100"]]
     from PIL import Image
 
     with Image.open(png) as shown, Image.open(FACES / "obama.jpg") as original:

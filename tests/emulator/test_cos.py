@@ -14,7 +14,7 @@ from fuseface_local.emulator import EmulatorServer
 from ..support.clients import cos_client
 from ..support.paths import BUCKET
 
-KEY = "uploads/qc_300029_000001_1/a b/照片+1.jpg"
+KEY = "uploads/mt_1603586676924403712_1/a b/照片+1.jpg"
 
 
 def _body(obj) -> bytes:
@@ -24,12 +24,12 @@ def _body(obj) -> bytes:
 def test_put_get_round_trip_with_metadata_and_content_type(cos):
     data = bytes(range(256)) * 40
     put = cos.put_object(Bucket=BUCKET, Key=KEY, Body=data, ContentType="image/jpeg",
-                         Metadata={"x-cos-meta-fuseface-model-id": "qc_300029_000001_1"})
+                         Metadata={"x-cos-meta-fuseface-model-id": "mt_1603586676924403712_1"})
     assert put["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'  # noqa: S324 - COS ETag is md5
     got = cos.get_object(Bucket=BUCKET, Key=KEY)
     assert _body(got) == data
     assert got["Content-Type"] == "image/jpeg"
-    assert got["x-cos-meta-fuseface-model-id"] == "qc_300029_000001_1"
+    assert got["x-cos-meta-fuseface-model-id"] == "mt_1603586676924403712_1"
     assert got["ETag"] == put["ETag"]
     assert "GMT" in got["Last-Modified"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,6 +25,7 @@ from ..support.images import png_bytes
 from ..support.paths import BUCKET, PROJECT, asset
 
 USER_B64 = base64.b64encode(asset("biden.jpg")).decode()
+MATERIAL_ID = "mt_1000000000000000101"
 
 
 @pytest.fixture
@@ -37,10 +39,10 @@ def fresh(tmp_path):
 
 @pytest.fixture
 def material(emulator):
-    existing = emulator.materials.get("qc_300029_fuse01_1")
+    existing = emulator.materials.get(MATERIAL_ID)
     if existing is None:
-        emulator.materials.add(PROJECT, asset("obama.jpg"), model_id="qc_300029_fuse01_1", name="obama")
-        existing = emulator.materials.get("qc_300029_fuse01_1")
+        emulator.materials.add(PROJECT, asset("obama.jpg"), material_id=MATERIAL_ID, name="obama")
+        existing = emulator.materials.get(MATERIAL_ID)
     return existing
 
 
@@ -165,7 +167,8 @@ def test_url_object_over_10_mb_is_image_size_exceed(api, emulator, material):
 # --- validation -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("change, code", [
     ({"ProjectId": "999999"}, "InvalidParameterValue.ActivityIdNotFound"),
-    ({"ModelId": "qc_300029_nope_1"}, "InvalidParameterValue.MaterialIdNotFound"),
+    ({"ModelId": "mt_1000000000000009999_1"}, "InvalidParameterValue.MaterialIdNotFound"),
+    ({"ModelId": f"{MATERIAL_ID}_9"}, "InvalidParameterValue.MaterialIdNotFound"),  # no face 9
     ({"RspImgType": "jpeg"}, "InvalidParameterValue.ParameterValueError"),
     ({"MergeInfos": []}, "InvalidParameterValue.ParameterValueError"),
     ({"RspImgType": None}, "MissingParameter"),
@@ -177,7 +180,7 @@ def test_url_object_over_10_mb_is_image_size_exceed(api, emulator, material):
     ({"MergeInfos": [{"Image": "A" * (5 * 1024 * 1024 + 4)}]}, "FailedOperation.ImageSizeExceed"),
     ({"MergeInfos": [{"Image": base64.b64encode(png_bytes(40, 40)).decode()}]},
      "FailedOperation.ImageResolutionTooSmall"),
-    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceID": "qc_300029_fuse01_1_9"}]},
+    ({"MergeInfos": [{"Image": USER_B64, "TemplateFaceID": f"{MATERIAL_ID}_9"}]},
      "FailedOperation.TemplateFaceIDNotExist"),
     ({"MergeInfos": [{"Image": USER_B64, "InputImageFaceRect": {"X": 0, "Y": 0, "Width": 20, "Height": 80}}]},
      "InvalidParameterValue.FaceRectParameterValueError"),
@@ -284,7 +287,8 @@ def test_material_quota_is_ten_per_account(fresh):
         fresh.materials.add(str(300000 + i % 2), asset("obama.jpg"))
     with pytest.raises(FuseFaceError) as err:
         fresh.materials.add("300000", asset("obama.jpg"))
-    assert err.value.code == "LimitExceeded.MaterialQuota"
+    assert err.value.code == "LimitExceeded"  # the common code "超过配额限制": the console quota has none of its own
+    assert "quota" in err.value.message
     replaced = fresh.materials.list("300000")[0]["MaterialId"]
     assert fresh.materials.add("300000", asset("obama2.jpg"), model_id=replaced)["MaterialId"] == replaced
     assert len(fresh.materials.list()) == QUOTA
@@ -310,8 +314,9 @@ def test_materials_persist_and_number_faces(tmp_path):
     engine.faces = [FakeFace(10, 10, 100, 100), FakeFace(300, 10, 90, 90)]
     with EmulatorServer(tmp_path, engine=engine) as emu:
         record = emu.materials.add(PROJECT, asset("obama.jpg"), name="two", algorithm="faceswap")
-    assert record["MaterialId"] == "qc_300029_000001_1"
-    assert [f["FaceId"] for f in record["MaterialFaceList"]] == ["qc_300029_000001_1_1", "qc_300029_000001_1_2"]
+    material = record["MaterialId"]
+    assert re.fullmatch(r"mt_\d{19}", material)
+    assert [f["FaceId"] for f in record["MaterialFaceList"]] == [f"{material}_1", f"{material}_2"]
     with EmulatorServer(tmp_path, engine=engine) as emu:
         (again,) = emu.materials.list(PROJECT)
         assert (again["MaterialName"], again["Algorithm"], again["FuseFaceDegree"]) == ("two", "faceswap", 0)

@@ -21,7 +21,7 @@ from fuseface_local.emulator.stamp_engine import StampEngine
 from fuseface_local.emulator.usage import Usage, month_of
 
 from ..support.clients import api_client
-from ..support.paths import EVENTS, MODEL, PROJECT, asset
+from ..support.paths import EVENTS, MATERIAL, MODEL, PROJECT, asset
 
 TEMPLATE = (EVENTS / "materials" / "obama_template.jpg").read_bytes()
 
@@ -47,7 +47,7 @@ def _codes(api, params, n, workers=10):
 
 def test_the_account_qps_limit_throttles_a_burst_and_counts_it(tmp_path):
     with EmulatorServer(tmp_path, engine=StampEngine(0), qps=3) as emu:
-        emu.materials.add(PROJECT, TEMPLATE, model_id=MODEL)
+        emu.materials.add(PROJECT, TEMPLATE, material_id=MATERIAL)
         codes = _codes(api_client(emu), _fuse_params(asset("obama.jpg")), 10)
         usage = emu.usage.report()["FuseFace"]
     assert 3 <= codes.count("ok") <= 6  # at most 3 per sliding second (the burst may straddle two)
@@ -58,7 +58,7 @@ def test_the_account_qps_limit_throttles_a_burst_and_counts_it(tmp_path):
 
 def test_injected_error_codes_are_counted_as_failed_not_billed(tmp_path):
     with EmulatorServer(tmp_path, engine=StampEngine(0), faults=FaultPlan.parse("InternalError=1")) as emu:
-        emu.materials.add(PROJECT, TEMPLATE, model_id=MODEL)
+        emu.materials.add(PROJECT, TEMPLATE, material_id=MATERIAL)
         assert _codes(api_client(emu), _fuse_params(asset("obama.jpg")), 3, workers=1) == ["InternalError"] * 3
         assert emu.usage.report()["FuseFace"] == {"Calls": 3, "Billable": 0, "Throttled": 0, "Failed": 3,
                                                   "LostReplies": 0}
@@ -66,7 +66,7 @@ def test_injected_error_codes_are_counted_as_failed_not_billed(tmp_path):
 
 def test_a_lost_reply_is_billed_and_the_client_sees_a_network_error(tmp_path, capfd):
     with EmulatorServer(tmp_path, engine=StampEngine(0), faults=FaultPlan.parse("lost-reply=1")) as emu:
-        emu.materials.add(PROJECT, TEMPLATE, model_id=MODEL)
+        emu.materials.add(PROJECT, TEMPLATE, material_id=MATERIAL)
         assert _codes(api_client(emu), _fuse_params(asset("obama.jpg")), 2, workers=1) == ["ClientNetworkError"] * 2
         assert emu.usage.report()["FuseFace"]["Billable"] == 2
         assert emu.usage.report()["FuseFace"]["LostReplies"] == 2

@@ -20,7 +20,7 @@ from fuseface_local.emulator.upload_loop import UploadLoop, function_environ
 from scf_fuseface.errors import FuseFaceError
 
 from ..support.clients import cos_client
-from ..support.paths import BUCKET, EVENTS, MODEL, PROJECT, ROOT, asset
+from ..support.paths import BUCKET, EVENTS, MATERIAL, MODEL, PROJECT, ROOT, asset
 
 YML = """
 app: fuseface
@@ -64,7 +64,7 @@ def _spec(tmp_path, *, handler="index.main_handler", src=None, timeout=20, attem
 @pytest.fixture
 def stamp_emulator(tmp_path):
     with EmulatorServer(tmp_path / "data", engine=StampEngine(0)) as emu:
-        emu.materials.add(PROJECT, (EVENTS / "materials" / "obama_template.jpg").read_bytes(), model_id=MODEL)
+        emu.materials.add(PROJECT, (EVENTS / "materials" / "obama_template.jpg").read_bytes(), material_id=MATERIAL)
         yield emu
 
 
@@ -136,7 +136,7 @@ def test_a_put_through_the_sdk_comes_back_fused(tmp_path, stamp_emulator):
 def test_a_duplicated_event_is_delivered_twice_and_billed_once(tmp_path):
     with EmulatorServer(tmp_path / "data", engine=StampEngine(300),
                         faults=FaultPlan.parse("duplicate=1", seed=7)) as emu:
-        emu.materials.add(PROJECT, (EVENTS / "materials" / "obama_template.jpg").read_bytes(), model_id=MODEL)
+        emu.materials.add(PROJECT, (EVENTS / "materials" / "obama_template.jpg").read_bytes(), material_id=MATERIAL)
         with UploadLoop(emu, _spec(tmp_path), concurrency=2, retry_delay_s=0.2) as loop:
             cos_client(emu).put_object(Bucket=BUCKET, Key="uploads/dup/a.jpg", Body=asset("obama.jpg"))
             assert loop.invoker.wait_idle(60)

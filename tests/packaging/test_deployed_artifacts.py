@@ -21,7 +21,7 @@ from fuseface_local import packaging
 
 from ..support.fakes import FakeEngine
 from ..support.images import small_face
-from ..support.paths import BUCKET, MODEL, ROOT
+from ..support.paths import BUCKET, MATERIAL, MODEL, PROJECT, ROOT
 
 LAYERS = {"3.10": ROOT / "build" / "layer", "3.9": ROOT / "build" / "layer-py39"}
 LAYER_ZIP_LIMIT = 7_000_000  # issue 7: the layer zip is at most 7 MB
@@ -62,9 +62,9 @@ def cloud(tmp_path):
     engine = FakeEngine()
     with EmulatorServer(tmp_path, secret_id="AKIDdeployed", secret_key="deployed-key", session_token=TOKEN,
                         engine=engine) as emu:
-        emu.materials.add("300029", (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
-                          model_id=MODEL)
-        env = {"FUSEFACE_PROJECT_ID": "300029", "FUSEFACE_SCHEME": "http", "FUSEFACE_ENDPOINT": emu.endpoint,
+        emu.materials.add(PROJECT, (ROOT / "events" / "materials" / "obama_template.jpg").read_bytes(),
+                          material_id=MATERIAL)
+        env = {"FUSEFACE_PROJECT_ID": PROJECT, "FUSEFACE_SCHEME": "http", "FUSEFACE_ENDPOINT": emu.endpoint,
                "FUSEFACE_COS_IP": "127.0.0.1", "FUSEFACE_COS_PORT": str(emu.port), "FUSEFACE_COS_SCHEME": "http",
                "TENCENTCLOUD_SECRETID": "AKIDdeployed", "TENCENTCLOUD_SECRETKEY": "deployed-key",
                "TENCENTCLOUD_SESSIONTOKEN": TOKEN}

@@ -186,7 +186,8 @@ def test_serverless_yml_matches_the_code():
     assert fn["inputs.events.cos.parameters.events"] == "cos:ObjectCreated:*"
     assert fn["inputs.events.cos.parameters.bucket"].startswith(settings.trigger_bucket + ".cos.")
     assert not settings.output_prefix.startswith(settings.trigger_prefix)
-    assert fn["inputs.events.apigw.parameters.endpoints.function.isIntegratedResponse"] == "true"
+    assert fn["inputs.events.http.parameters.netConfig.enableExtranet"] == "true"  # the Function URL (HTTP)
+    assert not [k for k in fn if k.startswith("inputs.events.apigw")]  # API Gateway: a commented legacy block
     # The function ships one folder whole (`make package`'s staging dir): no exclusion list to keep in sync.
     assert (ROOT / fn["inputs.src.src"]).resolve() == ROOT / "build" / "function"
     assert not [k for k in fn if k.startswith("inputs.src.exclude")]

@@ -17,7 +17,8 @@ COS_FIXTURES = [
     "cos_delete.json", "cos_own_output.json", "cos_put_not_image.json",
 ]
 HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json",
-                 "function_url_get_health.json", "apigw_get_materials.json"]
+                 "function_url_get_health.json", "function_url_post_json_request_context.json",
+                 "apigw_get_materials.json"]
 UNICODE_KEY = f"uploads/{MODEL}/我的 自拍+1.jpg"
 
 
@@ -67,9 +68,11 @@ def test_http_fixture_shapes(name):
     event = load_event(name)
     assert isinstance(event["body"], str) and event["httpMethod"] in ("GET", "POST") and event["path"].startswith("/")
     assert isinstance(event["queryString"], dict) and isinstance(event["headers"], dict)
-    if name.startswith("function_url_"):
-        assert set(event) == {"body", "headers", "httpMethod", "path", "queryString"}
+    if name.startswith("function_url_"):  # doc 583/96099; plus requestContext in the 2026 third-party shape
+        extra = {"requestContext"} if "request_context" in name else set()
+        assert set(event) == {"body", "headers", "httpMethod", "path", "queryString"} | extra
         assert all(k == k.lower() for k in event["headers"])
+        assert set(event.get("requestContext", {"sourceIp": 0})) == {"sourceIp"}  # never API Gateway's serviceId
     else:
         assert event["requestContext"]["serviceId"].startswith("service-")
         assert event["requestContext"]["httpMethod"] == event["httpMethod"]
@@ -107,8 +110,9 @@ def test_http_fixtures():
 
 def test_materials_manifest_points_at_an_image():
     entries = json.loads((EVENTS / "materials" / "materials.json").read_text(encoding="utf-8"))
-    assert [e["ModelId"] for e in entries] == [MODEL]
-    assert set(entries[0]) == {"ProjectId", "ModelId", "Image", "Name", "Algorithm"}
+    assert [(e["MaterialId"], e["ModelId"]) for e in entries] == [("mt_1603586676924403712", MODEL)]
+    assert set(entries[0]) == {"ProjectId", "MaterialId", "ModelId", "Image", "Name", "Algorithm"}
+    assert entries[0]["ProjectId"] == "at_1603326187690926080"
     assert (EVENTS / "materials" / entries[0]["Image"]).read_bytes()[:2] == b"\xff\xd8"
 
 
@@ -151,7 +155,7 @@ def test_event_cos_rejects_a_bucket_without_appid(capsys):
 def test_event_http_image_matches_the_apigw_base64_fixture(capsys):
     small = EVENTS / "objects" / BUCKET / "fused" / "uploads" / MODEL / "earlier.jpg"  # the same small jpeg
     out = _cli_json(capsys, "event", "http", "--method", "POST", "--path", "/fuse", "--image", str(small),
-                    "--query", "ProjectId=300029", "--query", f"ModelId={MODEL}")
+                    "--query", "ProjectId=at_1603326187690926080", "--query", f"ModelId={MODEL}")
     fixture = load_event("apigw_post_base64_image.json")
     assert _shape(out) == _shape(fixture)
     assert out["body"] == fixture["body"] and out["isBase64Encoded"] is True

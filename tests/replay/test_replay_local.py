@@ -138,13 +138,14 @@ def test_health_and_materials_fixtures(emulator):
     materials = _replay(emulator, "apigw_get_materials.json")
     assert materials.exit_code == 0 and materials.result["statusCode"] == 200
     infos = json.loads(materials.result["body"])["Response"]["MaterialInfos"]
-    assert [m["MaterialId"] for m in infos] == [MODEL] and materials.calls == {"DescribeMaterialList": 1}
+    assert [m["MaterialId"] for m in infos] == ["mt_1603586676924403712"] and materials.calls == {"DescribeMaterialList": 1}
 
 
 def test_seeding_is_idempotent_and_never_overwrites(emulator, tmp_path):
     seed(emulator, EVENTS)
     assert seed(emulator, EVENTS) == {"objects": 0, "materials": 0}
-    assert [m["MaterialId"] for m in emulator.materials.list("300029")].count(MODEL) == 1
+    assert [m["MaterialId"] for m in emulator.materials.list("at_1603326187690926080")].count(
+        "mt_1603586676924403712") == 1
     custom = tmp_path / "events"
     (custom / "objects" / BUCKET / "uploads").mkdir(parents=True)
     (custom / "objects" / BUCKET / "uploads" / "seeded.txt").write_bytes(b"from fixtures")

@@ -29,7 +29,7 @@ def _event(req: Request) -> dict:
 
 def test_a_json_post_has_the_shape_of_the_function_url_fixture():
     fixture = json.loads((EVENTS / "function_url_post_json.json").read_text(encoding="utf-8"))
-    body = '{"ModelId":"qc_300029_000001_1","MergeInfos":[]}'
+    body = '{"ModelId":"mt_1603586676924403712_1","MergeInfos":[]}'
     event = _event(_request(data=body, content_type="application/json", query_string="a=1&b=2&b=3",
                             headers={"X-Custom": "v", "User-Agent": "ua/1"}))
     assert set(event) == set(fixture)

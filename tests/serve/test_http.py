@@ -17,7 +17,7 @@ from fuseface_local.serve import MAX_SYNC_REQUEST_BYTES, LocalServer
 from ..support.images import no_face_jpeg, small_face
 from ..support.paths import EVENTS, ROOT
 
-MODEL_ID = "qc_300029_000001_1"
+MODEL_ID = "mt_1603586676924403712_1"
 STATIC = ROOT / "src" / "fuseface_local" / "serve" / "static"
 SENTINEL_HEADER = "hdr-sentinel-7f3a9"
 SENTINEL_QUERY = "query-sentinel-51c2"
@@ -81,7 +81,8 @@ def _fused_jpeg(resp: requests.Response) -> Image.Image:
 
 def test_server_seeded_the_fixtures_and_points_the_function_at_its_emulator(server):
     assert server.seeded["materials"] >= 1
-    assert any(m["MaterialId"] == MODEL_ID for m in server.emulator.materials.list("300029"))
+    assert any(m["MaterialFaceList"][0]["FaceId"] == MODEL_ID
+               for m in server.emulator.materials.list("at_1603326187690926080"))
     assert os.environ["FUSEFACE_ENDPOINT"] == server.emulator.endpoint
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from fuseface_local.serve import LocalServer
 from scf_fuseface.errors import FuseFaceError
 
-from ..support.paths import EVENTS, FACES, MODEL, PROJECT
+from ..support.paths import EVENTS, FACES, MATERIAL, MODEL, PROJECT
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +39,17 @@ def test_local_materials_add_what_the_api_lacks_for_each_material(server, http):
     body = http.get(_url(server, "/local/materials")).json()
     assert (body["ActivityId"], body["DefaultModelId"]) == (PROJECT, MODEL)
     assert body["Ultra"] in (True, False)
-    extra = body["Materials"][MODEL]
+    extra = body["Materials"][MATERIAL]  # keyed like DescribeMaterialList's MaterialInfos
     # events/materials/materials.json: redefine (畅享版), console default 50, levels 30..70 (product/1007/31028)
     assert extra == {"Algorithm": "redefine", "AlgorithmName": "畅享版", "FuseFaceDegree": 50,
                      "FuseProfileDegree": 50, "RecommendedLevels": [30, 40, 50, 60, 70],
-                     "Image": f"/local/materials/{MODEL}/image"}
+                     "Image": f"/local/materials/{MATERIAL}/image"}
     listed = http.get(_url(server, "/materials")).json()["Response"]["MaterialInfos"]
     assert {"Algorithm", "Image", "FuseFaceDegree"}.isdisjoint(listed[0])  # /materials stays DescribeMaterialList
 
 
 def test_the_template_image_is_served_for_thumbnails(server, http):
-    resp = http.get(_url(server, f"/local/materials/{MODEL}/image"))
+    resp = http.get(_url(server, f"/local/materials/{MATERIAL}/image"))
     assert resp.status_code == 200 and resp.headers["Content-Type"] == "image/jpeg"
     assert resp.content == (EVENTS / "materials" / "obama_template.jpg").read_bytes()
     missing = http.get(_url(server, "/local/materials/qc_1_2_3/image"))

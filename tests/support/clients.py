@@ -31,8 +31,15 @@ def api_client(emu, *, secret_id=None, secret_key=None, token=None, timeout=30):
 
 
 def signed_api_request(emu, action: str, params: dict, *, timestamp=None, secret_id=None, secret_key=None,
-                       version: str = "2022-09-27", token=None):
-    """POST an API 3.0 request signed independently of the emulator's code (TC3 per Tencent's docs)."""
+                       version: str = "2022-09-27", token=None, region="ap-guangzhou", signed_headers=None,
+                       canonical_value=None, authorization=None, body=None):
+    """POST an API 3.0 request signed independently of the emulator's code (TC3 per Tencent's docs).
+
+    ``signed_headers`` (name -> value) are sent and signed next to ``content-type`` and ``host``; in
+    ``CanonicalHeaders`` each value goes through ``canonical_value`` (default: trimmed and lowercased, as the doc's
+    "头部 key 和 value 统一转成小写，并去掉首尾空格"). ``region=None`` leaves ``X-TC-Region`` out, ``authorization``
+    replaces the ``Authorization`` header, ``body`` (bytes) replaces the JSON of ``params``.
+    """
     import hashlib
     import hmac
     import json
@@ -41,12 +48,17 @@ def signed_api_request(emu, action: str, params: dict, *, timestamp=None, secret
 
     import requests
 
+    canonical_value = canonical_value or (lambda value: value.strip().lower())
     ts = int(time.time() if timestamp is None else timestamp)
     date = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")
-    body = json.dumps(params)
+    payload = body if body is not None else json.dumps(params).encode()
     host = emu.endpoint
-    canonical = (f"POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n"
-                 + hashlib.sha256(body.encode()).hexdigest())
+    headers = {"Content-Type": "application/json", "Host": host, **(signed_headers or {})}
+    names = sorted(name.lower() for name in headers)
+    values = {name.lower(): value for name, value in headers.items()}
+    canonical_headers = "".join(f"{name}:{canonical_value(values[name])}\n" for name in names)
+    signed = ";".join(names)
+    canonical = f"POST\n/\n\n{canonical_headers}\n{signed}\n" + hashlib.sha256(payload).hexdigest()
     to_sign = (f"TC3-HMAC-SHA256\n{ts}\n{date}/facefusion/tc3_request\n"
                + hashlib.sha256(canonical.encode()).hexdigest())
 
@@ -55,12 +67,14 @@ def signed_api_request(emu, action: str, params: dict, *, timestamp=None, secret
 
     key = mac(mac(mac(("TC3" + (secret_key or emu.secret_key)).encode(), date), "facefusion"), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers = {
-        "Content-Type": "application/json", "Host": host, "X-TC-Action": action, "X-TC-Version": version,
-        "X-TC-Timestamp": str(ts), "X-TC-Region": "ap-guangzhou",
-        "Authorization": f"TC3-HMAC-SHA256 Credential={secret_id or emu.secret_id}/{date}/facefusion/tc3_request, "
-                         f"SignedHeaders=content-type;host, Signature={signature}",
-    }
+    headers.update({
+        "X-TC-Action": action, "X-TC-Version": version, "X-TC-Timestamp": str(ts),
+        "Authorization": authorization if authorization is not None else (
+            f"TC3-HMAC-SHA256 Credential={secret_id or emu.secret_id}/{date}/facefusion/tc3_request, "
+            f"SignedHeaders={signed}, Signature={signature}"),
+    })
+    if region is not None:
+        headers["X-TC-Region"] = region
     if token:
         headers["X-TC-Token"] = token
-    return requests.post(f"http://{host}/", data=body, headers=headers, timeout=30)
+    return requests.post(f"http://{host}/", data=payload, headers=headers, timeout=30)

@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 FACES = ROOT / "tests" / "assets" / "faces"
 BUCKET = "fuseface-1250000000"
-PROJECT = "300029"
-MODEL = "qc_300029_000001_1"
+PROJECT = "at_1603326187690926080"  # the fixtures' activity and material (events/materials/materials.json)
+MATERIAL = "mt_1603586676924403712"
+MODEL = f"{MATERIAL}_1"
 REGION = "ap-guangzhou"
 
 

@@ -45,7 +45,9 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     from ..emulator import EmulatorServer
 
     stop_on_signals()
-    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, **emulator_kwargs(args))
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions else None
+    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, regions=regions,
+                            **emulator_kwargs(args))
     server.app.access_log = sys.stderr
     server.start()
     loop = None
@@ -84,6 +86,9 @@ def _add_emulator(sub) -> None:
     p.add_argument("--port", type=port, default=0, help="port (0: a free one, printed)")
     p.add_argument("--data", type=data_dir, required=True, help="data directory (objects under cos/, materials/)")
     p.add_argument("--region", type=region, default=DEFAULT_REGION, help="region shown in the printed CosConfig")
+    p.add_argument("--regions", default=None,
+                   help="comma-separated X-TC-Region values FuseFace serves (default: $FUSEFACE_EMULATOR_REGIONS, "
+                        "else the regions of FuseFace's endpoint list; the real list is unconfirmed)")
     add_emulator_options(p)
     p.set_defaults(func=_cmd_emulator)
 
@@ -101,8 +106,13 @@ def _store(data: Path):
 
 
 def _summary(record: dict) -> dict:
+    """A material as the CLI prints it. ``ModelId`` is what to pass to FuseFace: the first face's ``FaceId``, the
+    form of the documented FuseFace example (``mt_..._1``); the bare ``MaterialId`` is accepted too (UNCONFIRMED
+    which one the real service wants, see ``scf_fuseface.ids``)."""
+    faces = record["MaterialFaceList"]
     return {
-        "ModelId": record["MaterialId"], "ProjectId": record["ProjectId"], "Name": record["MaterialName"],
+        "MaterialId": record["MaterialId"], "ModelId": faces[0]["FaceId"] if faces else record["MaterialId"],
+        "ProjectId": record["ProjectId"], "Name": record["MaterialName"],
         "Algorithm": record["Algorithm"], "MaterialStatus": record["MaterialStatus"],
         "FuseFaceDegree": record["FuseFaceDegree"], "FuseProfileDegree": record["FuseProfileDegree"],
         "Faces": [{"FaceId": f["FaceId"], **f["FaceInfo"]} for f in record["MaterialFaceList"]],
@@ -116,7 +126,7 @@ def _algorithm(name: str) -> str:
 def _cmd_materials_add(args: argparse.Namespace) -> int:
     image = read_image_arg(args.image)
     record = _store(args.data).add(args.project, image, name=args.name, algorithm=args.algorithm,
-                                   model_id=args.model_id)
+                                   material_id=args.material_id)
     _print_json(_summary(record))
     return 0
 
@@ -128,7 +138,7 @@ def _cmd_materials_list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([_summary(r) for r in records])
         return 0
-    rows = [(r["MaterialId"], r["MaterialName"], r["ProjectId"], _algorithm(r["Algorithm"]),
+    rows = [(_summary(r)["ModelId"], r["MaterialName"], r["ProjectId"], _algorithm(r["Algorithm"]),
              "-" if r["Algorithm"] == "faceswap" else f"{r['FuseFaceDegree']}/{r['FuseProfileDegree']}",
              len(r["MaterialFaceList"]), _STATUS.get(r["MaterialStatus"], r["MaterialStatus"])) for r in records]
     print(format_table(("ModelId", "Name", "Activity", "Algorithm", "Degrees", "Faces", "Status"), rows, right=(5,)))
@@ -170,12 +180,12 @@ def _cmd_materials_show(args: argparse.Namespace) -> int:
     output = args.output or f"out/{args.model_id}-faces.png"
     extension = output_extension(output)
     store = _store(args.data)
-    record = store.get(args.model_id)
+    record = store.resolve(args.model_id)
     if record is None:
         known = ", ".join(r["MaterialId"] for r in store.list()) or "none"
         raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {args.model_id!r} (known: {known}).")
     print(format_table(("Field", "Value"), [
-        ("ModelId", record["MaterialId"]), ("Name", record["MaterialName"]), ("Activity", record["ProjectId"]),
+        ("MaterialId", record["MaterialId"]), ("ModelId", _summary(record)["ModelId"]), ("Name", record["MaterialName"]), ("Activity", record["ProjectId"]),
         ("Algorithm", _algorithm(record["Algorithm"])),
         ("Default degrees", "-" if record["Algorithm"] == "faceswap" else
          f"五官 {record['FuseFaceDegree']} / 脸型 {record['FuseProfileDegree']}"),
@@ -214,7 +224,10 @@ def _numbered(image: bytes, faces: list, extension: str) -> bytes:
 
 def _cmd_materials_remove(args: argparse.Namespace) -> int:
     store = _store(args.data)
-    store.remove(args.model_id)
+    record = store.resolve(args.model_id)
+    if record is None:
+        raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {args.model_id!r}.")
+    store.remove(record["MaterialId"])
     print(f"removed {args.model_id}; {len(store.list())} material(s) left", file=sys.stderr)
     return 0
 
@@ -223,17 +236,20 @@ def _add_materials(sub) -> None:
     p = sub.add_parser("materials", help="the emulator's materials: add, list, show, remove")
     msub = p.add_subparsers(dest="materials_command", required=True, metavar="ACTION")
     add = msub.add_parser(
-        "add", help="review and add a material; prints JSON with ModelId and Faces",
+        "add", help="review and add a material; prints JSON with MaterialId, ModelId and Faces",
         description="Review (jpg/png, each side in (64, 4096), <= 10 MB, a face > 34 px) and add a material. "
+                    "IDs are issued as the console does: MaterialId mt_<19 digits>, FaceId <MaterialId>_<n>; "
+                    "ModelId (what FuseFace takes) is the first FaceId. "
                     "Refusals exit 2 with one JSON line {Code, Message} on stderr. At most 10 materials.",
     )
     add.add_argument("--data", type=data_dir, default=Path(".local-cloud"), help="emulator data directory")
-    add.add_argument("--project", required=True, help="activity id (ProjectId), e.g. 300029")
+    add.add_argument("--project", required=True, help="activity id (ProjectId), e.g. at_1603326187690926080")
     add.add_argument("--image", required=True, help="template image (jpg or png)")
     add.add_argument("--name", default=None, help="material name (default: the ModelId)")
     add.add_argument("--algorithm", default="redefine", choices=ALGORITHMS,
                      help="faceswap (换脸版), reinvent (优享版) or redefine (畅享版)")
-    add.add_argument("--model-id", default=None, help="ModelId to use or replace (default: the next free one)")
+    add.add_argument("--material-id", "--model-id", dest="material_id", default=None,
+                     help="MaterialId to use or replace (default: a new mt_<19 digits>); --model-id is its old name")
     add.set_defaults(func=_cmd_materials_add)
     ls = msub.add_parser("list", help="list materials as a table (--json for JSON)",
                          description="The emulator's materials, or with --cloud your activity's materials through "

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="object size in bytes (default: the file under events/objects if any, else 0)")
     cos.add_argument("--content-type", default="image/jpeg", help="the object's Content-Type in the event")
     cos.add_argument("--meta", action="append", default=[], metavar="K:V",
-                     help="object metadata in the event, e.g. x-cos-meta-fuseface-model-id:qc_..._1")
+                     help="object metadata in the event, e.g. x-cos-meta-fuseface-model-id:mt_..._1")
     cos.add_argument("--url-encode-key", action="store_true", help="percent-encode the key in cosObject.key")
     cos.set_defaults(func=_cmd_event_cos)
 

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, TextIO, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, TextIO, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, PathConverter, Rule
@@ -25,6 +25,8 @@ from scf_fuseface.regions import DEFAULT_REGION
 
 from . import api3, cos_api, fuseface_api
 from .auth import AuthError, Credentials, verify_cos
+from .codes import INJECTABLE
+from .gateway import served_regions
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
 from .usage import LostReply, Meter
@@ -112,6 +114,8 @@ class Injections:
         self._responses: Dict[str, Deque[Dict[str, Any]]] = defaultdict(deque)
 
     def add_error(self, name: str, code: str, times: int, message: Optional[str]) -> None:
+        if not name.startswith("cos:") and code not in INJECTABLE:
+            raise ValueError(f"FuseFace has no code {code!r} (emulator.codes.INJECTABLE); inject a code it answers")
         with self._lock:
             self._errors[name].extend([(code, message)] * int(times))
 
@@ -144,7 +148,8 @@ class EmulatorApp:
     """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
 
     def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
-                 engine: Callable[[], object], meter: Meter, region: str = DEFAULT_REGION) -> None:
+                 engine: Callable[[], object], meter: Meter, region: str = DEFAULT_REGION,
+                 regions: Optional[Iterable[str]] = None) -> None:
         self.store = store
         self.meter = meter
         self.on_created: List[Callable[[str, str, str], None]] = []  # (bucket, key, event name) after a write
@@ -152,6 +157,7 @@ class EmulatorApp:
         self.creds = creds
         self.engine = engine
         self.region = region
+        self.regions = served_regions(regions)  # what X-TC-Region may be (gateway.py; UNCONFIRMED list)
         self.public_host = "127.0.0.1"
         self.port: Optional[int] = None
         self.calls: Counter = Counter()

@@ -2,7 +2,15 @@
 
 * :func:`verify_tc3` -- API 3.0 ``TC3-HMAC-SHA256`` (tencentcloud-sdk-python-common): canonical request over
   the signed headers (the SDK signs ``content-type;host``) and the body's SHA-256, credential scope
-  ``<date>/<service>/tc3_request``, key chain ``"TC3"+SecretKey -> date -> service -> "tc3_request"``.
+  ``<date>/<service>/tc3_request``, key chain ``"TC3"+SecretKey -> date -> service -> "tc3_request"``. As the
+  signing doc says, each signed header's key *and value* are lowercased and trimmed in ``CanonicalHeaders``
+  ("头部 key 和 value 统一转成小写，并去掉首尾空格"; its example line is ``x-tc-action:describeinstances``).
+  An ``Authorization`` header that is missing or not of the form ``TC3-HMAC-SHA256 Credential=.../<date>/<service>/
+  tc3_request, SignedHeaders=..., Signature=<64 hex>`` is ``AuthFailure.InvalidAuthorization`` ("请求头部的
+  Authorization 不符合腾讯云标准"); which malformations the real gateway calls InvalidAuthorization rather than
+  SignatureFailure is UNCONFIRMED. A missing ``X-TC-Timestamp`` is ``MissingParameter`` and a non-integer one
+  ``InvalidParameter`` (UNCONFIRMED: modelled on the documented answer to a missing Region,
+  "MissingParameter: 请求缺少必传参数 `Region`").
 * :func:`verify_cos` -- COS ``q-sign-algorithm=sha1`` (qcloud_cos ``CosS3Auth``), from the ``Authorization``
   header or from presigned-URL query parameters: ``FormatString = method\\n/key\\nparams\\nheaders\\n`` over the
   listed parameter and header names, ``StringToSign = sha1\\n<sign-time>\\nsha1(FormatString)\\n``,
@@ -66,19 +74,23 @@ def tc3_signature(secret_key: str, date: str, service: str, string_to_sign: str)
 def verify_tc3(creds: Credentials, *, method: str, path: str, query: str, headers: Mapping[str, str],
                body: bytes, service: str, now: Optional[float] = None) -> None:
     """Check an API 3.0 request; ``headers`` is case-insensitive (werkzeug ``Headers``)."""
-    authorization = headers.get("Authorization")
-    timestamp = headers.get("X-TC-Timestamp")
-    if not authorization or not timestamp:
-        raise AuthError("AuthFailure", "The Authorization or X-TC-Timestamp header is missing.")
-    match = _TC3_RE.match(authorization.strip())
+    authorization = (headers.get("Authorization") or "").strip()
+    if not authorization:
+        raise AuthError("AuthFailure.InvalidAuthorization", "The Authorization header is missing.")
+    match = _TC3_RE.match(authorization)
     if match is None:
-        raise AuthError("AuthFailure.SignatureFailure", "The Authorization header is not TC3-HMAC-SHA256.")
-    if match["sid"] != creds.secret_id:
-        raise AuthError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure it is correct.")
+        raise AuthError("AuthFailure.InvalidAuthorization",
+                        "The Authorization header does not follow TC3-HMAC-SHA256 (Credential=<SecretId>/<date>/"
+                        "<service>/tc3_request, SignedHeaders=<names>, Signature=<64 hex digits>).")
+    timestamp = (headers.get("X-TC-Timestamp") or "").strip()
+    if not timestamp:
+        raise AuthError("MissingParameter", "The request is missing a required parameter `Timestamp`.")
     try:
         ts = int(timestamp)
     except ValueError:
-        raise AuthError("AuthFailure.SignatureFailure", "X-TC-Timestamp is not an integer.") from None
+        raise AuthError("InvalidParameter", "X-TC-Timestamp must be an integer (Unix seconds).") from None
+    if match["sid"] != creds.secret_id:
+        raise AuthError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure it is correct.")
     now = time.time() if now is None else now
     if abs(int(now) - ts) > MAX_SKEW_SECONDS:  # integers: an absurd timestamp must not overflow a float
         raise AuthError("AuthFailure.SignatureExpire",
@@ -89,7 +101,7 @@ def verify_tc3(creds: Credentials, *, method: str, path: str, query: str, header
     signed = match["headers"].split(";")
     if "host" not in signed or "content-type" not in signed:
         raise AuthError("AuthFailure.SignatureFailure", "SignedHeaders must include content-type and host.")
-    canonical_headers = "".join(f"{name}:{(headers.get(name) or '').strip()}\n" for name in signed)
+    canonical_headers = "".join(f"{name}:{(headers.get(name) or '').strip().lower()}\n" for name in signed)
     if headers.get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD":
         payload_hash = hashlib.sha256(b"UNSIGNED-PAYLOAD").hexdigest()
     else:

@@ -2,7 +2,7 @@
 
 SPEC is a comma list of ``name=value``:
 
-* any FuseFace error code of the catalogue (``RequestLimitExceeded=0.3,InternalError=0.05``): that share of the
+* any code FuseFace answers with (``codes.ANSWERABLE``: ``RequestLimitExceeded=0.3,InternalError=0.05``): that share of the
   billable calls (``FuseFace``) answer that error (the error rates add up to at most 1);
 * ``lost-reply=R``: the call is processed and billed, then the connection is dropped before the reply;
 * ``cos-5xx=R``: that share of COS requests answer ``500 InternalError``;
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Mapping, NamedTuple, Optional
 from urllib.parse import urlsplit
 
-from scf_fuseface.errors import CATALOG
+from .codes import ANSWERABLE
 
 __all__ = ["ApiFault", "FaultPlan", "SPECIAL"]
 
@@ -72,7 +72,7 @@ class FaultPlan:
                 plan.latency_ms = int(value)
             elif name in SPECIAL:
                 setattr(plan, name.replace("-", "_"), _rate(name, value))
-            elif name in CATALOG:
+            elif name in ANSWERABLE:
                 plan.errors[name] = _rate(name, value)
             else:
                 raise ValueError(f"--faults: {name!r} is neither a FuseFace error code nor one of {', '.join(SPECIAL)}")

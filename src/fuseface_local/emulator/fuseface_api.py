@@ -1,5 +1,11 @@
 """TencentCloud API 3.0 for FuseFace 2022-09-27: TC3 check, action routing, ``FuseFace`` and
 ``DescribeMaterialList``, Tencent's JSON envelopes (always HTTP 200, ``Content-Type: application/json``).
+
+In front of the actions, as the API gateway does: the signature (``auth``), the version and region
+(``gateway``), then the parameters against the SDK's request model (``sdk_schema``: ``UnknownParameter``,
+``InvalidParameter``). Every refusal is answered with a code FuseFace has (``codes.answer_code``): the local
+engine's own codes are mapped, and a code FuseFace lacks is an emulator bug (recorded for the test thread, answered
+``InternalError``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,12 @@ from scf_fuseface.imageinfo import check_dimensions, sniff
 
 from . import render
 from .auth import AuthError, cos_presign, verify_cos, verify_tc3
+from .codes import UnanswerableCode, answer_code
 from .cos_api import COS_HOST_RE, read_body
+from .gateway import check_region, check_version
+from .logo import parse_logo
+from .merge_faces import face_rect, template_face
+from .sdk_schema import check_request, fields
 from .store import StoreError
 
 __all__ = ["ACTIONS", "RESULT_BUCKET", "SERVICE", "VERSION", "error_response", "fetch_url", "handle"]
@@ -68,12 +79,11 @@ def handle(ctx, request: Request) -> Response:
     try:
         verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
                    headers=request.headers, body=body, service=SERVICE)
-        if request.headers.get("X-TC-Version") != VERSION:
-            raise FuseFaceError("NoSuchVersion", f"The API version {request.headers.get('X-TC-Version')!r} "
-                                                 f"does not exist; facefusion serves {VERSION}.")
+        check_version(request.headers.get("X-TC-Version"), VERSION)
         view = ACTIONS.get(action)
         if view is None:
             raise FuseFaceError("InvalidAction", f"The action {action!r} does not exist.")
+        check_region(ctx.regions, request.headers.get("X-TC-Region"))
         try:
             params = json.loads(body or b"{}")
         except ValueError:
@@ -81,22 +91,23 @@ def handle(ctx, request: Request) -> Response:
         if not isinstance(params, dict):
             raise FuseFaceError("InvalidParameter", "The request body must be a JSON object.")
         injected = ctx.injected(action)
-        if injected is not None:
+        if injected is not None:  # a test's deliberate answer (codes.INJECTABLE), after the checks above
             code, message = injected
-            raise FuseFaceError(code, message)
+            return _error(code, FuseFaceError(code, message).message, request_id)
         canned = ctx.injections.take_response(action)
         if canned is not None:
             return _envelope(canned, request_id)
+        check_request(action, params)
         return _envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
     except (AuthError, FuseFaceError) as exc:
-        return _error(exc.code, exc.message, request_id)
+        try:
+            return _error(answer_code(exc.code), exc.message, request_id)
+        except UnanswerableCode as bug:
+            ctx.errors.append(bug)
+            return _error("InternalError", "Internal error.", request_id)
 
 
 # --- DescribeMaterialList ---------------------------------------------------------------------------------
-_PUBLIC_FIELDS = ("MaterialId", "MaterialStatus", "CreateTime", "UpdateTime", "MaterialFaceList",
-                  "MaterialName", "AuditResult")
-
-
 def _int_param(params: Dict, name: str, default: int, low: int, high: int) -> int:
     value = params.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -116,7 +127,8 @@ def describe_material_list(ctx, params: Dict) -> Dict:
     if params.get("MaterialId"):
         records = [r for r in records if r["MaterialId"] == params["MaterialId"]]
     page = records[offset:offset + limit]
-    return {"MaterialInfos": [{k: r[k] for k in _PUBLIC_FIELDS} for r in page], "Count": len(records)}
+    public = fields("PublicMaterialInfos")  # the SDK's response model: a record carries exactly these
+    return {"MaterialInfos": [{k: r[k] for k in public} for r in page], "Count": len(records)}
 
 
 # --- FuseFace ---------------------------------------------------------------------------------------------
@@ -137,31 +149,6 @@ def _codec_metadata(params: Dict) -> Optional[Tuple[str, str]]:
     if not key or len(key) > 32 or len(value) > 256:
         raise _bad("MetaKey must be 1..32 characters and MetaValue at most 256.")
     return key, value
-
-
-def _face_rect(info: Dict) -> Optional[Tuple[int, int, int, int]]:
-    rect = info.get("InputImageFaceRect")
-    if not rect:
-        return None
-    try:
-        x, y, w, h = (int(rect.get(k, 0)) for k in ("X", "Y", "Width", "Height"))
-    except (TypeError, ValueError, AttributeError):
-        raise _bad("InputImageFaceRect needs integer X, Y, Width, Height.",
-                   "InvalidParameterValue.FaceRectParameterValueError") from None
-    if w < limits.MIN_FACE_RECT or h < limits.MIN_FACE_RECT or x < 0 or y < 0:
-        raise FuseFaceError("InvalidParameterValue.FaceRectParameterValueError",
-                            f"InputImageFaceRect must be at least {limits.MIN_FACE_RECT}x{limits.MIN_FACE_RECT}.")
-    return x, y, w, h
-
-
-def _template_face(info: Dict, material: Dict) -> Optional[int]:
-    face_id = info.get("TemplateFaceID")
-    if not face_id:
-        return None
-    ids = [f["FaceId"] for f in material["MaterialFaceList"]]
-    if face_id not in ids:
-        raise FuseFaceError("FailedOperation.TemplateFaceIDNotExist", f"The material has no face {face_id!r}.")
-    return ids.index(face_id) + 1
 
 
 def _decode_base64(text: Any) -> bytes:
@@ -222,7 +209,7 @@ def _material(ctx, params: Dict) -> Dict:
     project, model = str(params["ProjectId"]), str(params["ModelId"])
     if not ctx.materials.project_exists(project):
         raise FuseFaceError("InvalidParameterValue.ActivityIdNotFound", f"No activity {project!r}.")
-    material = ctx.materials.get(model)
+    material = ctx.materials.resolve(model)
     if material is None or material["ProjectId"] != project:
         raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model!r} in {project!r}.")
     if material["MaterialStatus"] not in (1, 21):
@@ -241,16 +228,21 @@ def fuse_face(ctx, params: Dict) -> Dict:
         raise _bad(f"MergeInfos must hold 1..{limits.MAX_MERGE_INFOS} objects.")
     face_degree = _degree(params, "FuseFaceDegree", material["FuseFaceDegree"])
     profile_degree = _degree(params, "FuseProfileDegree", material["FuseProfileDegree"])
-    logo = params.get("LogoAdd", 1) != 0
+    logo = params.get("LogoAdd", 1) != 0  # "其他数值：默认按1处理"
+    custom = parse_logo(params, fetch=lambda url: fetch_url(ctx, url), decode=_decode_base64)
     metadata = _codec_metadata(params)
-    rects = [_face_rect(i) for i in infos]
-    template_ids = [_template_face(i, material) for i in infos]
+    rects = [face_rect(i, "InputImageFaceRect") for i in infos]
+    template_ids = [template_face(i, material) for i in infos]
     users = [_user_image(ctx, i) for i in infos]
     fused = ctx.engine().fuse(
         ctx.materials.image(material), users, algorithm=material["Algorithm"], face_degree=face_degree,
         profile_degree=profile_degree, user_rects=rects, template_face_ids=template_ids,
     )
-    fused = render.finish(fused, logo=logo, metadata=metadata)
+    try:
+        fused = render.finish(fused, logo=logo, metadata=metadata,
+                              custom_logo=(custom.image, custom.rect) if custom else None)
+    except ValueError as exc:  # a LogoRect wholly outside the result (its size is the template's)
+        raise _bad(f"LogoParam: {exc}.") from None
     if rsp_type == "base64":
         return {"FusedImage": base64.b64encode(fused).decode("ascii")}
     return {"FusedImage": _publish(ctx, fused)}

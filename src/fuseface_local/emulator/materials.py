@@ -1,14 +1,21 @@
 """Activities and materials (the console's 活动/素材), persisted under ``DATA/materials/``.
 
-``index.json`` holds a list of material records; each image is ``<ModelId>.<jpg|png>`` next to it. A record
+``index.json`` holds a list of material records; each image is ``<MaterialId>.<jpg|png>`` next to it. A record
 is DescribeMaterialList's ``PublicMaterialInfos`` plus ``ProjectId``, ``Algorithm``, the console degrees
 (``FuseFaceDegree``/``FuseProfileDegree``, the algorithm's default) and ``Image`` (the file name).
 
+IDs are issued in the current console format (``scf_fuseface.ids``): ``MaterialId`` ``mt_<19 digits>``, its faces
+``FaceId = f"{MaterialId}_{n}"`` (n from 1, in the engine's left-to-right order). Records written with other IDs
+(the legacy ``qc_<project>_<n>_<n>``, or any ``material_id`` given to :meth:`MaterialStore.add`) stay loadable.
+:meth:`MaterialStore.resolve` finds the material of a FuseFace ``ModelId``: its ``MaterialId``, or one of its
+``FaceId`` s (the documented FuseFace example ``mt_1603586676924403712_1`` is face-level; which form the real service
+takes is UNCONFIRMED, so both are accepted).
+
 ``add`` runs the review a real upload goes through: the image must be a jpg/png under 10 MB with each side in
 (64, 4096); the engine must find at least one face larger than 34x34 px (``NoFaceDetected`` /
-``FaceSizeTooSmall`` otherwise); the account holds at most ``QUOTA`` (10) materials
-(``LimitExceeded.MaterialQuota``). Re-adding an existing ``model_id`` replaces it without using quota.
-Faces are numbered in the engine's order (left to right): ``FaceId = f"{ModelId}_{n}"``, n from 1.
+``FaceSizeTooSmall`` otherwise); the account holds at most ``QUOTA`` (10) materials. The console's quota refusal
+has no API code (materials are not created through the API): it is the common ``LimitExceeded`` ("超过配额限制").
+Re-adding an existing ``material_id`` replaces it without using quota.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import tempfile
 import threading
 import time
@@ -32,7 +40,7 @@ __all__ = ["MaterialStore", "QUOTA"]
 
 QUOTA = 10
 APPROVED = 1
-_MODEL_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MATERIAL_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -71,8 +79,17 @@ class MaterialStore:
         with self._lock:
             return [r for r in self._load() if project_id is None or r["ProjectId"] == str(project_id)]
 
-    def get(self, model_id: str) -> Optional[Dict]:
-        return next((r for r in self.list() if r["MaterialId"] == model_id), None)
+    def get(self, material_id: str) -> Optional[Dict]:
+        """The material whose ``MaterialId`` is ``material_id`` (None when there is none)."""
+        return next((r for r in self.list() if r["MaterialId"] == material_id), None)
+
+    def resolve(self, model_id: str) -> Optional[Dict]:
+        """The material a FuseFace ``ModelId`` names: its ``MaterialId`` or one of its ``FaceId`` s."""
+        records = self.list()
+        exact = next((r for r in records if r["MaterialId"] == model_id), None)
+        if exact is not None:
+            return exact
+        return next((r for r in records if any(f["FaceId"] == model_id for f in r["MaterialFaceList"])), None)
 
     def project_exists(self, project_id: str) -> bool:
         return bool(self.list(project_id))
@@ -82,36 +99,39 @@ class MaterialStore:
 
     # --- changes -----------------------------------------------------------------------------------------
     def add(self, project_id: str, image_bytes: bytes, *, name: Optional[str] = None, algorithm: str = "redefine",
-            model_id: Optional[str] = None) -> Dict:
-        """Review and store a material; returns its record (see the module docstring)."""
+            material_id: Optional[str] = None, model_id: Optional[str] = None) -> Dict:
+        """Review and store a material; returns its record (see the module docstring). ``model_id`` is the older
+        name of ``material_id`` (kept for callers written before the current ID format)."""
+        material_id = material_id or model_id
         project_id = str(project_id)
         if not _PROJECT_RE.match(project_id):
             raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ProjectId must be [A-Za-z0-9_-]{1,32}.")
         if algorithm not in ALGORITHMS:
             raise FuseFaceError("InvalidParameterValue.ParameterValueError",
                                 f"Algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}.")
-        if model_id is not None and not _MODEL_ID_RE.match(model_id):
-            raise FuseFaceError("InvalidParameterValue.ParameterValueError", "ModelId must be [A-Za-z0-9_-]{1,64}.")
+        if material_id is not None and not _MATERIAL_ID_RE.match(material_id):
+            raise FuseFaceError("InvalidParameterValue.ParameterValueError", "MaterialId must be [A-Za-z0-9_-]{1,64}.")
         info, faces = self._review(image_bytes)
         with self._lock:
             records = self._load()
-            existing = next((r for r in records if r["MaterialId"] == model_id), None) if model_id else None
+            existing = next((r for r in records if r["MaterialId"] == material_id), None) if material_id else None
             if existing is None and len(records) >= QUOTA:
-                raise FuseFaceError("LimitExceeded.MaterialQuota",
-                                    f"The account already has {QUOTA} materials (the quota); delete one first.")
-            model_id = model_id or self._next_model_id(project_id, records)
-            image_name = f"{model_id}.{'jpg' if info.format == 'jpeg' else 'png'}"
+                raise FuseFaceError("LimitExceeded",
+                                    f"The material quota is used up: the account already has {QUOTA} materials; "
+                                    "delete one first.")
+            material_id = material_id or _new_material_id(records)
+            image_name = f"{material_id}.{'jpg' if info.format == 'jpeg' else 'png'}"
             (self.root / image_name).write_bytes(image_bytes)
             now = _now_text()
             degree = DEFAULT_DEGREE[algorithm]
             record = {
-                "MaterialId": model_id, "MaterialStatus": APPROVED,
+                "MaterialId": material_id, "MaterialStatus": APPROVED,
                 "CreateTime": existing["CreateTime"] if existing else now, "UpdateTime": now,
                 "MaterialFaceList": [
-                    {"FaceId": f"{model_id}_{n}", "FaceInfo": {"X": x, "Y": y, "Width": w, "Height": h}}
+                    {"FaceId": f"{material_id}_{n}", "FaceInfo": {"X": x, "Y": y, "Width": w, "Height": h}}
                     for n, (x, y, w, h) in enumerate(faces, start=1)
                 ],
-                "MaterialName": name or model_id, "AuditResult": "", "ProjectId": project_id,
+                "MaterialName": name or material_id, "AuditResult": "", "ProjectId": project_id,
                 "Algorithm": algorithm, "FuseFaceDegree": degree, "FuseProfileDegree": degree,
                 "Image": image_name,
             }
@@ -122,24 +142,24 @@ class MaterialStore:
             self._save(records)
             return dict(record)
 
-    def set_status(self, model_id: str, status: int) -> None:
+    def set_status(self, material_id: str, status: int) -> None:
         """Change a material's review status (0 under review, 1 approved, 2 rejected, ...)."""
         with self._lock:
             records = self._load()
             for record in records:
-                if record["MaterialId"] == model_id:
+                if record["MaterialId"] == material_id:
                     record["MaterialStatus"] = int(status)
                     record["UpdateTime"] = _now_text()
                     self._save(records)
                     return
-        raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model_id!r}.")
+        raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {material_id!r}.")
 
-    def remove(self, model_id: str) -> None:
+    def remove(self, material_id: str) -> None:
         with self._lock:
             records = self._load()
-            kept = [r for r in records if r["MaterialId"] != model_id]
+            kept = [r for r in records if r["MaterialId"] != material_id]
             if len(kept) == len(records):
-                raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model_id!r}.")
+                raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {material_id!r}.")
             self._save(kept)
 
     # --- review ------------------------------------------------------------------------------------------
@@ -159,10 +179,11 @@ class MaterialStore:
         # All faces keep the engine's numbering (TemplateFaceID n is the engine's n-th face).
         return info, [(int(f.x), int(f.y), int(f.width), int(f.height)) for f in faces]
 
-    @staticmethod
-    def _next_model_id(project_id: str, records: List[Dict]) -> str:
-        taken = {r["MaterialId"] for r in records}
-        n = 1
-        while f"qc_{project_id}_{n:06d}_1" in taken:
-            n += 1
-        return f"qc_{project_id}_{n:06d}_1"
+
+def _new_material_id(records: List[Dict]) -> str:
+    """A fresh ``mt_<19 digits>`` (the console's IDs are 19-digit numbers, e.g. ``mt_1597542526641664000``)."""
+    taken = {r["MaterialId"] for r in records}
+    while True:
+        candidate = f"mt_{10 ** 18 + secrets.randbelow(9 * 10 ** 18)}"
+        if candidate not in taken:
+            return candidate

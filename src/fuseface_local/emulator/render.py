@@ -1,7 +1,10 @@
-"""Finishing touches on a fused JPEG, as FuseFace applies them: the AI label and the codec metadata.
+"""Finishing touches on a fused JPEG, as FuseFace applies them: the AI label (or the caller's logo) and the codec
+metadata.
 
 * Label (``LogoAdd != 0``): FuseFace draws "本图片为AI合成图片" bottom-right. OpenCV's Hershey fonts have no CJK
   glyphs, so the emulator draws the ASCII text ``AI-generated`` (white on a dark box) instead.
+* Logo (``LogoAdd != 0`` with ``LogoParam``, see ``logo.py``): the logo image stretched into ``LogoRect`` (clipped
+  to the result; a PNG's alpha channel is honoured) instead of the label.
 * ``FuseParam.ImageCodecParam.MetaData`` (at most one ``{MetaKey, MetaValue}``): written as one JPEG COM
   segment whose payload is ``"{MetaKey}={MetaValue}"`` in UTF-8, placed after the APPn segments. Read it back
   with :func:`read_metadata` or ``PIL.Image.open(...).info["comment"]``.
@@ -12,7 +15,7 @@ from __future__ import annotations
 import struct
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["LABEL_TEXT", "add_label", "insert_comment", "read_comments", "read_metadata"]
+__all__ = ["LABEL_TEXT", "add_label", "draw_logo", "insert_comment", "read_comments", "read_metadata"]
 
 LABEL_TEXT = "AI-generated"
 
@@ -38,6 +41,37 @@ def add_label(jpeg: bytes, text: str = LABEL_TEXT, quality: int = 95) -> bytes:
                 (255, 255, 255), thickness, cv2.LINE_AA)
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     return bytes(buf) if ok else jpeg
+
+
+def draw_logo(jpeg: bytes, logo: bytes, rect: Tuple[int, int, int, int], quality: int = 95) -> bytes:
+    """``logo`` (jpg/png) stretched to ``rect`` = (x, y, w, h) on ``jpeg``; raises ``ValueError`` when ``rect`` lies
+    wholly outside the image or an image cannot be decoded."""
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    mark = cv2.imdecode(np.frombuffer(logo, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or mark is None:
+        raise ValueError("undecodable image")
+    if mark.ndim == 2:
+        mark = cv2.cvtColor(mark, cv2.COLOR_GRAY2BGR)
+    x, y, w, h = rect
+    height, width = img.shape[:2]
+    x2, y2 = min(width, x + w), min(height, y + h)
+    if x >= width or y >= height or x2 <= x or y2 <= y:
+        raise ValueError(f"the rect {rect} lies outside the {width}x{height} result")
+    mark = cv2.resize(mark, (w, h), interpolation=cv2.INTER_AREA)[: y2 - y, : x2 - x]
+    roi = img[y:y2, x:x2].astype(np.float32)
+    if mark.shape[2] == 4:
+        alpha = mark[:, :, 3:4].astype(np.float32) / 255.0
+        roi = roi * (1.0 - alpha) + mark[:, :, :3].astype(np.float32) * alpha
+    else:
+        roi = mark[:, :, :3].astype(np.float32)
+    img[y:y2, x:x2] = np.clip(roi, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("the result could not be encoded")
+    return bytes(buf)
 
 
 def _segments(jpeg: bytes):
@@ -82,8 +116,12 @@ def read_metadata(jpeg: bytes) -> Dict[str, str]:
     return out
 
 
-def finish(jpeg: bytes, *, logo: bool, metadata: Optional[Tuple[str, str]]) -> bytes:
-    if logo:
+def finish(jpeg: bytes, *, logo: bool, metadata: Optional[Tuple[str, str]],
+           custom_logo: Optional[Tuple[bytes, Tuple[int, int, int, int]]] = None) -> bytes:
+    """The label (``logo``) or, when given, ``custom_logo`` = (image, rect) instead; then the codec metadata."""
+    if custom_logo is not None:
+        jpeg = draw_logo(jpeg, *custom_logo)
+    elif logo:
         jpeg = add_label(jpeg)
     if metadata is not None:
         jpeg = insert_comment(jpeg, f"{metadata[0]}={metadata[1]}".encode())

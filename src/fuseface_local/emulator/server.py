@@ -7,7 +7,7 @@ import os
 import threading
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Counter, Optional
+from typing import Counter, Iterable, Optional
 
 from scf_fuseface.regions import DEFAULT_REGION
 
@@ -35,7 +35,8 @@ class EmulatorServer(LoopbackServer):
     Credentials: the arguments, else ``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` /
     ``TENCENTCLOUD_SESSIONTOKEN``, else ``DEFAULT_SECRET_ID`` / ``DEFAULT_SECRET_KEY`` (and no token).
     ``engine`` is a ``FusionEngine`` (or the load-test ``StampEngine``); by default one is created on first use
-    (FuseFace or ``materials.add``). ``qps`` is FuseFace's per-account limit (None: unlimited; the CLI's default
+    (FuseFace or ``materials.add``). ``regions``: the ``X-TC-Region`` values FuseFace serves (default
+    ``gateway.served_regions()``). ``qps`` is FuseFace's per-account limit (None: unlimited; the CLI's default
     is 20) and ``faults`` a :class:`~fuseface_local.emulator.faults.FaultPlan`; usage is counted in
     ``DATA/usage.sqlite3`` either way (see ``usage.py``).
     """
@@ -46,7 +47,7 @@ class EmulatorServer(LoopbackServer):
 
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
-                 region: str = DEFAULT_REGION, qps: Optional[float] = None,
+                 region: str = DEFAULT_REGION, regions: Optional[Iterable[str]] = None, qps: Optional[float] = None,
                  faults: Optional[FaultPlan] = None) -> None:
         self.data_dir = Path(data_dir)
         self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
@@ -62,7 +63,8 @@ class EmulatorServer(LoopbackServer):
         meter = Meter(self.usage, limits={"FuseFace": qps} if qps else None, faults=faults)
         super().__init__(EmulatorApp(store=self.store, materials=self.materials,
                                      creds=Credentials(self.secret_id, self.secret_key, self.session_token),
-                                     engine=self.get_engine, meter=meter, region=region), host, port)
+                                     engine=self.get_engine, meter=meter, region=region, regions=regions),
+                         host, port)
 
     def __repr__(self) -> str:
         return f"EmulatorServer(endpoint={self.endpoint if self.running else None!r}, secret_id={self.secret_id!r})"

@@ -1,8 +1,8 @@
 """The engine's error type: a ``FuseFaceError`` with FuseFace's own codes.
 
-Two refusals of a user face have no FuseFace code, so the engine uses codes of its own (``LOCAL_CODES``). They
-are not in ``scf_fuseface.errors.CATALOG``: the shipped package classifies them by their dotted parent
-(``FailedOperation``: a permanent input error).
+Two refusals of a user face have no FuseFace code, so the engine uses codes of its own (``LOCAL_CODES``). The CLI
+(``fuseface fuse``) prints them; the emulator never answers them over the API (``emulator.codes.LOCAL_TO_FUSEFACE``
+maps them to the FuseFace code that documents the refusal best), so they never reach the shipped package.
 """
 
 from __future__ import annotations

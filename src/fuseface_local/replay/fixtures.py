@@ -33,8 +33,10 @@ def load_event(source: str) -> Any:
 def seed(emu: Any, events_dir: Path) -> Dict[str, int]:
     """Copy fixture objects and materials into the emulator, idempotently.
 
-    Objects already present in the DATA dir are never overwritten; a material whose ModelId is already
-    registered is not added again. Returns ``{"objects": n_new, "materials": n_new}``.
+    Objects already present in the DATA dir are never overwritten; a material whose MaterialId is already
+    registered is not added again. ``materials.json`` entries are ``{ProjectId, MaterialId, ModelId, Image, Name,
+    Algorithm}`` (``MaterialId`` may be missing in entries of the legacy format, whose ``ModelId`` is the material's
+    ID). Returns ``{"objects": n_new, "materials": n_new}``.
     """
     added = {"objects": 0, "materials": 0}
     manifest_path = events_dir / "objects.json"
@@ -53,14 +55,20 @@ def seed(emu: Any, events_dir: Path) -> Dict[str, int]:
                 added["objects"] += 1
     for entry in _material_entries(events_dir):
         known = {m.get("MaterialId") for m in emu.materials.list(entry["ProjectId"])}
-        if entry["ModelId"] in known:
+        if _material_id(entry) in known:
             continue
         emu.materials.add(
             entry["ProjectId"], (events_dir / "materials" / entry["Image"]).read_bytes(),
-            name=entry.get("Name"), algorithm=entry.get("Algorithm", "redefine"), model_id=entry["ModelId"],
+            name=entry.get("Name"), algorithm=entry.get("Algorithm", "redefine"), material_id=_material_id(entry),
         )
         added["materials"] += 1
     return added
+
+
+def _material_id(entry: Dict[str, Any]) -> str:
+    """An entry's ``MaterialId``; entries written before the current ID format carry only ``ModelId`` (which was
+    the material's ID then)."""
+    return entry.get("MaterialId") or entry["ModelId"]
 
 
 def _material_entries(events_dir: Path) -> List[Dict[str, Any]]:

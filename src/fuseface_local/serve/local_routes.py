@@ -78,7 +78,7 @@ class LocalRoutes:
 
     # --- views ---------------------------------------------------------------------------------------------
     def _record(self, model_id: Optional[str]) -> Dict[str, Any]:
-        record = self._emulator().materials.get(model_id or "") if model_id else None
+        record = self._emulator().materials.resolve(model_id) if model_id else None
         if record is None:
             raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound", f"No material {model_id!r}.")
         return record

@@ -55,7 +55,7 @@ class LocalServer(LoopbackServer):
         self.seeded = seed(self.emulator, self.events_dir)
         environ = emulator_environ(self.emulator, self.events_dir)
         if self.model_id is not None:
-            if self.emulator.materials.get(self.model_id) is None:
+            if self.emulator.materials.resolve(self.model_id) is None:
                 known = ", ".join(r["MaterialId"] for r in self.emulator.materials.list()) or "none"
                 raise FuseFaceError("InvalidParameterValue.MaterialIdNotFound",
                                     f"--model-id {self.model_id!r} is not a material of {self.data_dir} (known: {known}).")

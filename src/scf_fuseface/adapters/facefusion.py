@@ -9,13 +9,16 @@ not raise) is ``FailedOperation.EmptyFusedImage``. The region breaker stays off;
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Dict, Optional
 
 from ..config import Credentials, Settings
-from ..errors import FuseFaceError
+from ..errors import FuseFaceError, known, spec_for
 from .base import FuseFaceResult
 
 __all__ = ["FuseFaceClient"]
+
+log = logging.getLogger(__name__)
 
 
 def _sdk_error(exc: Any) -> FuseFaceError:
@@ -24,6 +27,9 @@ def _sdk_error(exc: Any) -> FuseFaceError:
     if isinstance(message, bytes):
         message = message[:200].decode("utf-8", "replace")
     request_id = getattr(exc, "requestId", None)
+    if not known(str(code)):  # classified by its dotted parent (errors.spec_for): worth adding to the catalogue
+        log.warning("uncatalogued FuseFace error code",
+                    extra={"code": str(code), "treated_as": spec_for(str(code)).kind, "fuseface_request_id": request_id})
     return FuseFaceError(str(code), str(message)[:500], request_id=request_id)
 
 

@@ -1,7 +1,8 @@
 """The contract of a trigger handler (the role of Mangum's ``LambdaHandler`` Protocol).
 
-A handler class recognises its own events with a cheap ``infer`` (a key only its trigger has), is built
-per invocation from the event and the :class:`~scf_fuseface.run.Run`, and is called for the function's
+A handler class recognises its own events with a cheap ``infer`` (a key only its trigger has), gives the time an
+invocation may take (``time_limit_ms``: the function's limit, capped by the HTTP client's wait for HTTP triggers),
+is built per invocation from the event and the :class:`~scf_fuseface.run.Run`, and is called for the function's
 return value. When the configuration is invalid no ``Run`` can be built: :meth:`configuration_error`
 answers in the trigger's own shape (HTTP triggers reply with a 500 envelope, the COS trigger raises so SCF
 retries once the configuration is fixed).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping, Optional, Protocol
 
+from ..config import Settings
 from ..errors import FuseFaceError
 from ..run import Run
 
@@ -23,6 +25,11 @@ class TriggerHandler(Protocol):
     @classmethod
     def infer(cls, event: Any) -> bool:
         """True when ``event`` comes from this trigger (and from no other)."""
+        ...
+
+    @classmethod
+    def time_limit_ms(cls, settings: Settings, function_limit_ms: float) -> float:
+        """The invocation's time budget before the safety margin, from SCF's ``time_limit_in_ms``."""
         ...
 
     @classmethod

@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from typing import Any, ClassVar, Dict, List, Mapping, NoReturn, Optional
 
+from ..config import Settings
 from ..errors import FuseFaceError
 from ..models.cos_event import CosRecord, parse_cos_event
 from ..models.outcome import STATUSES, RecordOutcome
@@ -32,6 +33,11 @@ class CosUploadHandler:
             and isinstance(r.get("event"), Mapping) and r["event"].get("eventSource") == "qcs::cos"
             for r in records
         )
+
+    @classmethod
+    def time_limit_ms(cls, settings: Settings, function_limit_ms: float) -> float:
+        """Asynchronous: nobody waits for the reply, the function's own limit is the budget."""
+        return function_limit_ms
 
     @classmethod
     def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> NoReturn:

@@ -1,6 +1,10 @@
 """Base of the two HTTP trigger handlers (API Gateway, Function URL): the event becomes an
 :class:`~scf_fuseface.models.http_event.HttpRequest` (``parse``), served by the HTTP API. A malformed event is
-a 400 reply; an invalid configuration is a 500 reply whose details stay in the log."""
+a 400 reply; an invalid configuration is a 500 reply whose details stay in the log.
+
+Time: a synchronous caller stops waiting at the gateway's (or the Function URL's) timeout, which may come before
+the function's own. The budget is the smaller of the two (``FUSEFACE_HTTP_TIMEOUT_MS``, else the trigger's
+``default_timeout_ms``), so no FuseFace retry starts after the client has gone."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 import uuid
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional
 
+from ..config import Settings
 from ..errors import FuseFaceError
 from ..http_api import handle
 from ..http_api.responses import error_response
@@ -24,6 +29,12 @@ class HttpTriggerHandler:
 
     trigger: ClassVar[str] = ""
     parse: Callable[[Mapping[str, Any]], HttpRequest]
+    default_timeout_ms: ClassVar[Optional[int]] = None  # the client's wait when FUSEFACE_HTTP_TIMEOUT_MS is unset
+
+    @classmethod
+    def time_limit_ms(cls, settings: Settings, function_limit_ms: float) -> float:
+        cap = settings.http_timeout_ms or cls.default_timeout_ms
+        return min(float(function_limit_ms), float(cap)) if cap else float(function_limit_ms)
 
     @classmethod
     def configuration_error(cls, err: FuseFaceError, request_id: Optional[str]) -> Dict[str, Any]:

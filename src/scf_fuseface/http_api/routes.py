@@ -22,6 +22,7 @@ from ..log import Timer
 from ..models.fusion import FuseRequest, parse_fuse_request
 from ..models.http_event import HttpRequest
 from ..outputs import store_http_result
+from ..routing import resolve_project
 from ..run import Run
 from .body import read_request
 
@@ -38,10 +39,12 @@ def _with_defaults(req: FuseRequest, run: Run) -> FuseRequest:
     """``req`` with what it leaves out taken from the configuration, and its base64 images checked (upright)."""
     s = run.settings
     update: Dict[str, Any] = {}
-    if not req.project_id:
-        update["project_id"] = s.project_id
-    if not req.model_id:
-        update["model_id"] = s.model_id
+    model_id = req.model_id or s.model_id
+    if not model_id:
+        raise FuseFaceError("MissingParameter", "ModelId is required (or set FUSEFACE_MODEL_ID).")
+    update["model_id"] = model_id
+    update["project_id"] = resolve_project(s, model_id, req.project_id, explicit_name="ProjectId",
+                                           missing_code="MissingParameter", mismatch_code="InvalidParameterValue")
     if req.logo_add is None:
         update["logo_add"] = s.logo_add
     if req.fuse_face_degree is None and s.face_degree is not None:
@@ -49,8 +52,6 @@ def _with_defaults(req: FuseRequest, run: Run) -> FuseRequest:
     if req.fuse_profile_degree is None and s.profile_degree is not None:
         update["fuse_profile_degree"] = s.profile_degree
     merged = req.model_copy(update=update)
-    if not merged.project_id or not merged.model_id:
-        raise FuseFaceError("MissingParameter", "ProjectId and ModelId are required (or set FUSEFACE_PROJECT_ID/MODEL_ID).")
     infos = [m.model_copy(update={"image": check_base64_image(m.image)}) if m.image and not m.url else m
              for m in merged.merge_infos]
     return merged.model_copy(update={"merge_infos": infos})

@@ -3,7 +3,14 @@
 Field aliases are FuseFace's wire names, so ``POST /fuse`` JSON parses directly and
 :meth:`FuseRequest.to_api` gives the dict the SDK request is built from. Validation mirrors the documented
 limits (<= 6 MergeInfos, Image or Url, face rects >= 30 px, degrees 0..100, MetaData key <= 32 /
-value <= 256); pydantic errors become one ``FuseFaceError`` with a FuseFace code (:func:`parse_fuse_request`).
+value <= 256, ``LogoParam`` with a ``LogoRect`` of sides <= 2160 and ``LogoUrl`` or ``LogoImage``); pydantic errors
+become one ``FuseFaceError`` with a FuseFace code (:func:`parse_fuse_request`), so a typo or a wrong type is a
+local 400 and never a paid or cloud-side error.
+
+Integers are strict: ``true``, ``"50"`` and ``50.0`` are refused where FuseFace wants an integer (pydantic would
+otherwise turn ``true`` into 1; the API gateway answers a wrong JSON type with ``InvalidParameter``).
+``LogoAdd`` accepts 0 and 1 only: FuseFace treats every other value as 1 ("其他数值：默认按1处理", SDK docstring),
+so a typo such as 2 or -1 would silently add the label; refusing it says so instead.
 """
 
 from __future__ import annotations
@@ -11,14 +18,24 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_pascal
 
 from .. import limits
 from ..errors import FuseFaceError
 from ..validation import describe, field_errors
 
-__all__ = ["FaceRect", "MergeInfo", "FuseRequest", "parse_fuse_request", "strip_data_url"]
+__all__ = ["FaceRect", "FuseRequest", "LogoParam", "LogoRect", "MergeInfo", "parse_fuse_request", "strip_data_url"]
+
+MAX_LOGO_SIDE = 2160  # LogoParam.LogoRect: "Width、Height <= 2160" (SDK docstring)
 
 _DATA_URL = re.compile(r"^\s*data:image/[a-zA-Z0-9.+-]+;base64,", re.IGNORECASE)
 
@@ -33,10 +50,25 @@ class _Model(BaseModel):
 
 
 class FaceRect(_Model):
-    x: int = Field(ge=0, le=limits.MAX_RECT_COORD)
-    y: int = Field(ge=0, le=limits.MAX_RECT_COORD)
-    width: int = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
-    height: int = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
+    x: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)  # bounded: 2**63 once went through to the SDK
+    y: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
+    width: StrictInt = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
+    height: StrictInt = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
+
+
+class LogoRect(_Model):
+    """Where the logo goes on the result (FuseFace's ``FaceRect`` type; the logo is stretched to it)."""
+
+    x: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
+    y: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
+    width: StrictInt = Field(gt=0, le=MAX_LOGO_SIDE)
+    height: StrictInt = Field(gt=0, le=MAX_LOGO_SIDE)
+
+
+def _http_url(value: Optional[str], name: str) -> Optional[str]:
+    if value and not re.match(r"^https?://", value.strip(), re.IGNORECASE):
+        raise ValueError(f"{name} must be an http(s) URL")
+    return value.strip() if value else None
 
 
 class MergeInfo(_Model):
@@ -54,9 +86,7 @@ class MergeInfo(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: Optional[str]) -> Optional[str]:
-        if value and not re.match(r"^https?://", value.strip(), re.IGNORECASE):
-            raise ValueError("Url must be an http(s) URL")
-        return value.strip() if value else None
+        return _http_url(value, "Url")
 
     @model_validator(mode="after")
     def _one_source(self) -> MergeInfo:
@@ -64,6 +94,33 @@ class MergeInfo(_Model):
             raise ValueError("each MergeInfo needs Image (base64) or Url")
         if self.image and len(self.image) > limits.MAX_BASE64_BYTES:
             raise FuseFaceError("FailedOperation.ImageSizeExceed", "MergeInfos[].Image is over 5 MB of base64.")
+        return self
+
+
+class LogoParam(_Model):
+    """A logo drawn at ``LogoRect`` instead of FuseFace's default label (when ``LogoAdd`` is 1); ``LogoUrl`` wins
+    over ``LogoImage`` (base64, <= 5 MB) when both are given."""
+
+    logo_rect: LogoRect
+    logo_url: Optional[str] = None
+    logo_image: Optional[str] = Field(None, repr=False)
+
+    @field_validator("logo_url")
+    @classmethod
+    def _url(cls, value: Optional[str]) -> Optional[str]:
+        return _http_url(value, "LogoUrl")
+
+    @field_validator("logo_image")
+    @classmethod
+    def _image(cls, value: Optional[str]) -> Optional[str]:
+        return strip_data_url(value) if value else None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LogoParam:
+        if not self.logo_url and not self.logo_image:
+            raise ValueError("LogoParam needs LogoUrl or LogoImage (base64)")
+        if self.logo_image and len(self.logo_image) > limits.MAX_BASE64_BYTES:
+            raise FuseFaceError("FailedOperation.ImageSizeExceed", "LogoParam.LogoImage is over 5 MB of base64.")
         return self
 
 
@@ -85,10 +142,10 @@ class FuseRequest(_Model):
     model_id: Optional[str] = None
     rsp_img_type: Literal["url", "base64"] = "base64"
     merge_infos: List[MergeInfo] = Field(min_length=1, max_length=limits.MAX_MERGE_INFOS)
-    fuse_face_degree: Optional[int] = Field(None, ge=0, le=limits.MAX_DEGREE)
-    fuse_profile_degree: Optional[int] = Field(None, ge=0, le=limits.MAX_DEGREE)
-    logo_add: Optional[int] = Field(None, ge=0, le=1)  # 1 adds the AI label, 0 does not
-    logo_param: Optional[Dict[str, Any]] = None
+    fuse_face_degree: Optional[StrictInt] = Field(None, ge=0, le=limits.MAX_DEGREE)
+    fuse_profile_degree: Optional[StrictInt] = Field(None, ge=0, le=limits.MAX_DEGREE)
+    logo_add: Optional[StrictInt] = Field(None, ge=0, le=1)
+    logo_param: Optional[LogoParam] = None
     fuse_param: Optional[FuseParam] = None
 
     @field_validator("project_id", "model_id", mode="before")

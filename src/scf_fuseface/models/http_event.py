@@ -4,7 +4,9 @@ API Gateway (doc 583/12513): ``requestContext{serviceId, path, httpMethod, reque
 ``headers``, ``body`` (string), ``queryString`` (values str, list or ``true``), ``queryStringParameters``,
 optional ``isBase64Encoded``. Function URL (doc 583/96099): the same minus ``requestContext``,
 ``headerParameters``, ``isBase64Encoded``, ``pathParameters`` and ``queryStringParameters``; header names are
-lower-case and the client IP is ``x-scf-remote-addr``. Headers are kept out of ``repr`` (they may carry
+lower-case and the client IP is ``x-scf-remote-addr``. Third-party code (2026) reports a ``requestContext`` (with
+``sourceIp``) in Function URL events too: UNCONFIRMED, read when present (method, path, request id), as are
+``isBase64Encoded`` and ``queryStringParameters``. Headers are kept out of ``repr`` (they may carry
 ``Authorization`` or ``X-Api-Key``).
 """
 
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import FuseFaceError
 from ..validation import field_errors
 
-__all__ = ["HttpRequest", "query_values"]
+__all__ = ["HttpRequest", "query_values", "request_method"]
 
 
 def query_values(raw: Any) -> Dict[str, str]:
@@ -33,6 +35,18 @@ def query_values(raw: Any) -> Dict[str, str]:
             value = ""
         out[str(key)] = str(value)
     return out
+
+
+def request_method(event: Mapping[str, Any]) -> Optional[str]:
+    """The HTTP method of an HTTP trigger event: ``httpMethod``, else ``requestContext.httpMethod``, else
+    ``requestContext.http.method`` (None when there is none)."""
+    ctx = event.get("requestContext")
+    ctx = ctx if isinstance(ctx, Mapping) else {}
+    http = ctx.get("http") if isinstance(ctx.get("http"), Mapping) else {}
+    for value in (event.get("httpMethod"), ctx.get("httpMethod"), http.get("method")):
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 _BINARY_TYPES = ("image/", "multipart/", "application/octet-stream")
@@ -117,13 +131,17 @@ class HttpRequest(BaseModel):
 
     @classmethod
     def from_function_url(cls, event: Mapping[str, Any]) -> HttpRequest:
-        """No ``request_id``: every header of a Function URL event may come from the client (an ``X-Request-Id``
-        once ended up in replies and in the AI label), so the invocation's own id is used instead."""
+        """``request_id`` is the platform's ``requestContext.requestId`` when there is one, never a header: every
+        header of a Function URL event may come from the client (an ``X-Request-Id`` once ended up in replies and in
+        the AI label), so without it the invocation's own id is used."""
+        ctx = event.get("requestContext") if isinstance(event.get("requestContext"), Mapping) else {}
+        http = ctx.get("http") if isinstance(ctx.get("http"), Mapping) else {}
+        request_id = ctx.get("requestId")
         return cls._build(
             "function_url", event,
-            method=str(event.get("httpMethod") or "GET"),
-            path=str(event.get("path") or "/"),
-            request_id=None,
+            method=request_method(event) or "GET",
+            path=str(event.get("path") or ctx.get("path") or http.get("path") or "/"),
+            request_id=str(request_id)[:128] if isinstance(request_id, (str, int)) and request_id != "" else None,
         )
 
 

@@ -79,7 +79,11 @@
     if (state.ultra) {
       list.appendChild(materialCard(OWN, "Your own template", "FuseFaceUltra \u00b7 upload below", null, []));
     }
-    var first = state.materials.some(function (m) { return m.MaterialId === defaultId; }) ? defaultId :
+    // The configured ModelId names a material by its MaterialId or by one of its FaceIds (mt_..._1).
+    var named = state.materials.filter(function (m) {
+      return m.MaterialId === defaultId || (m.MaterialFaceList || []).some(function (f) { return f.FaceId === defaultId; });
+    })[0];
+    var first = (named && named.MaterialId) ||
       (state.materials[0] && state.materials[0].MaterialId) || (state.ultra ? OWN : null);
     if (first) { $("material-" + first).checked = true; selectMaterial(first); }
   }
@@ -104,6 +108,13 @@
         "No approved material: add one with \u201cfuseface materials add\u201d.";
       renderMaterials(local.DefaultModelId);
     }).catch(function (err) { $("materials-status").textContent = "Materials could not be loaded."; showError(err); });
+  }
+
+  // What FuseFace takes as ModelId: the first face's FaceId, the form of the documented example (mt_..._1);
+  // a bare MaterialId is accepted by the emulator too (which one the real service wants is UNCONFIRMED).
+  function modelId(m) {
+    var faces = m.MaterialFaceList || [];
+    return faces.length ? faces[0].FaceId : m.MaterialId;
   }
 
   function selectedMaterial() {
@@ -241,7 +252,7 @@
       if (f && s.faces.length > 1) { info.InputImageFaceRect = {X: f.X, Y: f.Y, Width: f.Width, Height: f.Height}; }
       return info;
     });
-    var req = {ModelId: m.MaterialId, RspImgType: "base64", MergeInfos: infos};
+    var req = {ModelId: modelId(m), RspImgType: "base64", MergeInfos: infos};
     if (extra.Algorithm !== "faceswap") {
       req.FuseFaceDegree = Number($("face-degree").value); req.FuseProfileDegree = Number($("profile-degree").value);
     }
