@@ -64,7 +64,7 @@ def main() -> int:
 
     det = analyzer.detector.detect(one_face)[0]
     mesh = median_ms(
-        lambda: analyzer.mesh.landmarks(rgb, det.box, det.keypoints[0], det.keypoints[1]), args.repeat
+        lambda: analyzer.mesh.landmarks(rgb, det.box, det.right_eye, det.left_eye), args.repeat
     )
     print(f"mesh per face: median {mesh[0]:.1f} ms (min {mesh[1]:.1f}, {1 + analyzer.mesh.refine} passes)")
     return 0

@@ -90,6 +90,27 @@ def test_a_30x30_rect_is_accepted():
     assert FusionEngine.validate([b"u"], "redefine", None, None, [(0, 0, 30, 30)], None) == (50, 50)
 
 
+@pytest.mark.parametrize(("algorithm", "face", "profile", "expected"), [
+    ("redefine", None, 70, (50, 70)), ("reinvent", 20, None, (20, 30)), ("faceswap", 90, 10, (0, 0)),
+])
+def test_validate_names_the_effective_degrees(algorithm, face, profile, expected):
+    from fuseface_local.engine.core import FusionEngine
+
+    degrees = FusionEngine.validate([b"u"], algorithm, face, profile, None, None)
+    assert (degrees.face, degrees.profile) == expected
+
+
+def test_the_engine_knows_exactly_the_console_algorithms():
+    """The console's three algorithm names (Tencent FuseFace console), each parsed to its own member."""
+    from fuseface_local.engine.core import FusionEngine
+    from fuseface_local.engine.params import Algorithm
+
+    assert {a.value for a in Algorithm} == {"faceswap", "reinvent", "redefine"}
+    with pytest.raises(FusionError) as info:
+        FusionEngine.validate([b"u"], "FaceSwap", None, None, None, None)
+    assert info.value.code == "InvalidParameterValue.ParameterValueError"
+
+
 @pytest.fixture(scope="module")
 def six_faces(analyzed):
     """group.jpg (5 faces) with astronaut.jpg pasted to its right: 6 faces, astronaut's the rightmost."""

@@ -208,10 +208,11 @@ def test_weighted_nms_averages_overlaps_and_drops_fragments():
     kps[1] += 10
     out = weighted_nms(boxes, scores, kps)
     assert len(out) == 2  # the two overlapping boxes merge; the fragment inside the third box is dropped
-    merged = next(b for b, _, _ in out if b[0] < 50)
-    np.testing.assert_allclose(merged, [5, 0, 105, 100])
-    assert {round(s, 2) for _, s, _ in out} == {0.9, 0.8}
-    np.testing.assert_allclose(next(k for b, _, k in out if b[0] < 50), 5.0)
+    merged = next(d for d in out if d.box.x0 < 50)
+    np.testing.assert_allclose(merged.box, [5, 0, 105, 100])
+    assert {round(d.score, 2) for d in out} == {0.9, 0.8}
+    np.testing.assert_allclose(merged.keypoints, 5.0)
+    np.testing.assert_allclose(merged.right_eye, 5.0)
 
 
 def test_detect_command_line_entry_point(tmp_path):

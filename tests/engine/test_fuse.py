@@ -13,7 +13,7 @@ from ..support.paths import asset
 
 def _ring_mask(shape: tuple, landmarks: np.ndarray, *, grow: int = 2) -> np.ndarray:
     """The (dilated) face region the engine may touch for one template face, grown by ``grow`` px."""
-    from fuseface_local.engine.fuse import RING_SCALE, face_region
+    from fuseface_local.engine.fusion_mesh import RING_SCALE, face_region
 
     mask = np.zeros(shape[:2], np.uint8)
     poly = np.round(face_region(np.asarray(landmarks, np.float64), scale=RING_SCALE)).astype(np.int32)
@@ -159,21 +159,23 @@ def test_user_rect_selects_the_overlapping_face(engine, group, analyzed):
 def test_side_face_correction_mirrors_the_hidden_half(engine, analyzed):
     """reinvent with a strongly turned user: the hidden half comes from the mirrored image (yaw forced here,
     as no test face turns more than ~12 degrees)."""
-    from fuseface_local.engine.fuse import UserFace, _hidden_side, fuse_face
+    from fuseface_local.engine.align import MirrorView, UserFace, hidden_side
+    from fuseface_local.engine.fuse import fuse_face
+    from fuseface_local.engine.params import Algorithm, Degrees
 
     t_img, t_faces = analyzed("obama.jpg")
     u_img, u_faces = analyzed("biden.jpg")
     flipped = np.ascontiguousarray(u_img[:, ::-1])
     mirror = max(engine.analyzer.analyze(flipped), key=lambda f: f.area)
     lu = u_faces[0].landmarks.astype(np.float64)
-    hidden = _hidden_side(lu, 40.0)
+    hidden = hidden_side(lu, 40.0)
     assert hidden.min() == 0.0 and hidden.max() == 1.0  # one half mirrored, the other kept
-    assert not _hidden_side(lu, 5.0).any()
+    assert not hidden_side(lu, 5.0).any()
     outs = []
     for yaw in (0.0, 40.0):
         out = t_img.copy()
-        user = UserFace(u_img, lu, yaw, flipped, mirror.landmarks)
-        fuse_face(out, t_faces[0].landmarks, user, face_degree=0, profile_degree=0, algorithm="reinvent")
+        user = UserFace(u_img, lu, yaw, mirror=MirrorView(flipped, mirror.landmarks))
+        fuse_face(out, t_faces[0].landmarks, user, degrees=Degrees(0, 0), algorithm=Algorithm.REINVENT)
         outs.append(out)
     region = _ring_mask(t_img.shape, t_faces[0].landmarks)
     assert _changed(outs[0], outs[1], region)

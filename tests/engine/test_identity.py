@@ -49,8 +49,8 @@ def test_group_faces_are_recognised_per_face(metric, descriptors):
     # make_group.py: obama2, obama, astronaut, biden (mirrored, 46 px), biden -- left to right
     expected = ["obama2", "obama", "astronaut", "biden", "biden"]
     assert len(faces) == len(expected)
-    for (_, desc), name in zip(faces, expected):
-        nearest = min(descriptors, key=lambda n: _d(desc, descriptors[n]))
+    for embedding, name in zip(faces, expected):
+        nearest = min(descriptors, key=lambda n: _d(embedding.descriptor, descriptors[n]))
         if name.startswith("obama"):
             assert nearest.startswith("obama")
         else:

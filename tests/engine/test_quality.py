@@ -53,7 +53,8 @@ def test_a_much_wider_user_stays_inside_the_template_silhouette(engine, analyzed
 
 
 def test_keep_inside_leaves_vertices_inside_alone():
-    from fuseface_local.engine import fuse, topology
+    from fuseface_local.engine import topology
+    from fuseface_local.engine.shape import keep_inside
 
     # A synthetic face: the silhouette on a circle of radius 100, the other vertices on smaller circles.
     rng = np.random.default_rng(3)
@@ -63,10 +64,10 @@ def test_keep_inside_leaves_vertices_inside_alone():
     inner = np.setdiff1d(np.arange(468), topology.FACE_OVAL)
     a, r = rng.uniform(0, 2 * np.pi, len(inner)), rng.uniform(0, 85, len(inner))
     lt[inner] = 200 + r[:, None] * np.column_stack([np.cos(a), np.sin(a)])
-    assert np.array_equal(fuse._keep_inside(lt.copy(), lt, 200.0), lt)
+    assert np.array_equal(keep_inside(lt.copy(), lt, 200.0), lt)
     pushed = lt.copy()
     pushed[inner] = 200 + (lt[inner] - 200) * 1.3  # inner points up to 110 px out: past the silhouette
-    kept = fuse._keep_inside(pushed, lt, 200.0)
+    kept = keep_inside(pushed, lt, 200.0)
     assert _outside(pushed) and not _outside(kept)
     assert not _outside(lt)
     moved = np.linalg.norm(kept - pushed, axis=1)

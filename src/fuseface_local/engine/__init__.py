@@ -9,6 +9,17 @@ Public names (a contract; scripts depend on them):
 * ``FusionError`` -- raised for every input problem, with FuseFace's ``.code`` and ``.message``.
 
 Heavy modules (numpy, cv2, LiteRT) load on first use of ``FusionEngine``.
+
+Modules, by concern:
+
+* finding faces: ``codec`` (bytes <-> BGR), ``detector`` (BlazeFace), ``mesh`` (468-point face mesh),
+  ``faces`` (``FaceAnalyzer``: both, in the stable order), ``topology`` (named landmark points and sets),
+  ``modelfiles`` (pinned model files);
+* a request: ``core`` (``FusionEngine``: face selection, FuseFace's error codes), ``params`` (``Algorithm``,
+  ``Degrees`` and the parameter checks);
+* the fusion stages, run in order by ``fuse.fuse_face``: ``align``, ``shape``, ``mouth``, ``fusion_mesh``
+  (on ``warp``), ``blend`` (with ``colour``, ``occlusion`` and ``masks``);
+* ``identity``: the dlib identity metric of the tests and benchmarks (not used by the engine).
 """
 
 from __future__ import annotations

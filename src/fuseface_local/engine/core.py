@@ -11,12 +11,10 @@ Face mapping (documented, stable):
   largest face. A user image is first looked at in one coarse view (``FaceAnalyzer.quick_face``); the
   fine tiles run only when that view cannot settle the choice. Templates always get the full analysis.
 
-Errors (``FusionError.code``): algorithm or degree invalid, more than 6 users, or one template face
-chosen twice -> ``InvalidParameterValue.ParameterValueError``; a rect under 30x30 ->
-``InvalidParameterValue.FaceRectParameterValueError``; no face (or none overlapping the rect) ->
-``FailedOperation.NoFaceDetected``; a template face id out of range ->
-``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px, or a user face too small for a believable
-result (eyes < 28 px apart) -> ``FailedOperation.FaceSizeTooSmall``. FuseFace has no code for the two
+Errors (``FusionError.code``): parameter errors come from ``params.validate``, before any image work. No
+face (or none overlapping the rect) -> ``FailedOperation.NoFaceDetected``; a template face id out of range
+-> ``FailedOperation.TemplateFaceIDNotExist``; a face box <= 34 px, or a user face too small for a
+believable result (eyes < 28 px apart) -> ``FailedOperation.FaceSizeTooSmall``. FuseFace has no code for the two
 other refusals of a user face, so they use ours: uncertain or too turned -> ``FailedOperation.FaceUnusable``,
 blurred -> ``FailedOperation.FaceTooBlurry``. Image errors come from ``codec``.
 
@@ -29,32 +27,35 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import List, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
 
 from scf_fuseface import limits
 
-from ..algorithms import ALGORITHMS, DEFAULT_DEGREE
 from . import codec
-from . import topology as topo
+from .align import SIDE_FACE_FROM_YAW, MirrorView, UserFace
 from .errors import FusionError
-from .fuse import RING_SCALE, UserFace, face_region, fuse_face
+from .faces import DetectedFace
+from .fuse import fuse_face
+from .fusion_mesh import ring_scale_clear_of
+from .params import PARAMETER_ERROR, Algorithm, Degrees
+from .params import validate as validate_params
 
-__all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS"]
+__all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS", "MAX_YAW"]
 
 MIN_INTER_OCULAR = 28.0  # px: below this a user face cannot give a believable fusion
 MIN_SHARPNESS = 12.0  # variance of the Laplacian on a normalised 128 px face crop
-MAX_YAW = 60.0
-_PARAM = "InvalidParameterValue.ParameterValueError"
+MAX_YAW = 60.0  # degrees: a user face turned further is refused (FaceUnusable)
+MIN_USER_PRESENCE = 0.6  # the mesh's face probability below which a user face is refused (FaceUnusable)
 
 
-def _check_degree(name: str, value) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= int(value) <= 100:
-        raise FusionError(_PARAM, f"{name} must be an integer 0..100, got {value!r}.")
+class TemplateAnalysis(NamedTuple):
+    """A decoded template, ``image`` (H, W, 3) uint8 BGR, and its ``faces`` in the stable order."""
+
+    image: np.ndarray
+    faces: List[DetectedFace]
 
 
 def sharpness(img_bgr: np.ndarray, landmarks: np.ndarray) -> float:
@@ -71,7 +72,8 @@ def sharpness(img_bgr: np.ndarray, landmarks: np.ndarray) -> float:
     return float(cv2.Laplacian(crop, cv2.CV_32F).var())
 
 
-def _overlap(face, rect) -> float:
+def _overlap(face: DetectedFace, rect: Sequence) -> float:
+    """Intersection area (px) of the face box and ``rect`` (x, y, width, height)."""
     x, y, w, h = rect
     ix = max(0, min(face.x + face.width, x + w) - max(face.x, x))
     iy = max(0, min(face.y + face.height, y + h) - max(face.y, y))
@@ -93,7 +95,7 @@ class FusionEngine:
             analyzer = FaceAnalyzer()
         self.analyzer = analyzer
         self._lock = threading.RLock()  # LiteRT interpreters and the cache are not thread-safe
-        self._cache: OrderedDict = OrderedDict()
+        self._cache: OrderedDict[str, TemplateAnalysis] = OrderedDict()
         self._cache_size = cache_size
 
     # --- public API ------------------------------------------------------------------------------------
@@ -115,32 +117,13 @@ class FusionEngine:
         template_face_ids: Optional[Sequence] = None,
     ) -> bytes:
         """Fuse each user image into the template; returns JPEG bytes (the template itself at 100/100)."""
-        fd, pd = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+        degrees = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
         with self._lock:
-            out = self._fuse_bytes(template, users, algorithm, fd, pd, user_rects, template_face_ids)
+            analysis = self._analysed_template(template)
+            user_imgs = _decode_each(users)
+            out = self._fuse(analysis, user_imgs, Algorithm(algorithm), degrees, user_rects,
+                             template_face_ids)
         return bytes(template) if out is None else codec.encode_jpeg(out)
-
-    def _fuse_bytes(self, template, users, algorithm, fd, pd, user_rects, template_face_ids):
-        """Decode (template analysis from the cache when possible) and fuse; None means "the template"."""
-        key = hashlib.sha256(bytes(template)).hexdigest()
-        cached = self._cache.get(key)
-        if cached is None:
-            img = codec.decode(template)
-            cached = (img, self.analyzer.analyze(img))
-            self._cache[key] = cached
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        t_img, t_faces = cached
-        decoded = {}
-        user_imgs = []
-        for data in users:
-            k = id(data)
-            if k not in decoded:
-                decoded[k] = codec.decode(data)
-            user_imgs.append(decoded[k])
-        return self._fuse(t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids)
 
     def fuse_arrays(
         self,
@@ -154,52 +137,35 @@ class FusionEngine:
         template_face_ids: Optional[Sequence] = None,
     ) -> np.ndarray:
         """``fuse`` on decoded ``(H, W, 3) uint8`` BGR arrays; returns a new array (a copy at 100/100)."""
-        fd, pd = self.validate(users_bgr, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+        degrees = self.validate(users_bgr, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
         with self._lock:
-            t_faces = self.analyzer.analyze(template_bgr)
-            out = self._fuse(template_bgr, t_faces, list(users_bgr), algorithm, fd, pd, user_rects,
+            analysis = TemplateAnalysis(template_bgr, self.analyzer.analyze(template_bgr))
+            out = self._fuse(analysis, list(users_bgr), Algorithm(algorithm), degrees, user_rects,
                              template_face_ids)
         return template_bgr.copy() if out is None else out
 
-    # --- internals -------------------------------------------------------------------------------------
     @staticmethod
-    def validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids) -> tuple:
-        """Check the parameters (no image work); returns the effective ``(face_degree, profile_degree)``."""
-        if algorithm not in ALGORITHMS:
-            raise FusionError(_PARAM, f"Algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}.")
-        _check_degree("FuseFaceDegree", face_degree)
-        _check_degree("FuseProfileDegree", profile_degree)
-        n = len(users)
-        if n == 0:
-            raise FusionError(_PARAM, "At least one user image (MergeInfos) is required.")
-        if n > limits.MAX_MERGE_INFOS:
-            raise FusionError(_PARAM, f"At most {limits.MAX_MERGE_INFOS} merge infos are allowed, got {n}.")
-        for name, seq in (("user_rects", user_rects), ("template_face_ids", template_face_ids)):
-            if seq is not None and len(seq) != n:
-                raise FusionError(_PARAM, f"{name} must have one entry per user ({n}), got {len(seq)}.")
-        for rect in user_rects or ():
-            if rect is None:
-                continue
-            if len(rect) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in rect):
-                raise FusionError("InvalidParameterValue.FaceRectParameterValueError",
-                                  f"InputImageFaceRect must be four integers X, Y, Width, Height, got {rect!r}.")
-            if rect[2] < limits.MIN_FACE_RECT or rect[3] < limits.MIN_FACE_RECT or rect[0] < 0 or rect[1] < 0:
-                raise FusionError("InvalidParameterValue.FaceRectParameterValueError",
-                                  f"InputImageFaceRect must be at least {limits.MIN_FACE_RECT}x"
-                                  f"{limits.MIN_FACE_RECT} at a non-negative position, got {tuple(rect)}.")
-        ids = [i for i in (template_face_ids or ()) if i is not None]
-        for i in ids:
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
-                raise FusionError(_PARAM, f"TemplateFaceID must be an integer, got {i!r}.")
-        if len(set(ids)) != len(ids):
-            raise FusionError(_PARAM, "Each merge info must use a different template face.")
-        if algorithm == "faceswap":
-            return 0, 0
-        default = DEFAULT_DEGREE[algorithm]
-        return (default if face_degree is None else int(face_degree),
-                default if profile_degree is None else int(profile_degree))
+    def validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids) -> Degrees:
+        """Check the parameters (no image work); returns the effective ``Degrees(face, profile)``."""
+        return validate_params(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
+
+    # --- internals -------------------------------------------------------------------------------------
+    def _analysed_template(self, template: bytes) -> TemplateAnalysis:
+        """The decoded template and its faces, from the cache when this content was seen before."""
+        key = hashlib.sha256(bytes(template)).hexdigest()
+        cached = self._cache.get(key)
+        if cached is None:
+            img = codec.decode(template)
+            cached = TemplateAnalysis(img, self.analyzer.analyze(img))
+            self._cache[key] = cached
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return cached
 
     def _pick_template_faces(self, t_faces: list, n: int, template_face_ids) -> List[int]:
+        """For each of ``n`` users, the index (0-based) of the template face it goes into."""
         if not t_faces:
             raise FusionError("FailedOperation.NoFaceDetected", "No face was detected in the template image.")
         ids = list(template_face_ids or [None] * n)
@@ -213,7 +179,7 @@ class FusionEngine:
         free = [j for j in sorted(range(len(t_faces)), key=lambda j: -t_faces[j].area) if j not in chosen]
         need = [u for u in range(n) if chosen[u] is None]
         if len(need) > len(free):
-            raise FusionError(_PARAM, f"{n} users but the template has only {len(t_faces)} faces.")
+            raise FusionError(PARAMETER_ERROR, f"{n} users but the template has only {len(t_faces)} faces.")
         for u, j in zip(need, sorted(free[: len(need)])):  # largest faces, handed out left to right
             chosen[u] = j
         for j in chosen:
@@ -223,19 +189,19 @@ class FusionEngine:
                                   f"Template face {j + 1} is {f.width}x{f.height} px; it must exceed 34x34.")
         return chosen  # type: ignore[return-value]
 
-    def _pick_user_face(self, img: np.ndarray, rect, index: int):
+    def _pick_user_face(self, img: np.ndarray, rect, index: int) -> DetectedFace:
+        """The face of user image ``index`` to fuse (see the module docstring), after the user-face checks."""
         quick = getattr(self.analyzer, "quick_face", None)  # coarse-view fast path when it is conclusive
         face = quick(img, rect) if quick is not None else None
         faces = [face] if face is not None else self.analyzer.analyze(img)
         if not faces:
             raise FusionError("FailedOperation.NoFaceDetected", f"No face was detected in user image {index + 1}.")
         if rect is not None:
-            scored = [(_overlap(f, rect), f) for f in faces]
-            best = max(scored, key=lambda s: s[0])
-            if best[0] <= 0:
+            best = max(faces, key=lambda f: _overlap(f, rect))
+            if _overlap(best, rect) <= 0:
                 raise FusionError("FailedOperation.NoFaceDetected",
                                   f"No face in user image {index + 1} overlaps the rect {tuple(rect)}.")
-            face = best[1]
+            face = best
         else:
             face = max(faces, key=lambda f: f.area)
         if min(face.width, face.height) <= limits.MIN_FACE_SIDE_EXCLUSIVE:
@@ -246,7 +212,7 @@ class FusionEngine:
             raise FusionError("FailedOperation.FaceSizeTooSmall",
                               f"The face in user image {index + 1} is too small for a believable fusion: its eyes "
                               f"are {face.inter_ocular:.0f} px apart, at least {MIN_INTER_OCULAR:.0f} are needed.")
-        if face.presence < 0.6 or abs(face.yaw_degrees) > MAX_YAW:
+        if face.presence < MIN_USER_PRESENCE or abs(face.yaw_degrees) > MAX_YAW:
             raise FusionError("FailedOperation.FaceUnusable",
                               f"The face in user image {index + 1} is too uncertain or too turned (yaw "
                               f"{face.yaw_degrees:.0f} degrees, at most {MAX_YAW:.0f}).")
@@ -257,47 +223,52 @@ class FusionEngine:
                               f"{MIN_SHARPNESS:.0f}).")
         return face
 
-    def _mirror(self, img: np.ndarray, face) -> tuple:
-        """The flipped user image and the landmarks of the same face in it (for side-face correction)."""
+    def _mirror(self, img: np.ndarray, face: DetectedFace) -> Optional[MirrorView]:
+        """The flipped user image and the landmarks of the same face in it (for side-face correction);
+        ``None`` when the flipped image shows no face."""
         flipped = np.ascontiguousarray(img[:, ::-1])
         w = img.shape[1]
         fx = w - face.x - face.width
         faces = self.analyzer.analyze(flipped)
         if not faces:
-            return None, None
+            return None
         best = max(faces, key=lambda f: _overlap(f, (fx, face.y, face.width, face.height)))
-        return flipped, best.landmarks
+        return MirrorView(flipped, best.landmarks)
 
-    def _fuse(self, t_img, t_faces, user_imgs, algorithm, fd, pd, user_rects, template_face_ids):
+    def _user_face(self, img: np.ndarray, rect, index: int, algorithm: Algorithm) -> UserFace:
+        """The picked face of user image ``index``, with its mirror view for a turned face under ``reinvent``."""
+        face = self._pick_user_face(img, rect, index)
+        user = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees),
+                        depth=np.asarray(face.landmarks_z, np.float64))
+        if algorithm is Algorithm.REINVENT and abs(face.yaw_degrees) > SIDE_FACE_FROM_YAW:
+            user.mirror = self._mirror(img, face)
+        return user
+
+    def _fuse(self, template: TemplateAnalysis, user_imgs: list, algorithm: Algorithm, degrees: Degrees,
+              user_rects, template_face_ids) -> Optional[np.ndarray]:
+        """The fused image, or ``None`` for "the template itself" (100/100, after the inputs were checked)."""
         n = len(user_imgs)
+        t_faces = template.faces
         targets = self._pick_template_faces(t_faces, n, template_face_ids)
         rects = list(user_rects or [None] * n)
-        users = []
-        for i, img in enumerate(user_imgs):
-            face = self._pick_user_face(img, rects[i], i)
-            uf = UserFace(img, face.landmarks.astype(np.float64), float(face.yaw_degrees),
-                          depth=np.asarray(face.landmarks_z, np.float64))
-            if algorithm == "reinvent" and abs(face.yaw_degrees) > 12.0:
-                uf.mirror_img, uf.mirror_landmarks = self._mirror(img, face)
-            users.append(uf)
-        if fd == 100 and pd == 100:
+        users = [self._user_face(img, rects[i], i, algorithm) for i, img in enumerate(user_imgs)]
+        if degrees.face == 100 and degrees.profile == 100:
             return None
-        out = t_img.copy()
-        for i, j in enumerate(targets):
+        out = template.image.copy()
+        for user, j in zip(users, targets):
             lt = t_faces[j].landmarks.astype(np.float64)
             others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
-            fuse_face(out, lt, users[i], face_degree=fd, profile_degree=pd, algorithm=algorithm,
-                      ring_scale=_ring_scale(lt, others), template_depth=t_faces[j].landmarks_z)
+            fuse_face(out, lt, user, degrees=degrees, algorithm=algorithm,
+                      ring_scale=ring_scale_clear_of(lt, others), template_depth=t_faces[j].landmarks_z)
         return out
 
 
-def _ring_scale(lt: np.ndarray, others: list) -> float:
-    """The largest ring scale (<= RING_SCALE) whose ring contains no point of another face's silhouette."""
-    if not others:
-        return RING_SCALE
-    pts = np.vstack([np.asarray(o, np.float64)[topo.FACE_OVAL] for o in others]).astype(np.float32)
-    for scale in (RING_SCALE, 1.3, 1.22, 1.15, 1.1):
-        poly = face_region(lt, scale=scale).astype(np.float32).reshape(-1, 1, 2)
-        if all(cv2.pointPolygonTest(poly, (float(x), float(y)), False) < 0 for x, y in pts):
-            return scale
-    return 1.06
+def _decode_each(users: Sequence[bytes]) -> List[np.ndarray]:
+    """Each user image decoded (the same bytes object passed twice is decoded once)."""
+    decoded = {}
+    out = []
+    for data in users:
+        if id(data) not in decoded:
+            decoded[id(data)] = codec.decode(data)
+        out.append(decoded[id(data)])
+    return out

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import List, NamedTuple
 
 import cv2
 import numpy as np
 
 from .modelfiles import load_interpreter
 
-__all__ = ["Detection", "FaceDetector", "MIN_VIEW_FACE", "weighted_nms"]
+__all__ = ["Box", "Detection", "FaceDetector", "Keypoint", "MIN_VIEW_FACE", "ViewLevel", "weighted_nms"]
 
 _INPUT = 192
 _GRID = 48
@@ -30,13 +32,63 @@ MIN_VIEW_FACE = 14  # px: faces smaller than this in a 192-px view are not found
 _MIN_LEVEL_STEP = 1.6  # add a finer level only when it magnifies at least this much
 
 
+class Keypoint(IntEnum):
+    """Row of each of BlazeFace's six keypoints in ``Detection.keypoints`` (the subject's right and left)."""
+
+    RIGHT_EYE = 0
+    LEFT_EYE = 1
+    NOSE_TIP = 2
+    MOUTH = 3
+    RIGHT_EAR = 4  # tragion
+    LEFT_EAR = 5
+
+
+class Box(NamedTuple):
+    """A face box in image pixels: ``[x0, x1) x [y0, y1)``, floats."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
 @dataclass(frozen=True)
 class Detection:
-    """One face in image pixel coordinates: ``box`` = (x0, y0, x1, y1) float, ``keypoints`` (6, 2) float32."""
+    """One face in image pixel coordinates: ``box``, ``score`` in [0, 1], ``keypoints`` (6, 2) float32 (rows
+    in ``Keypoint`` order)."""
 
-    box: tuple
+    box: Box
     score: float
     keypoints: np.ndarray
+
+    @property
+    def right_eye(self) -> np.ndarray:
+        """(2,) float32: the subject's right eye (image left in a frontal photo)."""
+        return self.keypoints[Keypoint.RIGHT_EYE]
+
+    @property
+    def left_eye(self) -> np.ndarray:
+        return self.keypoints[Keypoint.LEFT_EYE]
+
+
+class Candidates(NamedTuple):
+    """Raw detections before merging: ``boxes`` (N, 4) float32 as x0, y0, x1, y1; ``scores`` (N,) float32;
+    ``keypoints`` (N, 6, 2) float32."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    keypoints: np.ndarray
+
+
+class ViewLevel(NamedTuple):
+    """One pyramid level of ``FaceDetector.plan``: the image is resized by ``scale`` and cut into 192x192
+    views starting at x offsets ``xs`` and y offsets ``ys`` (resized px), neighbours overlapping by at least
+    ``overlap`` px."""
+
+    scale: float
+    overlap: int
+    xs: List[int]
+    ys: List[int]
 
 
 def _anchors() -> np.ndarray:
@@ -67,11 +119,15 @@ def weighted_nms(
     *,
     iou: float = 0.3,
     containment: float = 0.7,
-) -> list:
+) -> List[Detection]:
     """MediaPipe-style weighted NMS: each cluster of boxes overlapping the best remaining one by IoU > ``iou``
     is replaced by the score-weighted mean of its boxes and keypoints, keeping the best score. Then a box
     lying mostly (``containment`` of its area) inside a bigger kept box is dropped: a face inside a face is a
-    fragment seen by a fine tile. Returns a list of ``(box (4,), score, keypoints (6, 2))``."""
+    fragment seen by a fine tile.
+
+    ``boxes`` (N, 4) as x0, y0, x1, y1, ``scores`` (N,) and ``keypoints`` (N, 6, 2), all float32 (see
+    ``Candidates``). Returns one ``Detection`` per kept cluster, best score first.
+    """
     order = np.argsort(-scores, kind="stable")
     boxes, scores, keypoints = boxes[order], scores[order], keypoints[order]
     alive = np.ones(len(scores), dtype=bool)
@@ -87,17 +143,17 @@ def weighted_nms(
         kps = (keypoints[members] * w[:, :, None]).sum(0) / w.sum()
         out.append((box, float(scores[i]), kps))
         alive &= ~members
-    if len(out) < 2:
-        return out
-    kept = np.array([b for b, _, _ in out])
-    areas = (kept[:, 2] - kept[:, 0]) * (kept[:, 3] - kept[:, 1])
-    result = []
-    for j, item in enumerate(out):
-        _, ios = _iou_matrix(kept, kept[j])
-        inside_bigger = (ios > containment) & (areas > areas[j])
-        if not inside_bigger.any():
-            result.append(item)
-    return result
+    if len(out) >= 2:
+        kept = np.array([b for b, _, _ in out])
+        areas = (kept[:, 2] - kept[:, 0]) * (kept[:, 3] - kept[:, 1])
+        result = []
+        for j, item in enumerate(out):
+            _, ios = _iou_matrix(kept, kept[j])
+            inside_bigger = (ios > containment) & (areas > areas[j])
+            if not inside_bigger.any():
+                result.append(item)
+        out = result
+    return [Detection(Box(*(float(v) for v in b)), s, k.astype(np.float32)) for b, s, k in out]
 
 
 class FaceDetector:
@@ -123,9 +179,9 @@ class FaceDetector:
         self.max_views = max_views
 
     # -- one 192x192 view --------------------------------------------------------------------------------
-    def _infer(self, tensor: np.ndarray) -> tuple:
-        """Run the model on one (192, 192, 3) float32 view in [-1, 1]; return (boxes, scores, keypoints) of
-        the anchors above ``min_score`` in view pixels (boxes as x0, y0, x1, y1)."""
+    def _infer(self, tensor: np.ndarray) -> Candidates:
+        """Run the model on one (192, 192, 3) float32 view in [-1, 1]: the anchors above ``min_score``, in
+        view pixels."""
         with self._lock:
             self._interp.set_tensor(self._in, tensor[None])
             self._interp.invoke()
@@ -134,14 +190,15 @@ class FaceDetector:
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
         keep = np.nonzero(scores >= self.min_score)[0]
         if keep.size == 0:
-            return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 6, 2), np.float32)
+            empty = np.zeros(0, np.float32)
+            return Candidates(empty.reshape(0, 4), empty, empty.reshape(0, 6, 2))
         raw = regressors[keep]
         anchors = self._anchors[keep] * _INPUT
         cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
         bw, bh = raw[:, 2], raw[:, 3]
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
         kps = raw[:, 4:16].reshape(-1, 6, 2) + anchors[:, None, :]
-        return boxes, scores[keep], kps
+        return Candidates(boxes, scores[keep], kps)
 
     @staticmethod
     def _to_tensor(rgb: np.ndarray) -> np.ndarray:
@@ -155,9 +212,10 @@ class FaceDetector:
         return out
 
     # -- the views of one image --------------------------------------------------------------------------
-    def plan(self, h: int, w: int) -> list:
-        """The views of an ``h`` x ``w`` image: ``[(scale, overlap, xs, ys)]`` per pyramid level, coarsest
-        first. Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
+    def plan(self, h: int, w: int) -> List[ViewLevel]:
+        """The views of an ``h`` x ``w`` image, one ``ViewLevel`` per pyramid level, coarsest first.
+
+        Level 0 is the whole image in one view; finer levels (at most 4x apart) are tiled until a
         ``min_face`` px face reaches the ~14 px the model needs. When that would take more than
         ``max_views`` views (very large images), the finest level is coarsened to fit the budget."""
         target = min(1.0, MIN_VIEW_FACE / self.min_face)
@@ -170,48 +228,50 @@ class FaceDetector:
                 ratio = scale / scales[i - 1] if i else 1.0
                 overlap = min(_INPUT // 2, int(np.ceil(ratio * MIN_VIEW_FACE)) + 8)
                 lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
-                levels.append((scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
-            if sum(len(xs) * len(ys) for _, _, xs, ys in levels) <= self.max_views or len(levels) == 1:
+                levels.append(ViewLevel(scale, overlap, _starts(lw, overlap), _starts(lh, overlap)))
+            if sum(len(v.xs) * len(v.ys) for v in levels) <= self.max_views or len(levels) == 1:
                 return levels
             target *= 0.85
 
-    def detect(self, img_bgr: np.ndarray, *, rgb: np.ndarray | None = None, coarse_only: bool = False) -> list:
+    def detect(
+        self, img_bgr: np.ndarray, *, rgb: np.ndarray | None = None, coarse_only: bool = False
+    ) -> List[Detection]:
         """Faces in ``img_bgr`` ((H, W, 3) uint8 BGR), merged over every view.
 
         ``rgb``: the same image already converted to RGB (saves a conversion). ``coarse_only``: run only
         level 0 (the whole image in one view; faces under ~14 px in that view are missed).
         """
         h, w = img_bgr.shape[:2]
-        found = []  # (boxes, scores, keypoints) in image pixels
+        found: List[Candidates] = []  # in image pixels
         src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB) if rgb is None else rgb
         levels = self.plan(h, w)
         if coarse_only:
             levels = levels[:1]
-        for scale, _overlap, xs, ys in reversed(levels):  # finest first: coarser levels shrink it
+        for level in reversed(levels):  # finest first: coarser levels shrink it
+            scale = level.scale
             lw, lh = max(1, round(w * scale)), max(1, round(h * scale))
             src = _shrink(src, lw, lh)
-            for x0 in xs:
-                for y0 in ys:
+            for x0 in level.xs:
+                for y0 in level.ys:
                     view = src[y0 : y0 + _INPUT, x0 : x0 + _INPUT]
-                    boxes, scores, kps = self._infer(self._to_tensor(view))
-                    if len(scores) == 0:
+                    seen = self._infer(self._to_tensor(view))
+                    if len(seen.scores) == 0:
                         continue
-                    keep = _not_cut(boxes, x0, y0, view.shape[1], view.shape[0], lw, lh)
+                    keep = _not_cut(seen.boxes, x0, y0, view.shape[1], view.shape[0], lw, lh)
                     offset = np.array([x0, y0], np.float32)
-                    found.append(
-                        (
-                            (boxes[keep] + np.tile(offset, 2)) / scale,
-                            scores[keep],
-                            (kps[keep] + offset) / scale,
-                        )
-                    )
+                    found.append(Candidates(
+                        (seen.boxes[keep] + np.tile(offset, 2)) / scale,
+                        seen.scores[keep],
+                        (seen.keypoints[keep] + offset) / scale,
+                    ))
         if not found:
             return []
-        boxes, scores, kps = (np.concatenate(part) for part in zip(*found))
+        scores = np.concatenate([c.scores for c in found])
         if len(scores) == 0:
             return []
-        merged = weighted_nms(boxes, scores, kps)
-        return [Detection(tuple(float(v) for v in b), s, k.astype(np.float32)) for b, s, k in merged]
+        boxes = np.concatenate([c.boxes for c in found])
+        keypoints = np.concatenate([c.keypoints for c in found])
+        return weighted_nms(boxes, scores, keypoints)
 
 
 def _shrink(img: np.ndarray, width: int, height: int) -> np.ndarray:

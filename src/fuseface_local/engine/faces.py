@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .detector import MIN_VIEW_FACE, FaceDetector
-from .mesh import LEFT_EYE, RIGHT_EYE, FaceMesh
+from . import topology
+from .detector import MIN_VIEW_FACE, Detection, FaceDetector
+from .mesh import FaceMesh, MeshResult
 
 __all__ = ["DetectedFace", "FaceAnalyzer", "sort_faces"]
 
@@ -100,7 +101,7 @@ class FaceAnalyzer:
         h, w = img_bgr.shape[:2]
         faces = []
         for det in detections:
-            mesh = self.mesh.landmarks(rgb, det.box, det.keypoints[0], det.keypoints[1])
+            mesh = self.mesh.landmarks(rgb, det.box, det.right_eye, det.left_eye)
             if mesh.presence < MIN_PRESENCE:
                 continue
             faces.append(_make_face(det, mesh, w, h))
@@ -124,9 +125,9 @@ class FaceAnalyzer:
         detections = self.detector.detect(img_bgr, rgb=rgb, coarse_only=True)
         if not detections:
             return None
-        side = QUICK_MARGIN * MIN_VIEW_FACE / levels[0][0]
+        side = QUICK_MARGIN * MIN_VIEW_FACE / levels[0].scale
 
-        def score(det) -> float:
+        def score(det: Detection) -> float:
             x0, y0, x1, y1 = det.box
             if rect is None:
                 return (x1 - x0) * (y1 - y0)
@@ -139,18 +140,20 @@ class FaceAnalyzer:
         x0, y0, x1, y1 = best.box
         if min(x1 - x0, y1 - y0) < side or score(best) < side * side:
             return None
-        mesh = self.mesh.landmarks(rgb, best.box, best.keypoints[0], best.keypoints[1])
+        mesh = self.mesh.landmarks(rgb, best.box, best.right_eye, best.left_eye)
         if mesh.presence < MIN_PRESENCE:
             return None
         return _make_face(best, mesh, w, h)
 
 
-def _make_face(det, mesh, w: int, h: int) -> DetectedFace:
+def _make_face(det: Detection, mesh: MeshResult, w: int, h: int) -> DetectedFace:
+    """The ``DetectedFace`` of one detection and its mesh; the box rounded and clamped to a ``w`` x ``h``
+    image."""
     x0, y0, x1, y1 = det.box
     ix0, iy0 = int(np.clip(round(x0), 0, w - 1)), int(np.clip(round(y0), 0, h - 1))
     ix1, iy1 = int(np.clip(round(x1), ix0 + 1, w)), int(np.clip(round(y1), iy0 + 1, h))
-    r_eye = mesh.points[list(RIGHT_EYE)].mean(0)
-    l_eye = mesh.points[list(LEFT_EYE)].mean(0)
+    r_eye = mesh.points[topology.RIGHT_EYE_CORNERS].mean(0)
+    l_eye = mesh.points[topology.LEFT_EYE_CORNERS].mean(0)
     return DetectedFace(
         x=ix0,
         y=iy0,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Optional, Union
+from typing import List, NamedTuple, Optional, Union
 
 import cv2
 import numpy as np
@@ -23,7 +23,7 @@ from .codec import decode
 from .errors import FusionError
 from .faces import DetectedFace, FaceAnalyzer
 
-__all__ = ["IdentityMetric", "metric_model_path"]
+__all__ = ["FaceEmbedding", "IdentityMetric", "metric_model_path"]
 
 _SHAPE_5 = "shape_predictor_5_face_landmarks.dat"
 _ENCODER = "dlib_face_recognition_resnet_model_v1.dat"
@@ -31,6 +31,13 @@ _ENCODER = "dlib_face_recognition_resnet_model_v1.dat"
 _BOX_SCALE = 0.9
 
 ImageLike = Union[bytes, bytearray, np.ndarray]
+
+
+class FaceEmbedding(NamedTuple):
+    """A face and its 128-D descriptor ((128,) float64)."""
+
+    face: DetectedFace
+    descriptor: np.ndarray
 
 
 def metric_model_path(name: str) -> str:
@@ -78,10 +85,10 @@ class IdentityMetric:
         shape = self._shape(rgb, rect)
         return np.asarray(self._encoder.compute_face_descriptor(rgb, shape, self.jitters), dtype=np.float64)
 
-    def embed_faces(self, image: ImageLike) -> list:
-        """``[(DetectedFace, descriptor)]`` for every face, in the engine's stable order."""
+    def embed_faces(self, image: ImageLike) -> List[FaceEmbedding]:
+        """Every face with its descriptor, in the engine's stable order."""
         img = self._image(image)
-        return [(face, self.embed(img, face)) for face in self.analyzer.analyze(img)]
+        return [FaceEmbedding(face, self.embed(img, face)) for face in self.analyzer.analyze(img)]
 
     def embed_largest(self, image: ImageLike) -> np.ndarray:
         """Descriptor of the largest face; ``FusionError(FailedOperation.NoFaceDetected)`` when none."""

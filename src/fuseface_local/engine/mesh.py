@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
+from . import topology
 from .modelfiles import load_interpreter
 
-__all__ = ["MeshResult", "FaceMesh", "RIGHT_EYE", "LEFT_EYE", "roi_from_eyes"]
+__all__ = ["MeshResult", "FaceMesh", "roi_from_eyes"]
 
 _INPUT = 192
 _MODEL = "face_landmark.tflite"
 _ROI_SCALE = 1.5
-# Eye corners (outer, inner) in MediaPipe's mesh topology. "Right" is the subject's right (image left).
-RIGHT_EYE = (33, 133)
-LEFT_EYE = (263, 362)
-_CHEEKS = (234, 454)  # contour points at the subject's right / left cheek
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,15 @@ class MeshResult:
     z: np.ndarray
     presence: float
     yaw_degrees: float
+
+
+class _Pass(NamedTuple):
+    """One model pass: ``points`` (468, 3) float64 in image px (z scaled alike), ``presence`` probability,
+    ``raw`` (468, 3) float64 model output in crop px."""
+
+    points: np.ndarray
+    presence: float
+    raw: np.ndarray
 
 
 def roi_from_eyes(centre: np.ndarray, right_eye: np.ndarray, left_eye: np.ndarray, side: float) -> np.ndarray:
@@ -62,9 +69,8 @@ class FaceMesh:
         self._pts, self._flag = outs[0]["index"], outs[1]["index"]
         self.refine = refine
 
-    def _pass(self, img_rgb: np.ndarray, crop_to_img: np.ndarray) -> tuple:
-        """One model pass on the crop given by ``crop_to_img``: (points (468, 3) in image px with z scaled
-        alike, presence probability, raw (468, 3) output in crop px)."""
+    def _pass(self, img_rgb: np.ndarray, crop_to_img: np.ndarray) -> _Pass:
+        """One model pass on the crop given by ``crop_to_img`` (2x3 affine, crop px -> image px)."""
         img_to_crop = cv2.invertAffineTransform(crop_to_img)
         crop = cv2.warpAffine(
             img_rgb, img_to_crop, (_INPUT, _INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
@@ -73,13 +79,13 @@ class FaceMesh:
         with self._lock:
             self._interp.set_tensor(self._in, tensor)
             self._interp.invoke()
-            raw = self._interp.get_tensor(self._pts).reshape(468, 3).astype(np.float64)
+            raw = self._interp.get_tensor(self._pts).reshape(topology.N_POINTS, 3).astype(np.float64)
             logit = float(self._interp.get_tensor(self._flag).ravel()[0])
         presence = 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
         xy = raw[:, :2] @ crop_to_img[:, :2].T + crop_to_img[:, 2]
         scale = float(np.hypot(crop_to_img[0, 0], crop_to_img[1, 0]))  # crop px -> image px
         pts = np.concatenate([xy, raw[:, 2:3] * scale], axis=1)
-        return pts, presence, raw
+        return _Pass(pts, presence, raw)
 
     def landmarks(
         self, img_rgb: np.ndarray, box: tuple, right_eye: np.ndarray, left_eye: np.ndarray
@@ -88,10 +94,11 @@ class FaceMesh:
         x0, y0, x1, y1 = box
         centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
         side = max(x1 - x0, y1 - y0) * _ROI_SCALE
-        pts, presence, raw = self._pass(img_rgb, roi_from_eyes(centre, right_eye, left_eye, side))
+        run = self._pass(img_rgb, roi_from_eyes(centre, right_eye, left_eye, side))
         for _ in range(self.refine):
-            r_eye = pts[list(RIGHT_EYE), :2].mean(0)
-            l_eye = pts[list(LEFT_EYE), :2].mean(0)
+            pts = run.points
+            r_eye = pts[topology.RIGHT_EYE_CORNERS, :2].mean(0)
+            l_eye = pts[topology.LEFT_EYE_CORNERS, :2].mean(0)
             # rotation only: measure the landmarks' box in the eye-aligned frame
             m = roi_from_eyes(np.zeros(2), r_eye, l_eye, 1.0)
             rot = m[:, :2] / np.hypot(m[0, 0], m[1, 0])
@@ -99,16 +106,16 @@ class FaceMesh:
             lo, hi = local.min(0), local.max(0)
             centre = rot @ ((lo + hi) / 2)
             side = float((hi - lo).max()) * _ROI_SCALE
-            pts, presence, raw = self._pass(img_rgb, roi_from_eyes(centre, r_eye, l_eye, side))
+            run = self._pass(img_rgb, roi_from_eyes(centre, r_eye, l_eye, side))
         return MeshResult(
-            points=pts[:, :2].astype(np.float32),
-            z=pts[:, 2].astype(np.float32),
-            presence=float(presence),
-            yaw_degrees=_yaw(raw),
+            points=run.points[:, :2].astype(np.float32),
+            z=run.points[:, 2].astype(np.float32),
+            presence=float(run.presence),
+            yaw_degrees=_yaw(run.raw),
         )
 
 
 def _yaw(raw: np.ndarray) -> float:
     """Yaw from the crop-frame mesh (eye line horizontal): the angle of the cheek-to-cheek line in x-z."""
-    a, b = raw[_CHEEKS[0]], raw[_CHEEKS[1]]
+    a, b = raw[topology.RIGHT_CHEEK], raw[topology.LEFT_CHEEK]
     return float(np.degrees(np.arctan2(b[2] - a[2], b[0] - a[0])))

@@ -38,7 +38,17 @@ class Roi:
 
     @property
     def slices(self) -> tuple:
+        """``(rows, cols)`` slices of this box in the image."""
         return (slice(self.y0, self.y1), slice(self.x0, self.x1))
+
+    def slices_in(self, outer: Roi) -> tuple:
+        """``(rows, cols)`` slices of this box in an array covering ``outer`` (which must contain it)."""
+        return (slice(self.y0 - outer.y0, self.y1 - outer.y0), slice(self.x0 - outer.x0, self.x1 - outer.x0))
+
+    def intersection(self, other: Roi) -> Roi:
+        """The part of this box inside ``other`` (assumed to overlap it)."""
+        return Roi(max(self.x0, other.x0), max(self.y0, other.y0),
+                   min(self.x1, other.x1), min(self.y1, other.y1))
 
 
 def delaunay(points: np.ndarray) -> np.ndarray:
@@ -116,7 +126,7 @@ class MeshRaster:
         """The same raster restricted to ``box`` (which must lie inside this raster's ROI), no re-drawing."""
         sub = object.__new__(MeshRaster)
         sub.roi, sub.dst, sub.tris, sub.bary = box, self.dst, self.tris, self.bary
-        ids = self.ids[box.y0 - self.roi.y0: box.y1 - self.roi.y0, box.x0 - self.roi.x0: box.x1 - self.roi.x0]
+        ids = self.ids[box.slices_in(self.roi)]
         sub._index(np.ascontiguousarray(ids))
         return sub
 

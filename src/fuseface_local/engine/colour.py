@@ -1,0 +1,170 @@
+"""Colour: robust skin statistics and the recolouring of the user's face to the template's skin and light.
+
+Images here are ``(H, W, 3) float32`` CIE Lab (L in 0..100) unless named ``*_bgr`` (float32 BGR in
+0..255); weights are ``(H, W) float32`` in [0, 1]. Statistics are robust: medians and MADs over skin pixels
+only, after rejecting very dark or bright pixels (hair, beard, shadows, specular highlights, sunglasses)
+and pixels with too little or too much chroma for skin (grey hair, glasses, lipstick).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "colour_gain", "skin_likelihood",
+    "skin_stats", "to_lab",
+]
+
+
+@dataclass(frozen=True)
+class SkinStats:
+    """Robust skin colour: per-channel Lab ``median`` (3,) and ``scale`` (3,) (1.4826 * MAD, floored)."""
+
+    median: np.ndarray
+    scale: np.ndarray
+    count: int
+
+
+class ColourGain(NamedTuple):
+    """``gain`` (H, W, 3) float32: per-pixel, per-channel factor that recolours the user's BGR texture to the
+    template's skin and light; ``user_median`` (3,) float32: the user's robust skin colour (BGR, + 1)."""
+
+    gain: np.ndarray
+    user_median: np.ndarray
+
+
+def to_lab(img_bgr: np.ndarray) -> np.ndarray:
+    """``(H, W, 3) uint8`` BGR -> float32 Lab."""
+    return cv2.cvtColor(img_bgr.astype(np.float32) * (1.0 / 255.0), cv2.COLOR_BGR2Lab)
+
+
+def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
+    """Robust Lab skin statistics over pixels with ``weight`` > 0.5, rejecting outliers in two passes."""
+    sel = lab[weight > 0.5]
+    if len(sel) < 50:
+        sel = lab.reshape(-1, 3)
+    L = sel[:, 0]
+    chroma = np.hypot(sel[:, 1], sel[:, 2])
+    lo, hi = np.percentile(L, [8.0, 94.0])
+    med_l = float(np.median(L))
+    med_c = float(np.median(chroma))
+    keep = (L >= max(lo, 0.45 * med_l)) & (L <= min(hi, 1.45 * med_l + 5.0))
+    keep &= (chroma >= 0.45 * med_c) & (chroma <= 2.2 * med_c + 3.0)
+    if keep.sum() >= 30:
+        sel = sel[keep]
+    med = np.median(sel, axis=0)
+    mad = np.median(np.abs(sel - med), axis=0) * 1.4826
+    keep = (np.abs(sel - med) <= 2.5 * np.maximum(mad, 1.0)).all(axis=1)
+    if keep.sum() >= 30:
+        sel = sel[keep]
+        med = np.median(sel, axis=0)
+        mad = np.median(np.abs(sel - med), axis=0) * 1.4826
+    scale = np.maximum(mad, np.array([4.0, 1.5, 1.5]))
+    return SkinStats(med.astype(np.float32), scale.astype(np.float32), int(len(sel)))
+
+
+def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0, dark: float = 0.55) -> np.ndarray:
+    """Soft skin likelihood ``(H, W) float32``: 1 near the skin colour, 0 far from it.
+
+    Chroma (a, b) decides; lightness only rejects what is far darker or brighter than skin (hair, beard,
+    sunglasses, white highlights), so shading across the face still counts as skin.
+    """
+    med, sc = stats.median, stats.scale
+    da = (lab[:, :, 1] - med[1]) / max(sc[1], 2.0)
+    db = (lab[:, :, 2] - med[2]) / max(sc[2], 2.0)
+    d2 = da * da + db * db
+    L = lab[:, :, 0]
+    too_dark = np.clip((dark * med[0] - L) / (0.15 * med[0] + 1.0), 0.0, None)
+    bright = np.clip((L - (med[0] + 28.0)) / 10.0, 0.0, None)
+    d2 = d2 / (tol * tol) + too_dark * too_dark + bright * bright
+    return np.exp(-d2).astype(np.float32)
+
+
+def blur_normalized(
+    values: np.ndarray, weight: np.ndarray, sigma: float, *, prior: np.ndarray, factor: int = 4
+) -> np.ndarray:
+    """Weighted low-pass (Gaussian ``sigma`` px) of ``values`` (H, W, C); pixels weigh ``weight`` (H, W).
+
+    Where few weighted pixels are near, the result falls back smoothly to ``prior`` (C,), so the field has
+    no spikes at the edge of the data. Computed on a ``factor``-times smaller grid.
+    """
+    h, w = weight.shape
+    sh, sw = max(h // factor, 2), max(w // factor, 2)
+    wv = values * (weight[:, :, None] if values.ndim == 3 else weight)
+    small_v = cv2.resize(wv, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_w = cv2.resize(weight, (sw, sh), interpolation=cv2.INTER_AREA)
+    s = max(sigma / factor, 0.5)
+    small_v = cv2.GaussianBlur(small_v, (0, 0), s)
+    small_w = cv2.GaussianBlur(small_w, (0, 0), s)
+    eps = 0.08
+    out = (small_v + eps * np.asarray(prior, np.float32)) / (small_w + eps)[:, :, None]
+    return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def colour_gain(
+    user_bgr: np.ndarray,
+    user_w: np.ndarray,
+    tmpl_bgr: np.ndarray,
+    tmpl_w: np.ndarray,
+    *,
+    sigma: float,
+    shading: float = 1.0,
+) -> ColourGain:
+    """The gain that recolours the user's face (float BGR) to the template's skin (``user_bgr * gain``
+    matches; see ``apply_gain``), and the user's skin median.
+
+    Skin colours differ mostly by albedo and light, both multiplicative, so the transfer is a gain: global
+    (ratio of robust skin medians; ``user_w``/``tmpl_w`` weigh skin pixels, extreme pixels rejected) times
+    a low-frequency field (ratio of skin-weighted low-pass images, clipped) that lays the template's
+    lighting (direction, dim light, tint) over the user's features. ``shading`` scales the local part.
+    """
+    def medians(img: np.ndarray, w: np.ndarray) -> np.ndarray:
+        sel = img[w > 0.5]
+        if len(sel) < 50:
+            sel = img.reshape(-1, 3)
+        lum = sel.mean(axis=1)
+        lo, hi = np.percentile(lum, [10.0, 92.0])
+        keep = (lum >= lo) & (lum <= hi)
+        return np.median(sel[keep] if keep.sum() >= 30 else sel, axis=0) + 1.0
+
+    mu, mt = medians(user_bgr, user_w), medians(tmpl_bgr, tmpl_w)
+    gain = np.clip(mt / mu, 0.35, 2.8).astype(np.float32)
+    low_t = blur_normalized(tmpl_bgr + 1.0, tmpl_w, sigma, prior=mt)
+    low_u = blur_normalized(user_bgr * gain + 1.0, user_w, sigma, prior=mt)
+    ratio = np.clip(low_t / np.maximum(low_u, 1.0), 0.78, 1.28).astype(np.float32)
+    if shading != 1.0:
+        ratio = 1.0 + (ratio - 1.0) * shading
+    return ColourGain(ratio * gain, mu.astype(np.float32))
+
+
+def apply_gain(
+    user_bgr: np.ndarray, gain: np.ndarray, skin: np.ndarray, skin_median: np.ndarray, *, dot: int = 2
+) -> np.ndarray:
+    """``user_bgr * gain`` without the side effects of a plain per-channel gain.
+
+    Pixels that are not skin (``skin`` (H, W) in 0..1: brows, eyes, stubble) get only the gain's lightness,
+    not its tint (no blue brows); regions far darker than the skin and larger than ``dot`` px keep their
+    darkness; above the skin median (``skin_median`` (3,) BGR) the tone curve bends so that 255 stays 255:
+    highlights and white hair are never blown into white patches.
+    """
+    third = np.full((1, 3), 1.0 / 3.0, np.float32)  # cv2.transform with it: the channel mean, fast
+    g_lum = cv2.transform(gain, third)
+    g = gain * skin[:, :, None] + (g_lum * (1.0 - skin))[:, :, None]
+    lum = cv2.transform(user_bgr, third)
+    if dot > 0:  # dots smaller than ``dot`` px (stubble, pores) count as skin: closed away before the test
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dot + 1, 2 * dot + 1))
+        lum = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, k)
+    # rel = lum / mean skin; t = smoothstep of (rel - 0.15) / 0.35
+    inv = np.float32(1.0 / (0.35 * max(float(np.mean(skin_median)), 1.0)))
+    t = np.clip(lum * inv - np.float32(0.15 / 0.35), 0.0, 1.0)
+    g = 1.0 + (g - 1.0) * (t * t * (3.0 - 2.0 * t))[:, :, None]
+    mu = np.minimum(np.asarray(skin_median, np.float32), 250.0)
+    top = mu * g  # where the skin median lands
+    slope = np.minimum(g, np.maximum(255.0 - top, 0.0) * (1.0 / (255.0 - mu)))  # = g unless that would clip
+    above = top + (user_bgr - mu) * slope
+    return np.where(user_bgr <= mu, user_bgr * g, above)
+

@@ -1,0 +1,132 @@
+"""Fusion stage 5b, occlusion: what of the user is not pasted and what of the template stays in front.
+
+User pixels that are not the user's skin (their own hands, hair, fringe, beard) are not pasted, except on
+the user's own features; template pixels that are not the template's skin (hair, glasses, hands of a
+different colour) stay in front, except on the template's features (dark sunglasses are tested too).
+Non-skin regions count only when large (hair, hands, glasses), not wrinkles, shadows or pores.
+
+Everything here runs on the ``masks.CoarseGrid`` of the blend box: Lab images ``(h, w, 3) float32``, soft
+masks ``(h, w) float32`` in [0, 1], hard masks ``(h, w) uint8`` 0/255.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import topology as topo
+from .colour import SkinStats, skin_likelihood
+from .masks import CoarseGrid, polygon_mask, smoothstep
+
+__all__ = ["FeatureMasks", "sunglasses", "template_keep", "user_keep"]
+
+
+@dataclass(frozen=True)
+class FeatureMasks:
+    """The fused face's regions on the coarse grid.
+
+    ``oval``: the silhouette (uint8). ``features``: brows, eyes, nose and lips grown by ``reach`` px (float32;
+    never occluders of the template). ``user_features``: a tighter outline of the same with the lips grown
+    more (float32; always pasted from the user, so a fringe touching the brows is not). ``eyes`` and
+    ``eye_surround`` (uint8): the two eyes and the eyes grown by ``1.5 * reach`` (for the sunglasses test).
+    """
+
+    oval: np.ndarray
+    features: np.ndarray
+    user_features: np.ndarray
+    eyes: np.ndarray
+    eye_surround: np.ndarray
+    reach: int
+
+    @classmethod
+    def draw(cls, fused: np.ndarray, grid: CoarseGrid, inter_ocular: float) -> FeatureMasks:
+        """Masks of ``fused`` (468, 2) image px; ``inter_ocular`` in grid px."""
+        f, small, poly, pdist = fused, grid.shape, grid.poly, inter_ocular
+        oval = polygon_mask(small, [poly(f[topo.FACE_OVAL])])
+        r = max(int(0.16 * pdist), 1)
+        feat_polys = [poly(f[i]) for i in (topo.LEFT_EYE, topo.RIGHT_EYE, topo.LEFT_BROW, topo.RIGHT_BROW,
+                                           topo.LIPS_OUTER)]
+        feat_polys.append(poly(cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]))
+        feat = polygon_mask(small, feat_polys, dilate=r)
+        lips = poly(f[topo.LIPS_OUTER])
+        feat_user = np.maximum(polygon_mask(small, feat_polys, dilate=max(int(0.05 * pdist), 1)),
+                               polygon_mask(small, [lips], dilate=max(int(0.22 * pdist), 1)))
+        eye_polys = [poly(f[topo.LEFT_EYE]), poly(f[topo.RIGHT_EYE])]
+        return cls(
+            oval=oval,
+            features=feat.astype(np.float32) * (1.0 / 255.0),
+            user_features=feat_user.astype(np.float32) / 255.0,
+            eyes=polygon_mask(small, eye_polys),
+            eye_surround=polygon_mask(small, eye_polys, dilate=int(1.5 * r)),
+            reach=r,
+        )
+
+
+def sunglasses(lab: np.ndarray, eye_mask: np.ndarray, surround: np.ndarray, stats: SkinStats) -> bool:
+    """True when the skin around an eye (``surround``, a uint8 mask) is mostly very dark: glasses cover it."""
+    ring = (surround > 127) & (eye_mask < 128)
+    if ring.sum() < 20:
+        return False
+    L = lab[:, :, 0][ring]
+    return float(np.mean(L < 0.5 * stats.median[0])) > 0.45
+
+
+def _large_regions(bad: np.ndarray, face_width: float) -> np.ndarray:
+    """``bad`` (float32) opened (only regions larger than ~3 % of the face width count), then grown so the
+    soft edge of a rejected region is covered too."""
+    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.03 * face_width), 1) + 1,) * 2)
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(int(0.025 * face_width), 1) + 1,) * 2)
+    return cv2.dilate(cv2.morphologyEx(bad, cv2.MORPH_OPEN, big), grow)
+
+
+def _soften(keep: np.ndarray, face_width: float) -> np.ndarray:
+    return cv2.GaussianBlur(keep, (0, 0), 0.02 * face_width)
+
+
+def user_keep(
+    lab: np.ndarray,
+    stats: SkinStats,
+    skin: np.ndarray,
+    height: np.ndarray,
+    masks: FeatureMasks,
+    face_width: float,
+) -> np.ndarray:
+    """Soft mask of the user pixels that may be pasted: the user's skin and features.
+
+    ``lab``: the warped user texture; ``stats``/``skin``: its skin statistics and likelihood; ``height``:
+    per-pixel height above the eyes (inter-ocular units: above the brows, a stricter skin test, as fringes and
+    bangs are darker than skin); ``face_width`` in grid px.
+    """
+    fore = smoothstep(0.38, 0.55, height)
+    strict = skin_likelihood(lab, stats, tol=2.0, dark=0.85)
+    bad = 1.0 - np.clip(skin * 2.5, 0.0, 1.0)
+    bad = np.maximum(bad, fore * (1.0 - strict))
+    bad = _large_regions(bad, face_width)
+    return _soften(1.0 - bad * (1.0 - masks.user_features), face_width)
+
+
+def template_keep(
+    lab: np.ndarray,
+    stats: SkinStats,
+    skin: np.ndarray,
+    masks: FeatureMasks,
+    fused: np.ndarray,
+    grid: CoarseGrid,
+    face_width: float,
+) -> np.ndarray:
+    """Soft mask of the template pixels that the user may cover: the template's skin and features (but not
+    the band of dark sunglasses over the eyes).
+
+    ``lab``: the warped template; ``stats``/``skin``: its skin statistics and likelihood; ``fused``: (468, 2)
+    image px; ``face_width`` in grid px.
+    """
+    keep_feat = masks.features
+    if sunglasses(lab, masks.eyes, masks.eye_surround, stats):  # frames, lenses and bridge may be occluders
+        both = np.vstack([fused[topo.LEFT_EYE], fused[topo.RIGHT_EYE]]).astype(np.float32)
+        hull = grid.poly(cv2.convexHull(both)[:, 0, :])
+        band = polygon_mask(grid.shape, [hull], dilate=int(1.5 * masks.reach))
+        keep_feat = masks.features * (1.0 - band.astype(np.float32) / 255.0)
+    bad = _large_regions(1.0 - np.clip(skin * 2.5, 0.0, 1.0), face_width)
+    return _soften(1.0 - bad * (1.0 - keep_feat), face_width)
