@@ -17,6 +17,7 @@ from .adapters.base import FuseFaceResult
 from .config import Settings
 from .errors import FuseFaceError
 from .models.fusion import FuseRequest, parse_fuse_request
+from .ratelimit import limiter_for
 from .retry import call_with_retry
 from .run import Run
 
@@ -50,16 +51,30 @@ def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: s
     return parse_fuse_request(data)
 
 
-def fuse_with_retry(run: Run, request: FuseRequest, request_ids: List[str]) -> FuseFaceResult:
-    """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
+# Errors after which FuseFace may have done (and billed) the work without the reply reaching us: retrying may
+# bill a second call. They are counted (``unanswered``) and logged; FuseFace has no idempotency token.
+UNANSWERED = ("ClientNetworkError", "ServerNetworkError", "JSONDecodeError", "KeyError")
+
+
+def fuse_with_retry(run: Run, request: FuseRequest, request_ids: List[str],
+                    unanswered: Optional[List[str]] = None) -> FuseFaceResult:
+    """FuseFace with in-process retries of transient errors, each attempt paced by this instance's rate limiter
+    (``ratelimit.py``); every RequestId seen is appended to ``request_ids``, and the code of every attempt whose
+    reply was lost (``UNANSWERED``) to ``unanswered``."""
     s = run.settings
     params = request.to_api()
+    limiter = limiter_for(s.qps, s.max_instances)
 
     def attempt(timeout_s: float) -> FuseFaceResult:
+        waited = limiter.acquire(max_wait_s=max(0.0, timeout_s - min(1.0, s.timeout)))
         try:
-            result = run.fusion(timeout_s).fuse(params)
+            result = run.fusion(max(0.001, timeout_s - waited)).fuse(params)
         except FuseFaceError as err:
             request_ids.append(err.request_id or "")
+            if err.code in UNANSWERED:
+                if unanswered is not None:
+                    unanswered.append(err.code)
+                log.warning("fuseface reply lost; a retry may bill this image twice", extra={"code": err.code})
             raise
         request_ids.append(result.request_id or "")
         return result
