@@ -80,6 +80,11 @@ class Settings(BaseModel):
     # The HTTP client's wait (API Gateway serviceTimeout / Function URL timeout); None: the trigger's default
     # (handlers/apigw.py, handlers/function_url.py).
     http_timeout_ms: Optional[int] = Field(None, alias="FUSEFACE_HTTP_TIMEOUT_MS", ge=1000)
+    # Load: the account's FuseFace QPS shared by at most this many instances (ratelimit.py), and how long a
+    # delivery waits for another invocation that holds the same upload's claim (claims.py)
+    qps: float = Field(20.0, alias="FUSEFACE_QPS", gt=0, le=10000)
+    max_instances: int = Field(1, alias="FUSEFACE_MAX_INSTANCES", ge=1, le=100000)
+    claim_wait_s: float = Field(15.0, alias="FUSEFACE_CLAIM_WAIT_S", ge=0, le=900)
     # Retries inside one invocation
     retry_max_attempts: int = Field(5, alias="FUSEFACE_RETRY_MAX_ATTEMPTS", ge=1, le=20)
     retry_base_delay: float = Field(0.5, alias="FUSEFACE_RETRY_BASE_DELAY", ge=0, le=60)

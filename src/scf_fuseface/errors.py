@@ -177,6 +177,7 @@ CATALOG: Dict[str, ErrorSpec] = {
     "ResourceNotFound.CosObject": _s(404, "input", "The COS object does not exist."),
     "FailedOperation.StorageRejected": _s(502, "config", "COS refused the request (access, bucket or argument)."),
     "RequestSizeLimitExceeded.Response": _s(413, "input", "The reply would exceed SCF's 6 MB limit."),
+    "FailedOperation.UploadInProgress": _s(503, "transient", "Another invocation is fusing this upload."),
 }
 
 _UNKNOWN = ErrorSpec(502, "transient", "Unknown error.")

@@ -21,6 +21,7 @@ from .config import Settings
 from .errors import FuseFaceError
 from .models.fusion import FuseRequest, parse_fuse_request
 from .models.ultra import FuseUltraRequest, is_ultra_request, parse_ultra_request
+from .ratelimit import limiter_for
 from .retry import call_with_retry
 from .run import Run
 
@@ -60,19 +61,32 @@ def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: s
     return parse_fuse_request(data)
 
 
-def fuse_with_retry(run: Run, request: AnyFuseRequest, request_ids: List[str]) -> FuseFaceResult:
-    """FuseFace (or FuseFaceUltra, by the request's ``action``) with in-process retries of transient errors; every
-    RequestId seen is appended to ``request_ids``."""
+# Errors after which FuseFace may have done (and billed) the work without the reply reaching us: retrying may
+# bill a second call. They are counted (``unanswered``) and logged; FuseFace has no idempotency token.
+UNANSWERED = ("ClientNetworkError", "ServerNetworkError", "JSONDecodeError", "KeyError")
+
+
+def fuse_with_retry(run: Run, request: AnyFuseRequest, request_ids: List[str],
+                    unanswered: Optional[List[str]] = None) -> FuseFaceResult:
+    """FuseFace (or FuseFaceUltra, by the request's ``action``) with in-process retries of transient errors, each
+    attempt paced by this instance's rate limiter (``ratelimit.py``); every RequestId seen is appended to
+    ``request_ids``, and the code of every attempt whose reply was lost (``UNANSWERED``) to ``unanswered``."""
     s = run.settings
     params = request.to_api()
+    limiter = limiter_for(s.qps, s.max_instances)
 
     def attempt(timeout_s: float) -> FuseFaceResult:
-        client = run.fusion(timeout_s)
+        waited = limiter.acquire(max_wait_s=max(0.0, timeout_s - min(1.0, s.timeout)))
+        client = run.fusion(max(0.001, timeout_s - waited))
         call = client.fuse_ultra if request.action == "FuseFaceUltra" else client.fuse
         try:
             result = call(params)
         except FuseFaceError as err:
             request_ids.append(err.request_id or "")
+            if err.code in UNANSWERED:
+                if unanswered is not None:
+                    unanswered.append(err.code)
+                log.warning("fuseface reply lost; a retry may bill this image twice", extra={"code": err.code})
             raise
         request_ids.append(result.request_id or "")
         return result

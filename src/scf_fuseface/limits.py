@@ -10,6 +10,12 @@ MIN_FACE_RECT = 30  # InputImageFaceRect Width/Height >= 30
 MAX_BASE64_BYTES = 5 * 1024 * 1024  # base64 string of Image <= 5 MB
 MAX_URL_BYTES = 10 * 1024 * 1024  # object behind Url <= 10 MB
 MAX_DEGREE = 100
+MAX_RECT_COORD = MAX_SIDE_EXCLUSIVE  # a face rect's X/Y/Width/Height can be no larger than an image side
+# What an HTTP request may hold before it is refused unread (ours: hostile-input caps, not FuseFace limits).
+MAX_MULTIPART_PARTS = 32
+MAX_JSON_FIELDS = 64  # keys per JSON object (a FuseFace request has about a dozen)
+MAX_JSON_DEPTH = 16
+MAX_MESSAGE_CHARS = 1000  # error messages in replies and log lines
 # Header sniffing reads at most this many bytes of an object (HEAD + ranged GET).
 SNIFF_BYTES = 64 * 1024
 

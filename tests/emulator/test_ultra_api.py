@@ -303,3 +303,14 @@ def test_logo_param_is_drawn_at_its_rect_instead_of_the_label(emulator, fake_eng
 ])
 def test_logo_refusals(emulator, fake_engine, logo, code):
     assert _code(emulator, _params(FusionUltraParam=NO_EFFECTS, LogoParam=logo)) == code
+
+
+def test_fuseface_ultra_is_metered_apart_from_fuseface(tmp_path):
+    from ..support.fakes import FakeEngine
+
+    with EmulatorServer(tmp_path, engine=FakeEngine()) as emu:
+        assert _ultra(emu, _params(FusionUltraParam=NO_EFFECTS)).FusedImage
+        assert _code(emu, _params(SwapModelType=7)) == "FailedOperation.ParameterValueError"
+        report = emu.usage.report()
+    assert report["FuseFaceUltra"] == {"Calls": 2, "Billable": 1, "Throttled": 0, "Failed": 1, "LostReplies": 0}
+    assert "FuseFace" not in report  # billed apart: no FuseFace call was made

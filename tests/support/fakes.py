@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -23,6 +24,8 @@ class FakeStorage:
     def __init__(self) -> None:
         self.objects: Dict[Tuple[str, str], Tuple[bytes, str, Dict[str, str]]] = {}
         self.calls: List[Tuple[str, str, str]] = []
+        self.ignores_forbid_overwrite = False  # True: behave like a bucket that ignores x-cos-forbid-overwrite
+        self._lock = threading.Lock()
 
     def seed(self, bucket: str, key: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
              content_type: str = "image/jpeg") -> None:
@@ -47,6 +50,21 @@ class FakeStorage:
         self.calls.append(("PUT", bucket, key))
         self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
         return "etag"
+
+    def put_if_absent(self, bucket: str, key: str, data: bytes, *, content_type: str,
+                      metadata: Optional[Dict[str, str]] = None) -> bool:
+        """Create-only write; with ``ignores_forbid_overwrite`` it overwrites like a versioned bucket."""
+        self.calls.append(("PUT_IF_ABSENT", bucket, key))
+        with self._lock:
+            if (bucket, key) in self.objects and not self.ignores_forbid_overwrite:
+                return False
+            self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
+            return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.calls.append(("DELETE", bucket, key))
+        with self._lock:
+            self.objects.pop((bucket, key), None)
 
     def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
         return f"https://{bucket}.cos.ap-guangzhou.myqcloud.com/{key}?q-signature=x"

@@ -28,7 +28,7 @@ from scf_fuseface.imageinfo import check_dimensions, sniff
 from . import render
 from .auth import AuthError, cos_presign, verify_cos, verify_tc3
 from .codes import UnanswerableCode, answer_code
-from .cos_api import COS_HOST_RE
+from .cos_api import COS_HOST_RE, read_body
 from .gateway import check_region, check_version
 from .logo import parse_logo
 from .merge_faces import face_rect, template_face
@@ -71,10 +71,12 @@ def handle(ctx, request: Request) -> Response:
     action = request.headers.get("X-TC-Action", "")
     if action:
         ctx.count(action)
-    length = request.content_length or 0
-    if length > MAX_BODY_BYTES:
+    try:
+        body = read_body(request, MAX_BODY_BYTES)  # also caps chunked bodies, which declare no length
+    except StoreError as exc:  # cut short, stalled or badly chunked
+        return _error("InvalidParameter", exc.message, request_id)
+    if body is None:
         return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
-    body = request.get_data(cache=False)
     try:
         verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
                    headers=request.headers, body=body, service=SERVICE)
@@ -97,7 +99,7 @@ def handle(ctx, request: Request) -> Response:
         if canned is not None:
             return _envelope(canned, request_id)
         check_request(action, params)
-        return _envelope(view(ctx, params), request_id)
+        return _envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
     except (AuthError, FuseFaceError) as exc:
         try:
             return _error(answer_code(exc.code), exc.message, request_id)

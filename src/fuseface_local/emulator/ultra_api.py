@@ -29,7 +29,9 @@ instead of the default label; ``LogoImage`` up to 10 MB of base64 ("专业版：
 Not emulated: the Moderation* codes (no content review), ``MakeupTransferRadio`` and ``BlurRadio`` (see
 ``engine.ultra``). ``SwapModelType`` is recorded, with the effective radios, in the result's JPEG comment
 ``FuseFaceUltra=SwapModelType=N,WarpRadio=...`` (``render.read_metadata``). A ``url`` result is valid for 1 day
-(FuseFace: 7). Calls are counted per action (``EmulatorApp.calls``), so FuseFaceUltra is counted apart from FuseFace.
+(FuseFace: 7). Calls are counted per action (``EmulatorApp.calls``), and FuseFaceUltra is billable on its own
+(``usage.BILLABLE``): its calls, billable calls, failures and injected faults are metered apart from FuseFace's
+(``fuseface usage``). It has no QPS limit by default (one copy of its API doc says 2 requests/s: UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ from scf_fuseface.imageinfo import check_dimensions, sniff
 from . import render
 from .logo import parse_logo
 from .merge_faces import face_rect
+from .usage import BILLABLE
 
 __all__ = ["RESULT_TTL_SECONDS", "fuse_face_ultra"]
 
 RESULT_TTL_SECONDS = 24 * 3600  # "url有效期为1天"
+BILLABLE.add("FuseFaceUltra")  # billed apart from FuseFace (usage.py: an action module adds its own name)
 _PARAM = "FailedOperation.ParameterValueError"
 
 

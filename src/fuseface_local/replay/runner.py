@@ -101,6 +101,8 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
     res.fuseface_request_ids = list(spy.request_ids)
     res.fuseface_actions = list(spy.actions)
     for bucket, key in dict.fromkeys(spy.writes):  # first write of each object, in order
+        if emulator is not None and not emulator.store.exists(bucket, key):
+            continue  # written, then deleted (a claim, a stale failure record)
         path = emulator.store.path_of(bucket, key) if emulator is not None else None
         res.outputs.append(Output(bucket, key, Path(path).resolve() if path is not None else None))
     if emulator is not None:

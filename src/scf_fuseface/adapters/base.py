@@ -55,6 +55,17 @@ class Storage(Protocol):
         """Write ``data``; ``metadata`` keys are full ``x-cos-meta-*`` names. Returns the new ETag."""
         ...
 
+    def put_if_absent(self, bucket: str, key: str, data: bytes, *, content_type: str,
+                      metadata: Optional[Dict[str, str]] = None) -> bool:
+        """Create ``key`` unless it exists (``x-cos-forbid-overwrite: true``): True when this call wrote it,
+        False when COS refused with 409. A bucket that ignores the header overwrites and answers True
+        (see ``claims.py``: callers read back what they wrote)."""
+        ...
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete ``key`` (a missing key is not an error)."""
+        ...
+
     def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
         """A presigned GET URL for ``expires`` seconds."""
         ...

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
+from .. import limits
 from ..errors import FuseFaceError
 from ..models.http_event import HttpRequest
 
@@ -41,10 +43,13 @@ def read_request(req: HttpRequest) -> Dict[str, Any]:
     if ctype in _JSON_TYPES or (not ctype and req.body[:1] == b"{"):
         try:
             data = json.loads(req.body.decode("utf-8"))
+        except RecursionError:
+            raise FuseFaceError("InvalidParameterValue", "The JSON body is nested too deeply.") from None
         except (UnicodeDecodeError, ValueError):
             raise FuseFaceError("InvalidParameterValue", "The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise FuseFaceError("InvalidParameterValue", "The body must be a JSON object.")
+        _check_shape(data)
         return data
     if ctype in _IMAGE_TYPES:
         return _params_request(req.query, req.body)
@@ -61,10 +66,42 @@ def read_request(req: HttpRequest) -> Dict[str, Any]:
                         f"Content-Type {ctype or '(none)'} is not supported: use JSON, image/jpeg, image/png or multipart.")
 
 
+def _check_shape(data: Any) -> None:
+    """Refuse JSON with too many keys in one object or nested too deeply, before any validation (a 400k-field
+    body would otherwise cost 400k validation errors and a reply as large)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limits.MAX_JSON_DEPTH:
+            raise FuseFaceError("InvalidParameterValue", f"The JSON body is nested deeper than {limits.MAX_JSON_DEPTH}.")
+        if isinstance(value, dict):
+            if len(value) > limits.MAX_JSON_FIELDS:
+                raise FuseFaceError("InvalidParameterValue",
+                                    f"A JSON object has {len(value)} fields; at most {limits.MAX_JSON_FIELDS} are read.")
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _boundary(content_type_header: str) -> bytes:
+    match = re.search(r'boundary="?([^";]{1,200})"?', content_type_header, re.IGNORECASE)
+    if match is None:
+        raise FuseFaceError("InvalidParameterValue", "The multipart Content-Type has no boundary.")
+    return match.group(1).strip().encode("latin-1", "replace")
+
+
 def parse_form_files(content_type_header: str, body: bytes) -> Tuple[Dict[str, str], Dict[str, bytes]]:
     """Form fields and file parts (by field name, first of each name) of a ``multipart/form-data`` body
     (stdlib ``email`` parser). A part counts as a file when it has a filename or an ``image/*`` type, or when its
-    name is one of the image or template field names."""
+    name is one of the image or template field names.
+
+    At most ``limits.MAX_MULTIPART_PARTS`` parts (counted before parsing: hundreds of thousands of empty parts
+    once took 48 s of CPU).
+    """
+    parts = body.count(b"--" + _boundary(content_type_header)) - 1
+    if parts > limits.MAX_MULTIPART_PARTS:
+        raise FuseFaceError("InvalidParameterValue",
+                            f"The multipart body has {parts} parts; at most {limits.MAX_MULTIPART_PARTS} are read.")
     head = f"Content-Type: {content_type_header}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     msg = BytesParser(policy=HTTP).parsebytes(head + body)
     if not msg.is_multipart():
