@@ -18,7 +18,7 @@ from ..support.cloud import make_settings
 from ..support.fakes import FakeFusion, FakeStorage
 
 _STORAGE_METHODS = ("head", "get", "put", "presign_get")
-_FUSION_METHODS = ("fuse", "describe_materials")
+_FUSION_METHODS = ("fuse", "fuse_ultra", "describe_materials")
 
 
 def _parameters(cls, method):

@@ -145,3 +145,32 @@ def test_the_stamp_engine_is_the_template_with_a_stamp_per_user():
     assert out_a.size == template.size and out_a.format == "JPEG"
     assert out_a.getpixel((10, 10)) != out_b.getpixel((10, 10))  # the stamp differs per user
     assert len(engine.detect(TEMPLATE)) == 1
+
+
+def _open_usage_at_once(path, barrier, results):
+    barrier.wait()
+    try:
+        Usage(path).add("FuseFace", calls=1)
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(repr(exc))
+
+
+def test_processes_opening_a_new_usage_database_at_once_all_succeed(tmp_path):
+    """Switching a new database to WAL from several processes at once can fail at once with "database is locked"
+    (SQLite skips its busy handler there): about one round in twenty failed before the switch was retried."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    failures = []
+    for round_ in range(40):
+        path = tmp_path / f"usage-{round_}.sqlite3"
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_open_usage_at_once, args=(path, barrier, results)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=120)
+        failures += [r for r in (results.get(timeout=5) for _ in procs) if r != "ok"]
+        assert Usage(path).report()["FuseFace"]["Calls"] == 4 or failures
+    assert failures == []

@@ -76,16 +76,25 @@ class FakeFusion:
     def __init__(self, errors: Optional[List[str]] = None, image: Optional[bytes] = None) -> None:
         self.errors = list(errors or [])
         self.calls: List[Dict[str, Any]] = []
+        self.actions: List[str] = []  # the action of each call, in order
         self.image = image or jpeg_bytes(120, 120)
 
     def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        return self._fused("FuseFace", params)
+
+    def fuse_ultra(self, params: Dict[str, Any]) -> FuseFaceResult:
+        return self._fused("FuseFaceUltra", params)
+
+    def _fused(self, action: str, params: Dict[str, Any]) -> FuseFaceResult:
         self.calls.append(copy.deepcopy(params))
+        self.actions.append(action)
         if self.errors:
             raise FuseFaceError(self.errors.pop(0), "scripted", request_id=f"req-{len(self.calls)}")
         return FuseFaceResult(base64.b64encode(self.image).decode(), f"req-{len(self.calls)}")
 
     def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
                            limit: int = 20, offset: int = 0) -> Dict[str, Any]:
+        self.actions.append("DescribeMaterialList")
         self.calls.append({"DescribeMaterialList": activity_id, "material_id": material_id, "limit": limit,
                            "offset": offset})
         return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
@@ -119,6 +128,10 @@ class FakeFace:
     width: int
     height: int
     score: float = 0.9
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
 
 
 class FakeEngine:

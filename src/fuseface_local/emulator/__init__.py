@@ -5,8 +5,8 @@ One port serves both APIs, routed by the ``Host`` header:
 * ``Host: {bucket}.cos.{region}.myqcloud.com`` -> COS XML API subset (PUT/GET with Range/HEAD/DELETE object,
   PUT-copy, GET bucket), ``q-sign-algorithm=sha1`` header and presigned-URL signatures verified.
 * any other Host, ``POST /`` -> TencentCloud API 3.0, routed by the signed service (``api3``): facefusion
-  2022-09-27 (``FuseFace``, ``DescribeMaterialList``) and iai 2020-03-03 (``DetectFace``, ``iai_api``),
-  TC3-HMAC-SHA256 verified; ``GET /<key>?q-sign-...`` serves presigned URLs that
+  2022-09-27 (``FuseFace``, ``FuseFaceUltra`` in ``ultra_api``, ``DescribeMaterialList``) and iai 2020-03-03
+  (``DetectFace``, ``iai_api``), TC3-HMAC-SHA256 verified; ``GET /<key>?q-sign-...`` serves presigned URLs that
   name no bucket (the emulator's own ``RspImgType=url`` results and ``CosConfig(IP=...)`` presigned URLs).
 
 Credentials: ``secret_id``/``secret_key``/``session_token`` arguments, else the environment variables

@@ -1,7 +1,8 @@
 """TencentCloud API 3.0 for FuseFace 2022-09-27: TC3 check, action routing, ``FuseFace`` and
-``DescribeMaterialList``, Tencent's JSON envelopes (always HTTP 200, ``Content-Type: application/json``).
+``DescribeMaterialList`` (``FuseFaceUltra`` lives in ``ultra_api``), Tencent's JSON envelopes (always HTTP 200,
+``Content-Type: application/json``).
 
-In front of the actions, as the API gateway does: the signature (``auth``), the version and region
+In front of every action (FuseFaceUltra included), as the API gateway does: the signature (``auth``), the version and region
 (``gateway``), then the parameters against the SDK's request model (``sdk_schema``: ``UnknownParameter``,
 ``InvalidParameter``). Every refusal is answered with a code FuseFace has (``codes.answer_code``): the local
 engine's own codes are mapped, and a code FuseFace lacks is an emulator bug (recorded for the test thread, answered
@@ -151,11 +152,12 @@ def _codec_metadata(params: Dict) -> Optional[Tuple[str, str]]:
     return key, value
 
 
-def _decode_base64(text: Any) -> bytes:
+def _decode_base64(text: Any, max_len: int = limits.MAX_BASE64_BYTES) -> bytes:
     if not isinstance(text, str):
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be a base64 string.")
-    if len(text) > limits.MAX_BASE64_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The base64 Image exceeds 5 MB.")
+    if len(text) > max_len:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"The base64 Image exceeds {max_len // (1024 * 1024)} MB.")
     if text.lstrip().startswith("data:"):
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be bare base64 (no data: prefix).")
     try:
@@ -164,7 +166,7 @@ def _decode_base64(text: Any) -> bytes:
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image is not valid base64.") from None
 
 
-def fetch_url(ctx, url: Any) -> bytes:
+def fetch_url(ctx, url: Any, max_bytes: int = limits.MAX_URL_BYTES) -> bytes:
     """The object behind a (presigned) emulated-COS URL, as FuseFace's downloader would get it."""
     def fail(why: str) -> FuseFaceError:
         return FuseFaceError("FailedOperation.ImageDownloadError", f"The image could not be downloaded: {why}.")
@@ -186,8 +188,9 @@ def fetch_url(ctx, url: Any) -> bytes:
         record, data = ctx.store.read(bucket, key)
     except (AuthError, StoreError) as exc:
         raise fail(f"COS answered {exc.code}") from None
-    if record.size > limits.MAX_URL_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The image behind Url exceeds 10 MB.")
+    if record.size > max_bytes:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"The image behind Url exceeds {max_bytes // (1024 * 1024)} MB.")
     return data
 
 
@@ -248,17 +251,20 @@ def fuse_face(ctx, params: Dict) -> Dict:
     return {"FusedImage": _publish(ctx, fused)}
 
 
-def _publish(ctx, jpeg: bytes) -> str:
-    """Store a result in the emulator's bucket; a presigned URL (7 days) served on the emulator's port."""
+def _publish(ctx, jpeg: bytes, ttl: int = RESULT_TTL_SECONDS) -> str:
+    """Store a result in the emulator's bucket; a presigned URL (``ttl``: 7 days) served on the emulator's port."""
     key = f"fuseface/{time.strftime('%Y%m%d', time.gmtime())}/{uuid.uuid4().hex}.jpg"
     ctx.store.put(RESULT_BUCKET, key, jpeg, content_type="image/jpeg")
     host = ctx.public_host.rsplit(":", 1)[0]
     params = {"x-cos-security-token": ctx.creds.session_token} if ctx.creds.session_token else None
-    query = cos_presign(ctx.creds, method="GET", key=key, host=host, expires=RESULT_TTL_SECONDS, params=params)
+    query = cos_presign(ctx.creds, method="GET", key=key, host=host, expires=ttl, params=params)
     return f"http://{ctx.public_host}/{quote(key)}?{query}"
 
 
+from .ultra_api import fuse_face_ultra  # noqa: E402 - it uses the helpers above
+
 ACTIONS: Dict[str, Callable[[Any, Dict], Dict]] = {
     "FuseFace": fuse_face,
+    "FuseFaceUltra": fuse_face_ultra,
     "DescribeMaterialList": describe_material_list,
 }

@@ -3,12 +3,15 @@
 werkzeug serves every request on a new thread, so connections come from a small pool instead of one per thread
 (opening one costs more than most queries). Writes go one at a time within the process (a lock), so threads never
 spin in SQLite's busy handler against each other; across processes WAL mode and a generous busy timeout apply.
+Switching a new database to WAL while another process does the same can fail at once with "database is locked"
+(SQLite does not call the busy handler there); that switch is retried for a while.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, List, Sequence
@@ -28,7 +31,15 @@ class Database:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 

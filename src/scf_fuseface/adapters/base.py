@@ -73,10 +73,15 @@ class Storage(Protocol):
 
 @runtime_checkable
 class FusionClient(Protocol):
-    """FuseFace 2022-09-27 as the function uses it; every failure is a ``FuseFaceError``."""
+    """FuseFace 2022-09-27 as the function uses it (FuseFace, FuseFaceUltra, DescribeMaterialList); every failure
+    is a ``FuseFaceError``."""
 
     def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
         """Call ``FuseFace`` with wire-named ``params``."""
+        ...
+
+    def fuse_ultra(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFaceUltra`` (the template in ``ModelUrl``/``ModelImage``) with wire-named ``params``."""
         ...
 
     def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,

@@ -1,4 +1,5 @@
-"""FuseFace 2022-09-27 through ``tencentcloud-sdk-python-facefusion`` (sync client, typed models).
+"""FuseFace 2022-09-27 through ``tencentcloud-sdk-python-facefusion`` (sync client, typed models:
+``FuseFaceRequest``, ``FuseFaceUltraRequest``, ``DescribeMaterialListRequest``).
 
 ``TencentCloudSDKException`` -> ``FuseFaceError(code, message, request_id=...)``; the SDK's client-side codes
 (``ClientNetworkError``, ``ServerNetworkError``, ``JSONDecodeError``, ``KeyError``) are in the catalogue as
@@ -65,14 +66,21 @@ class FuseFaceClient:
         except self._sdk_exception as exc:
             raise _sdk_error(exc) from None
 
-    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
-        """Call ``FuseFace`` with wire-named ``params``; raises ``FuseFaceError``."""
-        resp = self._call("FuseFace", params)
+    def _fused(self, action: str, params: Dict[str, Any]) -> FuseFaceResult:
+        resp = self._call(action, params)
         if not resp.FusedImage:
             raise FuseFaceError(
-                "FailedOperation.EmptyFusedImage", "FuseFace answered without a FusedImage.", request_id=resp.RequestId
+                "FailedOperation.EmptyFusedImage", f"{action} answered without a FusedImage.", request_id=resp.RequestId
             )
         return FuseFaceResult(resp.FusedImage, resp.RequestId)
+
+    def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFace`` with wire-named ``params``; raises ``FuseFaceError``."""
+        return self._fused("FuseFace", params)
+
+    def fuse_ultra(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFaceUltra`` (``FuseFaceUltraRequest``) with wire-named ``params``; raises ``FuseFaceError``."""
+        return self._fused("FuseFaceUltra", params)
 
     def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
                            limit: int = 20, offset: int = 0) -> Dict[str, Any]:

@@ -1,6 +1,13 @@
 """The body of ``POST /fuse`` as FuseFace request JSON: JSON as it is, or a raw ``image/jpeg|png`` body with its
 parameters in the query, or ``multipart/form-data`` (file part ``image``; parameters as form fields or in the
-query)."""
+query).
+
+The user's face may be picked with ``X``, ``Y``, ``Width``, ``Height`` (all four; sent as
+``MergeInfos[0].InputImageFaceRect``, e.g. a box ``POST /detect`` found).
+
+A form or query that brings a template -- a file part named ``template`` (sent as ``ModelImage``) or a ``ModelUrl``
+-- makes a FuseFaceUltra request; its ``SwapModelType`` and radios (``WarpRadio``, ``EnhanceRadio``, ``MpRadio``,
+``TeethEnhanceRadio``, ``MakeupTransferRadio``, ``BlurRadio``) become ``FusionUltraParam``."""
 
 from __future__ import annotations
 
@@ -9,17 +16,20 @@ import json
 import re
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from .. import limits
 from ..errors import FuseFaceError
 from ..models.http_event import HttpRequest
 
-__all__ = ["parse_multipart", "read_request"]
+__all__ = ["parse_form_files", "parse_multipart", "read_request"]
 
-_INT_PARAMS = ("FuseFaceDegree", "FuseProfileDegree", "LogoAdd")
-_STR_PARAMS = ("ProjectId", "ModelId", "RspImgType")
+_INT_PARAMS = ("FuseFaceDegree", "FuseProfileDegree", "LogoAdd", "SwapModelType")
+_STR_PARAMS = ("ProjectId", "ModelId", "RspImgType", "ModelUrl")
+_RADIO_PARAMS = ("WarpRadio", "EnhanceRadio", "MpRadio", "TeethEnhanceRadio", "MakeupTransferRadio", "BlurRadio")
+_RECT_PARAMS = ("X", "Y", "Width", "Height")
 _IMAGE_FIELDS = ("image", "Image", "file", "photo")
+_TEMPLATE_FIELDS = ("template", "Template", "ModelImage")
 _JSON_TYPES = ("application/json", "text/json", "text/plain")
 _IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png", "application/octet-stream")
 
@@ -44,10 +54,14 @@ def read_request(req: HttpRequest) -> Dict[str, Any]:
     if ctype in _IMAGE_TYPES:
         return _params_request(req.query, req.body)
     if ctype == "multipart/form-data":
-        fields, image = parse_multipart(req.header("content-type"), req.body)
+        fields, files = parse_form_files(req.header("content-type"), req.body)
+        image = _user_part(files)
         if not image:
             raise FuseFaceError("MissingParameter", "The multipart body has no image part (field 'image').")
-        return _params_request(dict(req.query, **fields), image)
+        template = next((files[name] for name in _TEMPLATE_FIELDS if name in files), None)
+        if template is not None and not template:
+            raise FuseFaceError("MissingParameter", "The multipart template part is empty.")
+        return _params_request(dict(req.query, **fields), image, template)
     raise FuseFaceError("InvalidParameterValue.UnsupportedMediaType",
                         f"Content-Type {ctype or '(none)'} is not supported: use JSON, image/jpeg, image/png or multipart.")
 
@@ -76,12 +90,13 @@ def _boundary(content_type_header: str) -> bytes:
     return match.group(1).strip().encode("latin-1", "replace")
 
 
-def parse_multipart(content_type_header: str, body: bytes) -> Tuple[Dict[str, str], Optional[bytes]]:
-    """Form fields and the image bytes of a ``multipart/form-data`` body (stdlib ``email`` parser).
+def parse_form_files(content_type_header: str, body: bytes) -> Tuple[Dict[str, str], Dict[str, bytes]]:
+    """Form fields and file parts (by field name, first of each name) of a ``multipart/form-data`` body
+    (stdlib ``email`` parser). A part counts as a file when it has a filename or an ``image/*`` type, or when its
+    name is one of the image or template field names.
 
     At most ``limits.MAX_MULTIPART_PARTS`` parts (counted before parsing: hundreds of thousands of empty parts
-    once took 48 s of CPU). The image is the part named ``image`` (then ``Image``, ``file``, ``photo``), else
-    the first file part; other named parts are form fields.
+    once took 48 s of CPU).
     """
     parts = body.count(b"--" + _boundary(content_type_header)) - 1
     if parts > limits.MAX_MULTIPART_PARTS:
@@ -92,35 +107,62 @@ def parse_multipart(content_type_header: str, body: bytes) -> Tuple[Dict[str, st
     if not msg.is_multipart():
         raise FuseFaceError("InvalidParameterValue", "The multipart body (or its boundary) could not be parsed.")
     fields: Dict[str, str] = {}
-    named: Dict[str, bytes] = {}
-    first_file: Optional[bytes] = None
-    for part in msg.iter_parts():
+    files: Dict[str, bytes] = {}
+    for index, part in enumerate(msg.iter_parts()):
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
-        if name in _IMAGE_FIELDS and name not in named:
-            named[str(name)] = payload
-        elif part.get_filename() is not None or part.get_content_maintype() == "image":
-            first_file = payload if first_file is None else first_file
+        is_file = part.get_filename() is not None or part.get_content_maintype() == "image"
+        if is_file or name in _IMAGE_FIELDS or name in _TEMPLATE_FIELDS:
+            files.setdefault(str(name) if name else f"#{index}", payload)
         elif name:
             fields[str(name)] = payload.decode("utf-8", "replace").strip()
-    image = next((named[n] for n in _IMAGE_FIELDS if n in named), first_file)
-    return fields, image
+    return fields, files
 
 
-def _params_request(params: Mapping[str, str], image: bytes) -> Dict[str, Any]:
-    """FuseFace request JSON from text parameters (query or form fields) and one image."""
+def _user_part(files: Mapping[str, bytes]) -> Optional[bytes]:
+    """The user image: a part named like an image field, else the first other file that is not the template."""
+    for name in _IMAGE_FIELDS:
+        if name in files:
+            return files[name]
+    return next((data for name, data in files.items() if name not in _TEMPLATE_FIELDS), None)
+
+
+def parse_multipart(content_type_header: str, body: bytes) -> Tuple[Dict[str, str], Optional[bytes]]:
+    """Form fields and the user image bytes of a ``multipart/form-data`` body."""
+    fields, files = parse_form_files(content_type_header, body)
+    return fields, _user_part(files)
+
+
+def _number(params: Mapping[str, str], name: str, kind: type) -> Union[int, float]:
+    try:
+        return kind(params[name])
+    except ValueError:
+        raise FuseFaceError("InvalidParameterValue",
+                            f"{name} must be {'an integer' if kind is int else 'a number'}.") from None
+
+
+def _params_request(params: Mapping[str, str], image: bytes, template: Optional[bytes] = None) -> Dict[str, Any]:
+    """FuseFace (or, with a template, FuseFaceUltra) request JSON from text parameters (query or form fields),
+    one user image and an optional template image."""
     data: Dict[str, Any] = {}
     for name in _STR_PARAMS:
         if params.get(name):
             data[name] = params[name]
     for name in _INT_PARAMS:
         if params.get(name, "") != "":
-            try:
-                data[name] = int(params[name])
-            except ValueError:
-                raise FuseFaceError("InvalidParameterValue", f"{name} must be an integer.") from None
+            data[name] = _number(params, name, int)
+    radios = {name: _number(params, name, float) for name in _RADIO_PARAMS if params.get(name, "") != ""}
+    if radios:
+        data["FusionUltraParam"] = radios
+    if template is not None:
+        data["ModelImage"] = base64.b64encode(template).decode("ascii")
     merge: Dict[str, Any] = {"Image": base64.b64encode(image).decode("ascii")}
     if params.get("TemplateFaceID"):
         merge["TemplateFaceID"] = params["TemplateFaceID"]
+    given = [name for name in _RECT_PARAMS if params.get(name, "") != ""]
+    if given and len(given) != len(_RECT_PARAMS):
+        raise FuseFaceError("InvalidParameterValue", "The face rect needs all of X, Y, Width and Height.")
+    if given:
+        merge["InputImageFaceRect"] = {name: _number(params, name, int) for name in _RECT_PARAMS}
     data["MergeInfos"] = [merge]
     return data

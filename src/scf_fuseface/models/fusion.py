@@ -16,7 +16,7 @@ so a typo such as 2 or -1 would silently add the label; refusing it says so inst
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Literal, Mapping, Optional
+from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional
 
 from pydantic import (
     BaseModel,
@@ -138,6 +138,8 @@ class FuseParam(_Model):
 
 
 class FuseRequest(_Model):
+    action: ClassVar[str] = "FuseFace"
+
     project_id: Optional[str] = None
     model_id: Optional[str] = None
     rsp_img_type: Literal["url", "base64"] = "base64"
