@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
 
-from . import api3, cos_api, fuseface_api
+from . import api3, api_call, cos_api
 from .auth import AuthError, Credentials, verify_cos
 from .codes import INJECTABLE
 from .gateway import served_regions
@@ -191,7 +191,7 @@ class EmulatorApp:
             self.errors.append(_detached(exc))
             message = f"Emulator failure: {type(exc).__name__}."
             if request.method == "POST" and not cos_api.COS_HOST_RE.match(_hostname(request).lower()):
-                response = fuseface_api.error_response("InternalError", message)
+                response = api_call.error_response("InternalError", message)
             else:
                 response = cos_api.cos_error("InternalError", message, 500, request.path,
                                              head=request.method == "HEAD")

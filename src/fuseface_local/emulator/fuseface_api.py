@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 import uuid
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -26,10 +25,10 @@ from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.imageinfo import check_dimensions, sniff
 
 from . import render
-from .auth import AuthError, cos_presign, verify_cos, verify_tc3
+from .api_call import envelope, error, error_response, read_call
+from .auth import AuthError, cos_presign, verify_cos
 from .codes import UnanswerableCode, answer_code
-from .cos_api import COS_HOST_RE, read_body
-from .gateway import check_region, check_version
+from .cos_api import COS_HOST_RE
 from .logo import parse_logo
 from .merge_faces import face_rect, template_face
 from .sdk_schema import check_request, fields
@@ -45,22 +44,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _envelope(payload: Dict[str, Any], request_id: str) -> Response:
-    body = json.dumps({"Response": {**payload, "RequestId": request_id}}, ensure_ascii=False)
-    response = Response(body.encode("utf-8"), status=200)
-    response.headers["Content-Type"] = "application/json"  # exactly: the SDK ignores errors otherwise
-    return response
-
-
-def _error(code: str, message: str, request_id: str) -> Response:
-    return _envelope({"Error": {"Code": code, "Message": message}}, request_id)
-
-
-def error_response(code: str, message: str) -> Response:
-    """An error envelope with a fresh RequestId (used for unexpected emulator failures)."""
-    return _error(code, message, str(uuid.uuid4()))
-
-
 def _bad(message: str, code: str = "InvalidParameterValue.ParameterValueError") -> FuseFaceError:
     return FuseFaceError(code, message)
 
@@ -68,44 +51,24 @@ def _bad(message: str, code: str = "InvalidParameterValue.ParameterValueError") 
 def handle(ctx, request: Request) -> Response:
     """Answer one API 3.0 request (``ctx`` is the ``EmulatorApp``)."""
     request_id = str(uuid.uuid4())
-    action = request.headers.get("X-TC-Action", "")
-    if action:
-        ctx.count(action)
     try:
-        body = read_body(request, MAX_BODY_BYTES)  # also caps chunked bodies, which declare no length
-    except StoreError as exc:  # cut short, stalled or badly chunked
-        return _error("InvalidParameter", exc.message, request_id)
-    if body is None:
-        return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
-    try:
-        verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
-                   headers=request.headers, body=body, service=SERVICE)
-        check_version(request.headers.get("X-TC-Version"), VERSION)
-        view = ACTIONS.get(action)
-        if view is None:
-            raise FuseFaceError("InvalidAction", f"The action {action!r} does not exist.")
-        check_region(ctx.regions, request.headers.get("X-TC-Region"))
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            raise FuseFaceError("InvalidParameter", "The request body is not valid JSON.") from None
-        if not isinstance(params, dict):
-            raise FuseFaceError("InvalidParameter", "The request body must be a JSON object.")
+        action, view, params = read_call(ctx, request, service=SERVICE, version=VERSION, actions=ACTIONS,
+                                         max_body=MAX_BODY_BYTES, regions=ctx.regions)
         injected = ctx.injected(action)
         if injected is not None:  # a test's deliberate answer (codes.INJECTABLE), after the checks above
             code, message = injected
-            return _error(code, FuseFaceError(code, message).message, request_id)
+            return error(code, FuseFaceError(code, message).message, request_id)
         canned = ctx.injections.take_response(action)
         if canned is not None:
-            return _envelope(canned, request_id)
+            return envelope(canned, request_id)
         check_request(action, params)
-        return _envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
+        return envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
     except (AuthError, FuseFaceError) as exc:
         try:
-            return _error(answer_code(exc.code), exc.message, request_id)
+            return error(answer_code(exc.code), exc.message, request_id)
         except UnanswerableCode as bug:
             ctx.errors.append(bug)
-            return _error("InternalError", "Internal error.", request_id)
+            return error("InternalError", "Internal error.", request_id)
 
 
 # --- DescribeMaterialList ---------------------------------------------------------------------------------
