@@ -39,6 +39,11 @@ KEY_BATCH_1 = f"uploads/{MODEL_ID}/batch/biden.jpg"
 KEY_BATCH_2 = "uploads/batch/astronaut.jpg"  # no ModelId in the key: routed by object metadata
 KEY_OWN = f"fused/uploads/{MODEL_ID}/earlier.jpg"
 KEY_NOT_IMAGE = f"uploads/{MODEL_ID}/notes.jpg"
+# FuseFaceUltra: the template is an object of its own; one upload names it in its metadata, one relies on
+# FUSEFACE_ULTRA_TEMPLATE_KEY (set it to KEY_ULTRA_TEMPLATE when replaying).
+KEY_ULTRA_TEMPLATE = "templates/obama_template.jpg"
+KEY_ULTRA = "uploads/ultra/selfie.jpg"
+KEY_ULTRA_CONFIG = "uploads/selfies/selfie.jpg"
 
 
 def _jpeg(img: Image.Image, quality: int) -> bytes:
@@ -81,6 +86,9 @@ def main() -> None:
             "x-cos-meta-fuseface-model-id": MODEL_ID,
         }),
         KEY_NOT_IMAGE: (not_image, "image/jpeg", {}),
+        KEY_ULTRA_TEMPLATE: (imgs["template"], "image/jpeg", {}),
+        KEY_ULTRA: (imgs["selfie"], "image/jpeg", {"x-cos-meta-fuseface-template-key": KEY_ULTRA_TEMPLATE}),
+        KEY_ULTRA_CONFIG: (imgs["selfie"], "image/jpeg", {}),
     }
     obj_root = HERE / "objects"
     shutil.rmtree(obj_root, ignore_errors=True)
@@ -122,6 +130,9 @@ def main() -> None:
     _write_json(HERE / "cos_own_output.json", cos_event([rec(KEY_OWN, event_time=1795600300, reqid=179398980)]))
     _write_json(HERE / "cos_put_not_image.json",
                 cos_event([rec(KEY_NOT_IMAGE, event_time=1795600400, reqid=179398990)]))
+    _write_json(HERE / "cos_put_ultra.json", cos_event([rec(KEY_ULTRA, event_time=1795600500, reqid=179399000)]))
+    _write_json(HERE / "cos_put_ultra_config.json",
+                cos_event([rec(KEY_ULTRA_CONFIG, event_time=1795600600, reqid=179399010)]))
 
     # --- HTTP events
     fuse_body = json_body({
@@ -140,6 +151,12 @@ def main() -> None:
     _write_json(HERE / "function_url_post_json_request_context.json", http_event(
         "POST", "/fuse", body=fuse_body, content_type="application/json", function_url=True, request_context=True))
     _write_json(HERE / "apigw_get_materials.json", http_event("GET", "/materials", query={"ProjectId": PROJECT_ID}))
+    _write_json(HERE / "apigw_post_ultra_json.json", http_event("POST", "/fuse", content_type="application/json",
+                                                                 body=json_body({
+        "RspImgType": "base64", "ModelImage": base64.b64encode(imgs["template"]).decode("ascii"),
+        "MergeInfos": [{"Image": base64.b64encode(imgs["small"]).decode("ascii")}],
+        "SwapModelType": 1, "FusionUltraParam": {"WarpRadio": 0.7, "MpRadio": 0.5}, "LogoAdd": 1,
+    })))
 
     for name in sorted(p.name for p in HERE.glob("*.json")):
         print(f"{name:44s} {(HERE / name).stat().st_size:8d} bytes")

@@ -32,7 +32,12 @@ _ANY_ADDRESS = ("0.0.0.0", "", "::")  # noqa: S104 - compared against, never bou
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's request handler with its log lines at DEBUG, never with a query string."""
+    """werkzeug's request handler with its log lines at DEBUG, never with a query string; requests the HTTP
+    parser refuses (a malformed request line) are answered in JSON, without echoing the line."""
+
+    error_content_type = "application/json"
+    error_message_format = ('{"Response": {"Error": {"Code": "InvalidRequest", '
+                            '"Message": "Malformed HTTP request (status %(code)d)."}}}')
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         path = getattr(self, "path", None) or ""  # unset when the request line itself was malformed
@@ -43,6 +48,20 @@ class QuietRequestHandler(WSGIRequestHandler):
         _log.debug("%s: %s", type, message)
 
 
+def _server_log(type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+    """werkzeug's server-level log ("Error on request:" + a traceback): one line, the exception's type only."""
+    last = str(message).strip().splitlines()[-1] if str(message).strip() else ""
+    _log.warning("%s: %s", type, last.split(":", 1)[0][:100])
+
+
+def _handle_error(request: Any, client_address: Any) -> None:
+    """An exception escaping a request thread (a client gone mid-reply...): one line, no traceback."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    _log.debug("connection error: %s", type(exc).__name__ if exc is not None else "?")
+
+
 class LoopbackServer:
     """``app`` on ``host:port`` in a daemon thread. Subclasses name themselves (``label``, ``thread_name``),
     choose the exception raised on misuse (``misuse_error``) and may override ``_started``."""
@@ -51,6 +70,7 @@ class LoopbackServer:
     thread_name = "fuseface-server"
     misuse_error: Type[Exception] = RuntimeError
     poll_interval = 0.05  # seconds between shutdown checks of the serving thread
+    read_timeout = 30.0  # seconds a connection may stay silent (a stalled upload frees its thread after this)
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -69,9 +89,11 @@ class LoopbackServer:
             raise self.misuse_error(f"The {self.label} is already running.")
         stack = ExitStack()
         try:
-            server = make_server(self.host, self._requested_port, self.app, threaded=True,
-                                 request_handler=QuietRequestHandler)
+            handler = type("LoopbackRequestHandler", (QuietRequestHandler,), {"timeout": self.read_timeout})
+            server = make_server(self.host, self._requested_port, self.app, threaded=True, request_handler=handler)
             server.daemon_threads = True
+            server.log = _server_log  # werkzeug's own: a traceback (with request data) on stderr
+            server.handle_error = _handle_error  # socketserver's own: "Exception occurred..." + traceback
             stack.callback(server.server_close)
             self._server = server
             self._started(stack)

@@ -49,6 +49,15 @@ class Settings(BaseModel):
     ai_label: bool = Field(True, alias="FUSEFACE_AI_LABEL")
     ai_label_key: str = Field("AIGC", alias="FUSEFACE_AI_LABEL_KEY", min_length=1, max_length=32)
     ai_label_producer: str = Field("scf-fuseface", alias="FUSEFACE_AI_LABEL_PRODUCER", min_length=1, max_length=64)
+    # FuseFaceUltra (the template comes with the call; see ultra.py)
+    ultra_template_key: Optional[str] = Field(None, alias="FUSEFACE_ULTRA_TEMPLATE_KEY", max_length=1024)
+    ultra_swap_model_type: Optional[int] = Field(None, alias="FUSEFACE_ULTRA_SWAP_MODEL_TYPE", ge=1, le=6)
+    ultra_warp_radio: Optional[float] = Field(None, alias="FUSEFACE_ULTRA_WARP_RADIO", ge=0, le=1)
+    ultra_enhance_radio: Optional[float] = Field(None, alias="FUSEFACE_ULTRA_ENHANCE_RADIO", ge=0, le=1)
+    ultra_mp_radio: Optional[float] = Field(None, alias="FUSEFACE_ULTRA_MP_RADIO", ge=0, le=1)
+    ultra_teeth_enhance_radio: Optional[float] = Field(None, alias="FUSEFACE_ULTRA_TEETH_ENHANCE_RADIO", ge=0, le=1)
+    ultra_makeup_transfer_radio: Optional[float] = Field(None, alias="FUSEFACE_ULTRA_MAKEUP_TRANSFER_RADIO", ge=0,
+                                                         le=1)
     # COS
     cos_ip: Optional[str] = Field(None, alias="FUSEFACE_COS_IP")
     cos_port: Optional[int] = Field(None, alias="FUSEFACE_COS_PORT", ge=1, le=65535)
@@ -71,6 +80,11 @@ class Settings(BaseModel):
     # The HTTP client's wait (API Gateway serviceTimeout / Function URL timeout); None: the trigger's default
     # (handlers/apigw.py, handlers/function_url.py).
     http_timeout_ms: Optional[int] = Field(None, alias="FUSEFACE_HTTP_TIMEOUT_MS", ge=1000)
+    # Load: the account's FuseFace QPS shared by at most this many instances (ratelimit.py), and how long a
+    # delivery waits for another invocation that holds the same upload's claim (claims.py)
+    qps: float = Field(20.0, alias="FUSEFACE_QPS", gt=0, le=10000)
+    max_instances: int = Field(1, alias="FUSEFACE_MAX_INSTANCES", ge=1, le=100000)
+    claim_wait_s: float = Field(15.0, alias="FUSEFACE_CLAIM_WAIT_S", ge=0, le=900)
     # Retries inside one invocation
     retry_max_attempts: int = Field(5, alias="FUSEFACE_RETRY_MAX_ATTEMPTS", ge=1, le=20)
     retry_base_delay: float = Field(0.5, alias="FUSEFACE_RETRY_BASE_DELAY", ge=0, le=60)
@@ -96,6 +110,13 @@ class Settings(BaseModel):
                 raise ValueError(f"expected 'code=region,...', got {item!r}")
             mapping[code.strip()] = region.strip()
         return mapping
+
+    @field_validator("ultra_template_key")
+    @classmethod
+    def _template_key(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and (not value.strip().lstrip("/") or value.strip().endswith("/")):
+            raise ValueError("must name an object: a key in the bucket, or bucket-appid/key")
+        return value.strip() if value is not None else None
 
     @field_validator("output_prefix", "failure_prefix", "trigger_prefix")
     @classmethod

@@ -48,9 +48,11 @@ CATALOG: Dict[str, ErrorSpec] = {
     "FailedOperation.FuseMaterialNotExist": _s(400, "config", "The material does not exist."),
     "FailedOperation.ImageDecodeFailed": _s(415, "input", "The image could not be decoded (jpg or png only)."),
     "FailedOperation.ImageDownloadError": _s(422, "input", "The image could not be downloaded from its Url."),
-    "FailedOperation.ImagePixelExceed": _s(422, "input", "The image has too many pixels (each side < 4096)."),
+    "FailedOperation.ImagePixelExceed": _s(422, "input", "The image is too large in pixels (each side < 4096 for "
+                                                         "FuseFace, < 8000 for FuseFaceUltra)."),
     "FailedOperation.ImageResolutionTooSmall": _s(422, "input", "The image is too small (each side > 64 px)."),
-    "FailedOperation.ImageSizeExceed": _s(413, "input", "The image data is too large (base64 <= 5 MB, url <= 10 MB)."),
+    "FailedOperation.ImageSizeExceed": _s(413, "input", "The image data is too large (FuseFace: base64 <= 5 MB, url "
+                                                        "<= 10 MB; FuseFaceUltra: base64 <= 10 MB, url <= 20 MB)."),
     "FailedOperation.ImageSizeInvalid": _s(422, "input", "The image size does not suit the algorithm."),
     "FailedOperation.InnerError": _s(502, "transient", "Internal service error."),
     "FailedOperation.MediaDataError": _s(400, "config", "The material data is empty."),
@@ -175,6 +177,7 @@ CATALOG: Dict[str, ErrorSpec] = {
     "ResourceNotFound.CosObject": _s(404, "input", "The COS object does not exist."),
     "FailedOperation.StorageRejected": _s(502, "config", "COS refused the request (access, bucket or argument)."),
     "RequestSizeLimitExceeded.Response": _s(413, "input", "The reply would exceed SCF's 6 MB limit."),
+    "FailedOperation.UploadInProgress": _s(503, "transient", "Another invocation is fusing this upload."),
 }
 
 _UNKNOWN = ErrorSpec(502, "transient", "Unknown error.")

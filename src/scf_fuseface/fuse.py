@@ -1,8 +1,11 @@
 """The FuseFace call both triggers make: one request builder, in-budget retries, decoding the answer.
 
-:func:`fuse_request` is the only place a request is assembled for the SDK: it validates the wire-named
-parameters as a :class:`~scf_fuseface.models.fusion.FuseRequest` and adds the implicit AI-generated label
-(``FuseParam``, unless the caller sent one; ``FUSEFACE_AI_LABEL*``).
+:func:`fuse_request` is the only place a request is assembled for the SDK. Wire-named parameters carrying a
+template (``ModelUrl``/``ModelImage``) are a FuseFaceUltra request
+(:class:`~scf_fuseface.models.ultra.FuseUltraRequest`), anything else a FuseFace request
+(:class:`~scf_fuseface.models.fusion.FuseRequest`). The AI label is decided here only: FuseFace gets the implicit
+label (``FuseParam``, unless the caller sent one; ``FUSEFACE_AI_LABEL*``); FuseFaceUltra has no ``FuseParam``, so
+it carries the visible label only (``LogoAdd``, ``FUSEFACE_LOGO_ADD`` unless the caller sent one).
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ import base64
 import binascii
 import json
 import logging
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from .adapters.base import FuseFaceResult
 from .config import Settings
 from .errors import FuseFaceError
 from .models.fusion import FuseRequest, parse_fuse_request
+from .models.ultra import FuseUltraRequest, is_ultra_request, parse_ultra_request
+from .ratelimit import limiter_for
 from .retry import call_with_retry
 from .run import Run
 
-__all__ = ["ai_label", "decode_fused", "fuse_request", "fuse_with_retry"]
+__all__ = ["AnyFuseRequest", "ai_label", "decode_fused", "fuse_request", "fuse_with_retry"]
+
+AnyFuseRequest = Union[FuseRequest, FuseUltraRequest]
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +43,17 @@ def ai_label(settings: Settings, produce_id: str) -> Optional[Dict[str, Any]]:
     return {"ImageCodecParam": {"MetaData": [{"MetaKey": settings.ai_label_key[:32], "MetaValue": value}]}}
 
 
-def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: str) -> FuseRequest:
-    """The FuseFace request for wire-named ``params`` (``None`` values left out), labelled as AI-generated
-    with ``produce_id`` (the invocation or HTTP request id) unless ``params`` has a ``FuseParam``.
+def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: str) -> AnyFuseRequest:
+    """The FuseFace (or, with ``ModelUrl``/``ModelImage``, FuseFaceUltra) request for wire-named ``params``
+    (``None`` values left out), labelled as AI-generated: FuseFace with ``produce_id`` (the invocation or HTTP
+    request id) in ``FuseParam`` unless ``params`` has one; FuseFaceUltra with ``LogoAdd``.
 
     Raises ``FuseFaceError`` (``InvalidParameterValue`` / ``MissingParameter``) when the request is invalid.
     """
     data = {name: value for name, value in params.items() if value is not None}
+    if is_ultra_request(data):
+        data.setdefault("LogoAdd", settings.logo_add)
+        return parse_ultra_request(data)
     if "FuseParam" not in data:
         label = ai_label(settings, produce_id)
         if label:
@@ -50,23 +61,39 @@ def fuse_request(settings: Settings, params: Mapping[str, Any], *, produce_id: s
     return parse_fuse_request(data)
 
 
-def fuse_with_retry(run: Run, request: FuseRequest, request_ids: List[str]) -> FuseFaceResult:
-    """FuseFace with in-process retries of transient errors; every RequestId seen is appended to ``request_ids``."""
+# Errors after which FuseFace may have done (and billed) the work without the reply reaching us: retrying may
+# bill a second call. They are counted (``unanswered``) and logged; FuseFace has no idempotency token.
+UNANSWERED = ("ClientNetworkError", "ServerNetworkError", "JSONDecodeError", "KeyError")
+
+
+def fuse_with_retry(run: Run, request: AnyFuseRequest, request_ids: List[str],
+                    unanswered: Optional[List[str]] = None) -> FuseFaceResult:
+    """FuseFace (or FuseFaceUltra, by the request's ``action``) with in-process retries of transient errors, each
+    attempt paced by this instance's rate limiter (``ratelimit.py``); every RequestId seen is appended to
+    ``request_ids``, and the code of every attempt whose reply was lost (``UNANSWERED``) to ``unanswered``."""
     s = run.settings
     params = request.to_api()
+    limiter = limiter_for(s.qps, s.max_instances)
 
     def attempt(timeout_s: float) -> FuseFaceResult:
+        waited = limiter.acquire(max_wait_s=max(0.0, timeout_s - min(1.0, s.timeout)))
+        client = run.fusion(max(0.001, timeout_s - waited))
+        call = client.fuse_ultra if request.action == "FuseFaceUltra" else client.fuse
         try:
-            result = run.fusion(timeout_s).fuse(params)
+            result = call(params)
         except FuseFaceError as err:
             request_ids.append(err.request_id or "")
+            if err.code in UNANSWERED:
+                if unanswered is not None:
+                    unanswered.append(err.code)
+                log.warning("fuseface reply lost; a retry may bill this image twice", extra={"code": err.code})
             raise
         request_ids.append(result.request_id or "")
         return result
 
     def on_retry(err: FuseFaceError, n: int, delay: float) -> None:
         log.warning("fuseface transient error, retrying",
-                    extra={"code": err.code, "attempt": n, "delay_s": round(delay, 3),
+                    extra={"action": request.action, "code": err.code, "attempt": n, "delay_s": round(delay, 3),
                            "fuseface_request_id": err.request_id})
 
     return call_with_retry(attempt, budget=run.budget, max_attempts=s.retry_max_attempts,

@@ -117,16 +117,18 @@ def _exif_orientation(tiff: bytes) -> Optional[int]:
     return None
 
 
-def check_dimensions(info: ImageInfo) -> None:
-    """FuseFace's per-side limits: 64 < side < 4096 (raises the FuseFace code)."""
+def check_dimensions(info: ImageInfo, *, max_side: Optional[int] = None) -> None:
+    """FuseFace's per-side limits: 64 < side < ``max_side`` (default 4096; FuseFaceUltra: 8000); raises the
+    FuseFace code."""
+    max_side = limits.MAX_SIDE_EXCLUSIVE if max_side is None else max_side
     w, h = info.width, info.height
     if min(w, h) <= limits.MIN_SIDE_EXCLUSIVE:
         raise FuseFaceError(
             "FailedOperation.ImageResolutionTooSmall",
             f"The image is {w}x{h}; each side must be larger than {limits.MIN_SIDE_EXCLUSIVE} px.",
         )
-    if max(w, h) >= limits.MAX_SIDE_EXCLUSIVE:
+    if max(w, h) >= max_side:
         raise FuseFaceError(
             "FailedOperation.ImagePixelExceed",
-            f"The image is {w}x{h}; each side must be smaller than {limits.MAX_SIDE_EXCLUSIVE} px.",
+            f"The image is {w}x{h}; each side must be smaller than {max_side} px.",
         )

@@ -24,13 +24,18 @@ _SECRET_WORDS = ("authorization", "secret", "token", "password", "signature", "a
 _ROOT = "scf_fuseface"
 
 
+MAX_VALUE_CHARS = 2000  # a longer string field is cut (a hostile request must not make a 16 MB log line)
+
+
 def _redact(name: str, value: Any) -> Any:
     if any(word in name.lower() for word in _SECRET_WORDS):
         return "<redacted>"
     if isinstance(value, dict):
-        return {k: _redact(str(k), v) for k, v in value.items()}
+        return {k: _redact(str(k), v) for k, v in list(value.items())[:100]}
     if isinstance(value, (bytes, bytearray)):
         return f"<{len(value)} bytes>"
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return f"{value[:MAX_VALUE_CHARS]}...<{len(value)} chars>"
     return value
 
 
@@ -42,7 +47,7 @@ class JsonFormatter(logging.Formatter):
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _redact("message", record.getMessage()),
         }
         line.update(_CONTEXT.get() or {})
         for name, value in vars(record).items():

@@ -9,7 +9,10 @@ metadata and the failure record (the one module that owns them).
 * Large HTTP result: ``{FUSEFACE_OUTPUT_PREFIX}http/{yyyy/mm/dd}/{RequestId}.jpg|.png`` in ``FUSEFACE_HTTP_BUCKET``
   (:func:`store_http_result`).
 * Uploads may carry ``model-id``, ``project-id``, ``face-degree`` and ``profile-degree`` themselves (see
-  ``routing.py``).
+  ``routing.py``), or for FuseFaceUltra ``template-key``, ``swap-model-type`` and the radios (``ULTRA_RADIO_META``,
+  see ``ultra.py``).
+* Every output says which action made it: ``x-cos-meta-fuseface-action`` = ``FuseFace`` | ``FuseFaceUltra``;
+  FuseFaceUltra outputs also carry the template's bucket, key (URL-quoted) and ETag, and the SwapModelType.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "META_PREFIX", "META_GENERATED", "META_MODEL_ID", "META_PROJECT_ID", "META_FACE_DEGREE", "META_PROFILE_DEGREE",
+    "META_ACTION", "META_TEMPLATE_KEY", "META_TEMPLATE_BUCKET", "META_TEMPLATE_ETAG", "META_SWAP_MODEL_TYPE",
+    "ULTRA_RADIO_META",
     "already_fused", "failure_key", "failure_metadata", "failure_record", "is_generated", "is_own_key",
     "output_key", "output_metadata", "store_http_result",
 ]
@@ -51,6 +56,19 @@ META_SOURCE_ETAG = META_PREFIX + "source-etag"
 META_PARAMS = META_PREFIX + "params"  # FuseParams.fingerprint()
 META_REQUEST_ID = META_PREFIX + "request-id"  # FuseFace's RequestId (HTTP: the reply's)
 META_ERROR_CODE = META_PREFIX + "error-code"
+META_ACTION = META_PREFIX + "action"  # FuseFace | FuseFaceUltra
+# FuseFaceUltra
+META_TEMPLATE_KEY = META_PREFIX + "template-key"  # upload control: the template (key, or bucket-appid/key)
+META_TEMPLATE_BUCKET = META_PREFIX + "template-bucket"
+META_TEMPLATE_ETAG = META_PREFIX + "template-etag"
+META_SWAP_MODEL_TYPE = META_PREFIX + "swap-model-type"
+ULTRA_RADIO_META = {  # FusionUltraParam field -> its per-upload metadata header
+    "WarpRadio": META_PREFIX + "warp-radio",
+    "EnhanceRadio": META_PREFIX + "enhance-radio",
+    "MpRadio": META_PREFIX + "mp-radio",
+    "TeethEnhanceRadio": META_PREFIX + "teeth-enhance-radio",
+    "MakeupTransferRadio": META_PREFIX + "makeup-transfer-radio",
+}
 
 _OPTIONAL_PARAMS = ((META_FACE_DEGREE, "FuseFaceDegree"), (META_PROFILE_DEGREE, "FuseProfileDegree"),
                     (META_LOGO_ADD, "LogoAdd"))
@@ -91,14 +109,21 @@ def output_metadata(*, params: FuseParams, bucket: str, source_key: str, source_
                     request_id: Optional[str]) -> Dict[str, str]:
     meta = {
         META_GENERATED: "1",
+        META_ACTION: params.action,
         META_SOURCE_BUCKET: bucket,
         META_SOURCE_KEY: quote(source_key, safe="/"),
         META_SOURCE_ETAG: source_etag,
         META_PARAMS: params.fingerprint(),
-        META_PROJECT_ID: str(params["ProjectId"]),
-        META_MODEL_ID: str(params["ModelId"]),
         META_REQUEST_ID: request_id or "",
     }
+    if params.action == "FuseFaceUltra":
+        meta.update({META_TEMPLATE_BUCKET: str(params["TemplateBucket"]),
+                     META_TEMPLATE_KEY: quote(str(params["TemplateKey"]), safe="/"),
+                     META_TEMPLATE_ETAG: str(params.get("TemplateETag") or "")})
+        if params.get("SwapModelType") is not None:
+            meta[META_SWAP_MODEL_TYPE] = str(params["SwapModelType"])
+    else:
+        meta.update({META_PROJECT_ID: str(params["ProjectId"]), META_MODEL_ID: str(params["ModelId"])})
     for name, field in _OPTIONAL_PARAMS:
         if params.get(field) is not None:
             meta[name] = str(params[field])
@@ -109,6 +134,8 @@ def failure_metadata(err: FuseFaceError, *, source_etag: Optional[str],
                      params: Optional[FuseParams]) -> Dict[str, str]:
     """The failure record's metadata; with the source ETag and parameters a redelivery skips a known failure."""
     meta = {META_GENERATED: "1", META_ERROR_CODE: err.code}
+    if params is not None:
+        meta[META_ACTION] = params.action
     if params is not None and source_etag is not None:
         meta.update({META_SOURCE_ETAG: source_etag, META_PARAMS: params.fingerprint()})
     return meta

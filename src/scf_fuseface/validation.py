@@ -24,6 +24,12 @@ def field_errors(exc: ValidationError) -> List[FieldError]:
     return [FieldError(".".join(str(part) for part in err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
 
 
+MAX_DESCRIBED = 5
+
+
 def describe(errors: List[FieldError], *, whole: str = "request") -> str:
-    """``"field: message; field: message"`` (``whole`` names a problem of the model itself)."""
-    return "; ".join(f"{err.field or whole}: {err.message}" for err in errors)
+    """``"field: message; field: message"`` (``whole`` names a problem of the model itself): the first
+    ``MAX_DESCRIBED`` problems, then how many more there are, each field name cut at 100 characters."""
+    shown = "; ".join(f"{(err.field or whole)[:100]}: {err.message[:200]}" for err in errors[:MAX_DESCRIBED])
+    more = len(errors) - MAX_DESCRIBED
+    return shown + (f"; and {more} more" if more > 0 else "")

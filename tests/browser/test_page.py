@@ -334,28 +334,83 @@ def test_keyboard_only_pick_a_material_add_a_photo_set_degrees_and_fuse(page, se
     page.screenshot(path=str(output_dir / "10-keyboard.png"), full_page=True)
 
 
-def _ultra_missing() -> bool:
-    from fuseface_local.serve.local_routes import ultra_available
+# Chromium does not hand a FormData body with files to the request observer (``post_data_buffer`` is None), so the
+# page's own FormData is read where it is handed to fetch.
+CAPTURE_FORMS = """(() => {
+    const original = window.fetch;
+    window.__forms = [];
+    window.fetch = function (input, init) {
+        const body = init && init.body;
+        if (body instanceof FormData) {
+            window.__forms.push([...body.entries()].map(([name, value]) => value instanceof Blob ?
+                [name, {size: value.size, type: value.type}] : [name, value]));
+        }
+        return original.apply(this, arguments);
+    };
+})();"""
 
-    return not ultra_available()
 
+def test_your_own_template_goes_to_fusefaceultra_as_multipart(page, served, output_dir, tmp_path):
+    from PIL import Image
 
-@pytest.mark.skipif(_ultra_missing(), reason="FuseFaceUltra (issue 8: POST /fuse with a multipart template part) "
-                    "is not in this tree yet; the page offers 'Your own template' only when it is")
-def test_your_own_template_goes_to_fusefaceultra_as_multipart(page, served, output_dir):
+    from fuseface_local.emulator import read_metadata
+    from fuseface_local.engine import FusionEngine
+
     url, _ = served
+    template = tmp_path / "poster.jpg"  # 700 x 875: no material has this size, so the result's size tells
+    with Image.open(FACES / "obama.jpg") as img:
+        img.convert("RGB").resize((700, 875)).save(template, "JPEG", quality=90)
+    page.add_init_script(CAPTURE_FORMS)
     _open(page, url)
+    assert page.request.get(url + "local/materials").json()["Ultra"] is True
     page.click("label[for='material-__own_template__']")
-    page.set_input_files("#template-file", str(FACES / "obama.jpg"))
+    assert page.is_checked("#material-__own_template__")
+    assert page.is_visible("#template-file") and page.is_visible("#ultra-params")
+    assert not page.is_visible("#degrees") and not page.is_visible("#compare-button")
+    page.set_input_files("#template-file", str(template))
+    page.wait_for_function("document.getElementById('template-note').textContent.includes('replaced')")
+    assert page.inner_text("#template-note") == "The outlined face will be replaced by yours."
+    card = "label[for='material-__own_template__'] .thumb"
+    assert page.get_attribute(f"{card} img", "src").startswith("blob:")
+    assert page.locator(f"{card} svg rect.chosen").count() == 2  # the face and its number tag, in green
+    page.select_option("#swap-model-type", "4")
+    page.focus("#warp-radio")
+    for _ in range(8):  # 0.7 - 8 x 0.05
+        page.keyboard.press("ArrowLeft")
+    assert page.inner_text("#warp-radio-value") == "0.3"
+    page.uncheck("#teeth-enhance")
     _add_photo(page, FACES / "biden.jpg")
     with page.expect_request("**/fuse") as request:
         page.click("#fuse-button")
+    page.wait_for_function("document.getElementById('fuse-button').getAttribute('aria-busy') === 'false'")
+    assert page.inner_text("#error") == ""
     page.wait_for_selector("#result-section:not([hidden])")
-    assert request.value.headers["content-type"].startswith("multipart/form-data")
-    body = request.value.post_data_buffer
-    assert b'name="template"' in body and b'name="image"' in body
-    assert page.get_attribute("#result", "src").startswith("data:image/")
+    assert request.value.headers["content-type"].startswith("multipart/form-data; boundary=")
+    ((parts),) = page.evaluate("window.__forms")
+    assert [name for name, _ in parts] == ["template", "image", "SwapModelType", "WarpRadio", "EnhanceRadio",
+                                           "MpRadio", "TeethEnhanceRadio"]
+    assert parts[0][1] == {"size": template.stat().st_size, "type": "image/jpeg"}
+    assert parts[1][1]["size"] == (FACES / "biden.jpg").stat().st_size
+    assert [value for _, value in parts[2:]] == ["4", "0.3", "0.5", "0.5", "0"]
+    src = page.get_attribute("#result", "src")
+    assert src.startswith("data:image/jpeg;base64,")
+    fused = base64.b64decode(src.split(",", 1)[1])
+    with Image.open(io.BytesIO(fused)) as img:
+        assert img.size == (700, 875)  # FuseFaceUltra answers in the template's size
+    # the emulator records the parameters it fused with: the page's settings arrived
+    assert read_metadata(fused) == {"FuseFaceUltra": "SwapModelType=4,WarpRadio=0.30,EnhanceRadio=0.50,MpRadio=0.50,"
+                                                     "TeethEnhanceRadio=0.00"}
+    (face,) = FusionEngine().detect(template.read_bytes())
+    box = (slice(face.y, face.y + face.height), slice(face.x, face.x + face.width))
+    assert float(abs(_pixels(fused)[box] - _pixels(template.read_bytes())[box]).mean()) > 8.0  # the face changed
+    # the result beside the uploaded template and the selfie
+    assert page.get_attribute("#template-view", "src").startswith("blob:")
+    assert page.get_attribute("#selfie-view", "src").startswith("blob:")
+    page.click("#before-after")
+    assert page.get_attribute("#result", "src") == page.get_attribute("#template-view", "src")
+    page.click("#before-after")
     page.screenshot(path=str(output_dir / "11-own-template.png"), full_page=True)
+    assert page.errors == []
 
 
 def test_a_photo_dropped_on_the_box_is_taken_like_a_chosen_one(page, served):

@@ -113,6 +113,35 @@ def test_describe_materials_round_trip(server):
     assert json.loads(body) == {"ActivityId": "300029", "Limit": 5, "Offset": 0}
 
 
+ULTRA_PARAMS = {"RspImgType": "url", "ModelUrl": "https://b-1250000000.cos.ap-guangzhou.myqcloud.com/t.jpg?q=s",
+                "MergeInfos": [{"Image": "QUJD", "TemplateFaceRect": {"X": 1, "Y": 2, "Width": 40, "Height": 50}}],
+                "SwapModelType": 4, "LogoAdd": 0,
+                "FusionUltraParam": {"WarpRadio": 0.3, "EnhanceRadio": 1.0, "MpRadio": 0.0, "TeethEnhanceRadio": 1.0,
+                                     "MakeupTransferRadio": 0.0, "BlurRadio": 0.0},
+                "LogoParam": {"LogoRect": {"X": 0, "Y": 0, "Width": 100, "Height": 40}, "LogoImage": "QUJD"}}
+
+
+def test_fuseface_ultra_goes_through_the_sdk_typed_request(server):
+    import warnings
+
+    server.requests.clear()
+    server.answer = (200, "application/json", _envelope(FusedImage="https://r.example/x.jpg", RequestId="req-u"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the SDK warns "fileds are useless" for names its models do not have
+        result = server.client().fuse_ultra(ULTRA_PARAMS)
+    assert (result.fused_image, result.request_id) == ("https://r.example/x.jpg", "req-u")
+    ((headers, body),) = server.requests
+    assert {k.lower(): v for k, v in headers.items()}["x-tc-action"] == "FuseFaceUltra"
+    assert json.loads(body) == ULTRA_PARAMS
+
+
+def test_fuseface_ultra_without_fused_image_is_classified(server):
+    server.answer = (200, "application/json", _envelope(RequestId="r-u"))
+    with pytest.raises(FuseFaceError) as info:
+        server.client().fuse_ultra(ULTRA_PARAMS)
+    assert info.value.code == "FailedOperation.EmptyFusedImage" and "FuseFaceUltra" in info.value.message
+
+
 def _iai(server, token=None):
     from scf_fuseface.adapters.iai import IaiDetector
 

@@ -11,14 +11,15 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from scf_fuseface.adapters.base import FusionClient, Storage
 from scf_fuseface.adapters.cos import CosStorage, _cos_error
-from scf_fuseface.adapters.facefusion import FuseFaceClient, _sdk_error
+from scf_fuseface.adapters.facefusion import FuseFaceClient
+from scf_fuseface.adapters.sdk import sdk_error as _sdk_error
 from scf_fuseface.config import Credentials
 
 from ..support.cloud import make_settings
 from ..support.fakes import FakeFusion, FakeStorage
 
 _STORAGE_METHODS = ("head", "get", "put", "presign_get")
-_FUSION_METHODS = ("fuse", "describe_materials")
+_FUSION_METHODS = ("fuse", "fuse_ultra", "describe_materials")
 
 
 def _parameters(cls, method):

@@ -81,11 +81,11 @@ def test_an_unknown_code_takes_its_closest_parent_else_transient(code, kind):
 def test_the_adapter_logs_an_uncatalogued_code(caplog):
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-    from scf_fuseface.adapters.facefusion import _sdk_error
+    from scf_fuseface.adapters.sdk import sdk_error as _sdk_error
 
     with caplog.at_level(logging.WARNING, logger="scf_fuseface.adapters.facefusion"):
         err = _sdk_error(TencentCloudSDKException("FailedOperation.BrandNew", "new", "req-9"))
         _sdk_error(TencentCloudSDKException("FailedOperation.NoFaceDetected", "no face", "req-10"))
     assert err.code == "FailedOperation.BrandNew" and err.request_id == "req-9"
-    (record,) = [r for r in caplog.records if r.getMessage() == "uncatalogued FuseFace error code"]
+    (record,) = [r for r in caplog.records if r.getMessage() == "uncatalogued API error code"]
     assert record.code == "FailedOperation.BrandNew" and record.treated_as == I

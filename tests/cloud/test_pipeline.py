@@ -149,8 +149,8 @@ def test_oversize_source_fails_from_head_alone():
     storage.seed(BUCKET, KEY, jpeg_bytes() + b"\0" * (10 * 1024 * 1024))
     result = process_record(_record(), make_run(storage=storage, fusion=fusion))
     assert result.code == "FailedOperation.ImageSizeExceed"
-    # source, output, earlier failure record, then the failure record is written: no GET at all
-    assert [c[0] for c in storage.calls] == ["HEAD", "HEAD", "HEAD", "PUT"]
+    # the source's HEAD, then the failure record is written: no GET, no claim (no paid call is at stake)
+    assert [c[0] for c in storage.calls] == ["HEAD", "PUT"]
 
 
 def test_missing_source_is_a_permanent_failure():
@@ -224,7 +224,13 @@ def test_transient_errors_beyond_the_attempts_are_raised():
     with pytest.raises(FuseFaceError) as info:
         process_record(_record(), make_run(storage=storage, fusion=fusion))
     assert info.value.code == "InternalError" and len(fusion.calls) == 5
-    assert (BUCKET, f"failed/{KEY}.json") not in storage.objects
+    # a pending failure record (no source ETag: a redelivery still tries) keeps the upload if SCF drops the event
+    body, _, meta = storage.objects[(BUCKET, f"failed/{KEY}.json")]
+    assert json.loads(body)["Kind"] == "transient"
+    assert "x-cos-meta-fuseface-source-etag" not in meta
+    fusion.errors.clear()
+    assert process_record(_record(), make_run(storage=storage, fusion=fusion)).status == "fused"
+    assert (BUCKET, f"failed/{KEY}.json") not in storage.objects  # the later success removed it
 
 
 def test_empty_fused_image_is_a_failure():

@@ -13,7 +13,7 @@ import pytest
 
 import fuseface_local.engine
 from fuseface_local.cli import main
-from fuseface_local.emulator import DEFAULT_SECRET_KEY, EmulatorServer
+from fuseface_local.emulator import DEFAULT_SECRET_KEY, EmulatorServer, ObjectStore
 
 from ..support.clients import cos_client
 from ..support.fakes import FakeEngine, FakeFace
@@ -90,7 +90,8 @@ def test_emulator_command_serves_until_interrupted(tmp_path):
 
         Endpoint.port = int(port)
         cos_client(Endpoint).put_object(Bucket=BUCKET, Key="cli/x.txt", Body=b"cli")
-        assert (tmp_path / "cos" / BUCKET / "cli" / "x.txt").read_bytes() == b"cli"
+        # another process reads what the emulator wrote (the store is shared across processes)
+        assert ObjectStore(tmp_path / "cos").get(BUCKET, "cli/x.txt")[0] == b"cli"
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)

@@ -23,6 +23,8 @@ from ..support.paths import PROJECT, asset
 
 MATERIAL = "mt_1000000000000000301"
 USER_B64 = base64.b64encode(asset("biden.jpg")).decode()
+TEMPLATE_B64 = base64.b64encode(asset("obama.jpg")).decode()
+NO_EFFECTS = {"EnhanceRadio": 0, "MpRadio": 0, "TeethEnhanceRadio": 0}  # the fake engine's faces have no landmarks
 
 
 def _fuse(**change) -> Dict[str, Any]:
@@ -30,6 +32,13 @@ def _fuse(**change) -> Dict[str, Any]:
               "MergeInfos": [{"Image": USER_B64}]}
     params.update(change)
     return params
+
+
+def _ultra(**change) -> Dict[str, Any]:
+    params = {"RspImgType": "base64", "ModelImage": TEMPLATE_B64, "MergeInfos": [{"Image": USER_B64}],
+              "FusionUltraParam": NO_EFFECTS}
+    params.update(change)
+    return {k: v for k, v in params.items() if v is not None}
 
 
 # action -> requests whose answers are checked: successes first, then refusals of every layer (auth, gateway,
@@ -44,6 +53,19 @@ SAMPLES: Dict[str, List[Tuple[str, Dict[str, Any], Dict[str, Any]]]] = {
         ("error", _fuse(), {"region": "eu-frankfurt"}),
         ("error", _fuse(), {"authorization": "Bearer x"}),
         ("error", _fuse(MergeInfos=[{"Image": "!!"}]), {}),
+    ],
+    "FuseFaceUltra": [
+        ("ok", _ultra(), {}),
+        ("ok", _ultra(RspImgType="url", SwapModelType=4, LogoAdd=0,
+                      FusionUltraParam={**NO_EFFECTS, "WarpRadio": 0.2, "MakeupTransferRadio": 1, "BlurRadio": 0}), {}),
+        ("ok", _ultra(LogoParam={"LogoRect": {"X": 0, "Y": 0, "Width": 40, "Height": 20}, "LogoImage": USER_B64}), {}),
+        ("error", _ultra(ModelImage=None), {}),
+        ("error", _ultra(ProjectId="at_1"), {}),
+        ("error", _ultra(SwapModelType=True), {}),
+        ("error", _ultra(SwapModelType=7), {}),
+        ("error", _ultra(), {"region": None}),
+        ("error", _ultra(), {"authorization": "Bearer x"}),
+        ("error", _ultra(MergeInfos=[{"Image": "!!"}]), {}),
     ],
     "DescribeMaterialList": [
         ("ok", {"ActivityId": PROJECT}, {}),

@@ -13,9 +13,10 @@ from fuseface_local.replay.batch import Summary, event_sources, outcomes
 from ..support.paths import EVENTS
 
 
-def _result(result=None, error=None, ids=()):
+def _result(result=None, error=None, ids=(), actions=()):
     res = ReplayResult(request_id="r", result=result, error=error)
     res.fuseface_request_ids = list(ids)
+    res.fuseface_actions = list(actions) or ["FuseFace"] * len(ids)
     return res
 
 
@@ -44,6 +45,15 @@ def test_the_summary_counts_failures_by_code_and_calls_and_sets_the_exit_code():
     assert summary.exit_code == 1
     summary.add(_result({"error": {"Code": "InvalidParameterValue.InvalidEvent"}}))
     assert summary.exit_code == 2 and dict(summary.table())["unrecognised events"] == 1
+
+
+def test_the_summary_keeps_fuseface_ultra_calls_apart():
+    summary = Summary()
+    summary.add(_result({"records": [{"status": "fused"}]}, ids=["a"]))
+    summary.add(_result({"records": [{"status": "fused"}]}, ids=["b", "c"], actions=["FuseFaceUltra"] * 2))
+    rows = dict(summary.table())
+    assert (rows["FuseFace calls"], rows["FuseFaceUltra calls"]) == (1, 2)
+    assert "FuseFaceUltra calls" not in dict(Summary().table())  # shown only when there were some
 
 
 def test_a_folder_stands_for_its_json_files_in_name_order(tmp_path):

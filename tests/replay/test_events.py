@@ -14,11 +14,12 @@ from ..support.paths import BUCKET, EVENTS, MODEL, load_event
 
 COS_FIXTURES = [
     "cos_put.json", "cos_put_unicode_space_key.json", "cos_put_url_encoded_key.json", "cos_multi_record.json",
-    "cos_delete.json", "cos_own_output.json", "cos_put_not_image.json",
+    "cos_delete.json", "cos_own_output.json", "cos_put_not_image.json", "cos_put_ultra.json",
+    "cos_put_ultra_config.json",
 ]
 HTTP_FIXTURES = ["apigw_post_json.json", "apigw_post_base64_image.json", "function_url_post_json.json",
                  "function_url_get_health.json", "function_url_post_json_request_context.json",
-                 "apigw_get_materials.json"]
+                 "apigw_get_materials.json", "apigw_post_ultra_json.json"]
 UNICODE_KEY = f"uploads/{MODEL}/我的 自拍+1.jpg"
 
 

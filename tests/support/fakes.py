@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -23,6 +24,8 @@ class FakeStorage:
     def __init__(self) -> None:
         self.objects: Dict[Tuple[str, str], Tuple[bytes, str, Dict[str, str]]] = {}
         self.calls: List[Tuple[str, str, str]] = []
+        self.ignores_forbid_overwrite = False  # True: behave like a bucket that ignores x-cos-forbid-overwrite
+        self._lock = threading.Lock()
 
     def seed(self, bucket: str, key: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
              content_type: str = "image/jpeg") -> None:
@@ -48,6 +51,21 @@ class FakeStorage:
         self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
         return "etag"
 
+    def put_if_absent(self, bucket: str, key: str, data: bytes, *, content_type: str,
+                      metadata: Optional[Dict[str, str]] = None) -> bool:
+        """Create-only write; with ``ignores_forbid_overwrite`` it overwrites like a versioned bucket."""
+        self.calls.append(("PUT_IF_ABSENT", bucket, key))
+        with self._lock:
+            if (bucket, key) in self.objects and not self.ignores_forbid_overwrite:
+                return False
+            self.objects[(bucket, key)] = (data, content_type, dict(metadata or {}))
+            return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.calls.append(("DELETE", bucket, key))
+        with self._lock:
+            self.objects.pop((bucket, key), None)
+
     def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
         return f"https://{bucket}.cos.ap-guangzhou.myqcloud.com/{key}?q-signature=x"
 
@@ -58,16 +76,25 @@ class FakeFusion:
     def __init__(self, errors: Optional[List[str]] = None, image: Optional[bytes] = None) -> None:
         self.errors = list(errors or [])
         self.calls: List[Dict[str, Any]] = []
+        self.actions: List[str] = []  # the action of each call, in order
         self.image = image or jpeg_bytes(120, 120)
 
     def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
+        return self._fused("FuseFace", params)
+
+    def fuse_ultra(self, params: Dict[str, Any]) -> FuseFaceResult:
+        return self._fused("FuseFaceUltra", params)
+
+    def _fused(self, action: str, params: Dict[str, Any]) -> FuseFaceResult:
         self.calls.append(copy.deepcopy(params))
+        self.actions.append(action)
         if self.errors:
             raise FuseFaceError(self.errors.pop(0), "scripted", request_id=f"req-{len(self.calls)}")
         return FuseFaceResult(base64.b64encode(self.image).decode(), f"req-{len(self.calls)}")
 
     def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,
                            limit: int = 20, offset: int = 0) -> Dict[str, Any]:
+        self.actions.append("DescribeMaterialList")
         self.calls.append({"DescribeMaterialList": activity_id, "material_id": material_id, "limit": limit,
                            "offset": offset})
         return {"MaterialInfos": [{"MaterialId": MODEL}], "Count": 1, "RequestId": "req-m"}
@@ -101,6 +128,10 @@ class FakeFace:
     width: int
     height: int
     score: float = 0.9
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
 
 
 class FakeEngine:

@@ -22,7 +22,7 @@ from scf_fuseface.errors import FuseFaceError
 __all__ = ["CliParser", "build_parser", "main", "print_error", "stop_on_signals"]
 
 # Modules that contribute sub-commands (local-only code: engine, emulator, events, replay, serve).
-_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "event_cmds", "replay_cmds", "serve_cmds", "cos_cmds")
+_COMMAND_MODULES = ("engine_cmds", "cloud_cmds", "event_cmds", "replay_cmds", "serve_cmds", "cos_cmds", "load_cmds")
 USAGE_ERROR = "InvalidParameterValue"
 
 

@@ -20,6 +20,7 @@ from ..algorithms import ALGORITHMS, CONSOLE_NAMES
 from . import stop_on_signals
 from .checks import data_dir, port, region
 from .engine_cmds import read_image_arg
+from .load_cmds import add_emulator_options, emulator_kwargs, start_upload_loop
 from .tables import format_table
 
 __all__ = ["register"]
@@ -45,18 +46,29 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 
     stop_on_signals()
     regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions else None
-    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, regions=regions)
+    server = EmulatorServer(args.data, host=args.host, port=args.port, region=args.region, regions=regions,
+                            **emulator_kwargs(args))
     server.app.access_log = sys.stderr
     server.start()
+    loop = None
     try:  # a signal may arrive as soon as the banner is out: everything after start() is inside the guard
-        _print_json({
+        loop = start_upload_loop(args, server)
+        banner = {
             "Endpoint": server.endpoint, "FuseFace": f"HttpProfile(protocol='http', endpoint='{server.endpoint}')",
             "COS": f"CosConfig(Region='{args.region}', IP='127.0.0.1', Port={server.port}, Scheme='http')",
             "SecretId": server.secret_id, "Data": str(Path(args.data).resolve()),
-        })
+        }
+        if loop is not None:
+            banner["Triggers"] = [f"{t.bucket}/{t.prefix}*{t.suffix} {','.join(t.events)}" for t in loop.spec.triggers]
+            banner["Instances"] = loop.concurrency
+        _print_json(banner)
         print("Ctrl-C to stop. One line per request: time, method, path, status, ms.", file=sys.stderr, flush=True)
         server.serve_forever()  # stops the server itself when interrupted inside it
     except KeyboardInterrupt:
+        pass
+    finally:
+        if loop is not None:
+            loop.stop()
         if server.running:
             server.stop()
     return 0
@@ -77,6 +89,7 @@ def _add_emulator(sub) -> None:
     p.add_argument("--regions", default=None,
                    help="comma-separated X-TC-Region values FuseFace serves (default: $FUSEFACE_EMULATOR_REGIONS, "
                         "else the regions of FuseFace's endpoint list; the real list is unconfirmed)")
+    add_emulator_options(p)
     p.set_defaults(func=_cmd_emulator)
 
 

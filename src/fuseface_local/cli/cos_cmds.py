@@ -12,7 +12,13 @@ from typing import Dict
 
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.imageinfo import sniff
-from scf_fuseface.outputs import META_FACE_DEGREE, META_MODEL_ID, META_PROFILE_DEGREE, META_PROJECT_ID
+from scf_fuseface.outputs import (
+    META_FACE_DEGREE,
+    META_MODEL_ID,
+    META_PROFILE_DEGREE,
+    META_PROJECT_ID,
+    META_TEMPLATE_KEY,
+)
 from scf_fuseface.regions import DEFAULT_REGION
 
 from .checks import data_dir, region
@@ -44,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "`fuseface cos put tests/assets/faces/biden.jpg --key uploads/me.jpg | fuseface replay -`. The material and "
         "degrees travel as object metadata (x-cos-meta-fuseface-model-id, -project-id, -face-degree, "
         "-profile-degree), exactly as on a real upload; without them the key (uploads/<ModelId>/...) or the "
-        "function's FUSEFACE_MODEL_ID decides.")
+        "function's FUSEFACE_MODEL_ID decides. With --template-key the upload is fused with FuseFaceUltra and that "
+        "template (x-cos-meta-fuseface-template-key).")
     put.add_argument("file", metavar="FILE", help="a jpg or png photo")
     put.add_argument("--key", default=None, help="object key (default: uploads/<file name>)")
     put.add_argument("--bucket", default=SAMPLE_BUCKET, help="NAME-APPID")
@@ -54,6 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     put.add_argument("--project-id", default=None, help="activity for this upload (x-cos-meta-fuseface-project-id)")
     put.add_argument("--face-degree", type=_degree, default=None, help="FuseFaceDegree 0..100 (五官)")
     put.add_argument("--profile-degree", type=_degree, default=None, help="FuseProfileDegree 0..100 (脸型)")
+    put.add_argument("--template-key", default=None, metavar="KEY",
+                     help="FuseFaceUltra with this template object (x-cos-meta-fuseface-template-key)")
     put.add_argument("--meta", action="append", default=[], metavar="K:V", help="more x-cos-meta-* metadata")
     put.set_defaults(func=_cmd_put)
 
@@ -64,7 +73,8 @@ def _metadata(args: argparse.Namespace) -> Dict[str, str]:
         name = name.lower()
         meta[name if name.startswith("x-cos-meta-") else "x-cos-meta-" + name] = value
     for name, value in ((META_MODEL_ID, args.model_id), (META_PROJECT_ID, args.project_id),
-                        (META_FACE_DEGREE, args.face_degree), (META_PROFILE_DEGREE, args.profile_degree)):
+                        (META_FACE_DEGREE, args.face_degree), (META_PROFILE_DEGREE, args.profile_degree),
+                        (META_TEMPLATE_KEY, args.template_key)):
         if value is not None:
             meta[name] = str(value)
     return meta

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Dict, List
@@ -65,10 +66,10 @@ def _cmd_event_cos(args: argparse.Namespace) -> int:
     try:
         records = []
         for n, key in enumerate(args.key):
+            _check_cos_names(args.bucket, key)
             size = args.size
             if size is None:
-                local = default_events_dir() / "objects" / args.bucket / key
-                size = local.stat().st_size if local.is_file() else 0
+                size = _fixture_size(default_events_dir() / "objects", args.bucket, key)
             records.append(cos_record(
                 args.bucket, key, region=args.region, event_name=args.event_name, size=size,
                 content_type=args.content_type, meta=pairs(args.meta, ":", "--meta"),
@@ -78,6 +79,35 @@ def _cmd_event_cos(args: argparse.Namespace) -> int:
         raise FuseFaceError("InvalidParameterValue", str(exc)) from exc
     _print_json(cos_event(records))
     return 0
+
+
+_BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
+MAX_KEY_BYTES = 850  # COS object keys are 1..850 bytes of UTF-8 (doc 436/13324)
+
+
+def _check_cos_names(bucket: str, key: str) -> None:
+    """COS's naming rules for the bucket and the key (doc 436/14518, 436/13324)."""
+    if not _BUCKET_RE.match(bucket):
+        raise FuseFaceError("InvalidParameterValue",
+                            f"--bucket must be NAME-APPID in lower-case [a-z0-9-], got {bucket[:80]!r}")
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if not 1 <= size <= MAX_KEY_BYTES:
+        raise FuseFaceError("InvalidParameterValue", f"--key is {size} bytes; COS keys are 1..{MAX_KEY_BYTES} bytes")
+    if key.startswith("/") or "\x00" in key:
+        raise FuseFaceError("InvalidParameterValue", "--key may not start with '/' or contain NUL")
+
+
+def _fixture_size(objects: Path, bucket: str, key: str) -> int:
+    """The size of the fixture file for ``bucket/key`` under ``objects`` (0 when there is none); a key that
+    would leave ``objects`` (``../``) is refused."""
+    root = objects.resolve()
+    local = (objects / bucket / key).resolve()
+    if root not in local.parents:
+        raise FuseFaceError("InvalidParameterValue", "--key leaves events/objects; no file outside it is read")
+    try:
+        return local.stat().st_size if local.is_file() else 0
+    except OSError:  # a segment longer than the file system allows: no such fixture
+        return 0
 
 
 def _cmd_event_http(args: argparse.Namespace) -> int:

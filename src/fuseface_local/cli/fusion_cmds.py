@@ -14,6 +14,7 @@ from scf_fuseface.errors import FuseFaceError
 from ..algorithms import ALGORITHMS
 from ..sweep import IMAGE_EXTENSIONS, sweep_levels
 from .engine_cmds import read_image_arg
+from .ultra_cmds import add_ultra_arguments, fuse_ultra_command
 
 __all__ = ["add_fuse", "add_sweep", "output_extension", "parse_rect", "sweep_levels", "write_file"]
 
@@ -55,7 +56,14 @@ def write_file(path: str, data: bytes) -> None:
 def _cmd_fuse(args: argparse.Namespace) -> int:
     from ..engine import FusionEngine
 
-    extension = output_extension(args.output)
+    output_extension(args.output)  # checked before any work
+    if args.ultra:
+        return fuse_ultra_command(args, read_image_arg, parse_rect, _write_image)
+    if args.swap_model_type is not None or args.template_rect or \
+            any(getattr(args, name) is not None for name in ("warp", "enhance", "mp", "teeth")):
+        raise FuseFaceError("InvalidParameterValue.ParameterValueError",
+                            "--swap-model-type, --warp, --enhance, --mp, --teeth and --template-rect need --ultra.")
+    args.algorithm = args.algorithm or "redefine"
     template = read_image_arg(args.template)
     users = [read_image_arg(p) for p in args.user]
     rects = None
@@ -70,27 +78,36 @@ def _cmd_fuse(args: argparse.Namespace) -> int:
     FusionEngine.validate(users, args.algorithm, args.face_degree, args.profile_degree, rects, ids)
     out = FusionEngine().fuse(template, users, algorithm=args.algorithm, face_degree=args.face_degree,
                               profile_degree=args.profile_degree, user_rects=rects, template_face_ids=ids)
-    if extension == ".png":  # the engine answers JPEG (or the template's own bytes at 100/100)
+    out = _write_image(args.output, out)
+    print(f"{args.output}: {len(out)} bytes", file=sys.stderr)
+    return 0
+
+
+def _write_image(path: str, out: bytes) -> bytes:
+    """Writes the engine's JPEG (or the template's own bytes at 100/100) at ``path``, re-encoded as a PNG for a
+    ``.png`` path; returns the bytes written."""
+    if output_extension(path) == ".png":
         from ..engine.codec import decode
         from ..sweep import encode_image
 
-        out = encode_image(decode(out), extension)
-    write_file(args.output, out)
-    print(f"{args.output}: {len(out)} bytes", file=sys.stderr)
-    return 0
+        out = encode_image(decode(out), ".png")
+    write_file(path, out)
+    return out
 
 
 def add_fuse(sub) -> None:
     p = sub.add_parser(
         "fuse",
         help="fuse user faces into a template (material) image",
-        description="Fuse each --user face into the template, FuseFace-style. Exit 2 with one JSON line "
+        description="Fuse each --user face into the template, FuseFace-style (or, with --ultra, "
+        "FuseFaceUltra-style). Exit 2 with one JSON line "
         '{"Code","Message"} on stderr for an input error (FuseFace codes).',
     )
     p.add_argument("--template", required=True, help="the material image (jpg/png)")
     p.add_argument("--user", required=True, action="append", help="a user image; repeat for several faces")
-    p.add_argument("--algorithm", default="redefine", choices=ALGORITHMS,
-                   help="faceswap (换脸版), reinvent (优享版) or redefine (畅享版)")
+    p.add_argument("--algorithm", default=None, choices=ALGORITHMS,
+                   help="faceswap (换脸版), reinvent (优享版) or redefine (畅享版); redefine when not given "
+                   "(not with --ultra)")
     p.add_argument("--face-degree", type=int, default=None, help="FuseFaceDegree 0..100 (features)")
     p.add_argument("--profile-degree", type=int, default=None, help="FuseProfileDegree 0..100 (contour)")
     p.add_argument("--user-rect", action="append", metavar="X,Y,W,H",
@@ -98,6 +115,7 @@ def add_fuse(sub) -> None:
     p.add_argument("--template-face-id", action="append", type=int, metavar="N",
                    help="1-based template face (left to right) for the matching --user")
     p.add_argument("--output", required=True, help="output image: .jpg/.jpeg gets a JPEG, .png a PNG")
+    add_ultra_arguments(p)
     p.set_defaults(func=_cmd_fuse)
 
 

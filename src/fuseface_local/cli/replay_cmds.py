@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "emulator and engine included). Several events (or a folder of *.json) print a progress bar on stderr and "
         "a summary table. Exit status: 2 if an event is not an SCF event the function recognises, 1 if the "
         "handler raised (SCF would retry), else 0.")
-    rp.add_argument("events", nargs="+", metavar="EVENT", help="event JSON file, a folder of them, or - for stdin")
+    rp.add_argument("events", nargs="+", metavar="EVENT",
+                    help="event JSON file, a folder of them, or - for stdin; a dead letter of the emulator "
+                         "(DATA/dead-letters/*.json) is re-driven and, once it succeeds, moved to dead-letters/redriven/")
     rp.add_argument("--data", type=data_dir, default=Path(".local-cloud"), help="emulator DATA dir")
     rp.add_argument("--events-dir", type=Path, default=None, help="fixtures to seed from (default: events/)")
     rp.add_argument("--cloud", action="store_true",
@@ -94,8 +96,24 @@ def _replay_one(args: argparse.Namespace, source: str) -> int:
     summary.add(res)
     if summary.counts["unrecognised"]:
         lines.append("ERROR the function did not recognise this event (InvalidParameterValue.InvalidEvent)")
+    redriven = _redriven(source, res)
+    if redriven is not None:
+        lines.append(f"REDRIVEN dead letter moved to {redriven}")
     print("\n".join(lines), flush=True)
     return summary.exit_code
+
+
+def _redriven(source: str, res: ReplayResult) -> Any:
+    """Move a dead letter that was re-driven without an error to ``redriven/``; its new path (else None)."""
+    from ..emulator.dlq import is_dead_letter, mark_redriven
+
+    if res.error is not None or source == "-":
+        return None
+    try:
+        doc = json.loads(Path(source).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return mark_redriven(Path(source)) if is_dead_letter(doc) else None
 
 
 def _progress(done: int, total: int, name: str, verdict: str) -> None:
@@ -141,6 +159,7 @@ def _replay_many(args: argparse.Namespace, sources: List[str]) -> int:
             else:
                 res = invoke(event, context=_context(args), emulator=emulator)
             got = summary.add(res)
+            _redriven(source, res)
             verdict = ", ".join(kind + (f" {code}" if code else "") for kind, code in got)
             _progress(n, len(events), Path(source).name if source != "-" else "stdin", verdict)
     summary.wall_s = time.perf_counter() - started

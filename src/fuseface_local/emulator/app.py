@@ -11,42 +11,81 @@ re-raise them (``EmulatorServer.check_errors``).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter, defaultdict, deque
 from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, TextIO, Tuple
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, PathConverter, Rule
 from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.regions import DEFAULT_REGION
 
-from . import api3, cos_api, fuseface_api
+from . import api3, api_call, cos_api
 from .auth import AuthError, Credentials, verify_cos
 from .codes import INJECTABLE
 from .gateway import served_regions
 from .materials import MaterialStore
 from .store import ObjectStore, StoreError
+from .usage import LostReply, Meter
 
 __all__ = ["EmulatorApp", "Injections", "Served"]
 
+
+
+class _KeyConverter(PathConverter):
+    """An object key: werkzeug's ``path`` also matching CR and LF (COS keys may hold them)."""
+
+    regex = "[^/](?s:.)*?"
+
+
+_CONVERTERS = {"key": _KeyConverter}
 _COS_MAP = Map([
     Rule("/", methods=["GET", "HEAD"], endpoint="cos.list_bucket"),
     Rule("/", methods=["PUT"], endpoint="cos.put_bucket"),
-    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
-    Rule("/<path:key>", methods=["PUT"], endpoint="cos.put_object"),
-    Rule("/<path:key>", methods=["DELETE"], endpoint="cos.delete_object"),
-], merge_slashes=False, strict_slashes=False)
+    Rule("/<key:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+    Rule("/<key:key>", methods=["PUT"], endpoint="cos.put_object"),
+    Rule("/<key:key>", methods=["DELETE"], endpoint="cos.delete_object"),
+], merge_slashes=False, strict_slashes=False, converters=_CONVERTERS)
 
 _API_MAP = Map([
     Rule("/", methods=["POST"], endpoint="api3"),
-    Rule("/<path:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
-], merge_slashes=False, strict_slashes=False)
+    Rule("/<key:key>", methods=["GET", "HEAD"], endpoint="cos.get_object"),
+], merge_slashes=False, strict_slashes=False, converters=_CONVERTERS)
+# Unexpected exceptions kept for the test thread (``EmulatorServer.check_errors``): the latest few, without their
+# tracebacks' frames (which would keep request bodies alive).
+MAX_RECORDED_ERRORS = 20
+MAX_SERVED_RECORDS = 10000  # ``served`` keeps the latest GETs only
 
 # COS status codes for injected COS errors (FuseFace errors are always HTTP 200 envelopes).
 _COS_STATUS = {"InternalError": 500, "ServiceUnavailable": 503, "SlowDown": 503, "AccessDenied": 403,
                "NoSuchKey": 404, "NoSuchBucket": 404, "RequestTimeout": 400}
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """``exc`` with its traceback text as a note and its frames dropped."""
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))[-4000:]
+    exc = exc.with_traceback(None)
+    exc.__cause__ = exc.__context__ = None
+    if hasattr(exc, "add_note"):
+        exc.add_note(text)
+    return exc
+
+
+def _drop_connection(environ, start_response) -> list:
+    """Close the client's connection with no reply (werkzeug then notes a dropped connection, quietly)."""
+    start_response("502 Bad Gateway", [("Content-Length", "0")])
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return []
 
 
 def _hostname(request: Request) -> str:
@@ -109,9 +148,11 @@ class EmulatorApp:
     """State holder + WSGI callable. ``public_host`` ("127.0.0.1:PORT") is set once the socket is bound."""
 
     def __init__(self, *, store: ObjectStore, materials: MaterialStore, creds: Credentials,
-                 engine: Callable[[], object], region: str = DEFAULT_REGION,
+                 engine: Callable[[], object], meter: Meter, region: str = DEFAULT_REGION,
                  regions: Optional[Iterable[str]] = None) -> None:
         self.store = store
+        self.meter = meter
+        self.on_created: List[Callable[[str, str, str], None]] = []  # (bucket, key, event name) after a write
         self.materials = materials
         self.creds = creds
         self.engine = engine
@@ -122,7 +163,7 @@ class EmulatorApp:
         self.calls: Counter = Counter()
         self.served: List[Served] = []
         self.injections = Injections()
-        self.errors: List[BaseException] = []
+        self.errors: Deque[BaseException] = deque(maxlen=MAX_RECORDED_ERRORS)
         self._calls_lock = threading.Lock()
         self.access_log: Optional[TextIO] = None  # one line per request when set (``fuseface emulator``: stderr)
 
@@ -144,11 +185,13 @@ class EmulatorApp:
         started = time.perf_counter()
         try:
             response = self.dispatch(request)
+        except LostReply:  # an injected fault: processed and billed, the reply never arrives
+            return _drop_connection(environ, start_response)
         except Exception as exc:  # recorded for the test thread; the client sees an internal error
-            self.errors.append(exc)
+            self.errors.append(_detached(exc))
             message = f"Emulator failure: {type(exc).__name__}."
             if request.method == "POST" and not cos_api.COS_HOST_RE.match(_hostname(request).lower()):
-                response = fuseface_api.error_response("InternalError", message)
+                response = api_call.error_response("InternalError", message)
             else:
                 response = cos_api.cos_error("InternalError", message, 500, request.path,
                                              head=request.method == "HEAD")
@@ -166,6 +209,9 @@ class EmulatorApp:
     def dispatch(self, request: Request) -> Response:
         hostname = _hostname(request)
         match = cos_api.COS_HOST_RE.match(hostname.lower())
+        if match and not hostname.startswith(match["bucket"]):  # COS bucket names are lower-case only
+            return cos_api.cos_error("InvalidBucketName", "The bucket name must be lower-case [a-z0-9-].", 400,
+                                     request.path, head=request.method == "HEAD")
         url_map = _COS_MAP if match else _API_MAP
         try:
             endpoint, args = url_map.bind_to_environ(request.environ).match()
@@ -195,6 +241,9 @@ class EmulatorApp:
             if bucket is None:
                 bucket = self._bucket_for(key)
             injected = self.injected(counter)
+            if injected is None and self.meter.faults is not None and \
+                    self.meter.faults.cos_error(request.method, bucket, key):
+                injected = ("InternalError", "Injected fault cos-5xx.")
             if injected is not None:
                 code, message = injected
                 return cos_api.cos_error(code, message or f"Injected {code}.", _COS_STATUS.get(code, 400),
@@ -203,11 +252,19 @@ class EmulatorApp:
             if request.method == "GET" and endpoint == "cos.get_object":
                 self.served.append(Served(bucket, key, request.headers.get("Range"), response.status_code,
                                           len(response.get_data())))
+                del self.served[:-MAX_SERVED_RECORDS]
+            if endpoint == "cos.put_object" and response.status_code == 200:
+                copied = "x-cos-copy-source" in request.headers
+                self._created(bucket, key, "cos:ObjectCreated:" + ("Copy" if copied else "Put"))
             return response
         except AuthError as exc:
             return cos_api.cos_error(exc.code, exc.message, 403, resource, head=head)
         except StoreError as exc:
             return cos_api.cos_error(exc.code, exc.message, exc.status, resource, head=head)
+
+    def _created(self, bucket: str, key: str, event_name: str) -> None:
+        for listener in list(self.on_created):
+            listener(bucket, key, event_name)
 
     def _bucket_for(self, key: str) -> str:
         buckets = self.store.find_buckets(key)

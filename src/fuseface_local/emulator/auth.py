@@ -92,7 +92,7 @@ def verify_tc3(creds: Credentials, *, method: str, path: str, query: str, header
     if match["sid"] != creds.secret_id:
         raise AuthError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure it is correct.")
     now = time.time() if now is None else now
-    if abs(now - ts) > MAX_SKEW_SECONDS:
+    if abs(int(now) - ts) > MAX_SKEW_SECONDS:  # integers: an absurd timestamp must not overflow a float
         raise AuthError("AuthFailure.SignatureExpire",
                         "The signature expired: the timestamp differs from the server time by over 5 minutes.")
     date = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")

@@ -15,18 +15,41 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Optional
 from urllib.parse import quote, unquote
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
+from .ranges import Unsatisfiable, byte_range
 from .store import ObjectRecord, ObjectStore, StoreError
 
-__all__ = ["COS_HOST_RE", "VIEWS", "cos_error", "new_request_id"]
+__all__ = ["COS_HOST_RE", "MAX_PUT_BYTES", "VIEWS", "cos_error", "forbids_overwrite", "new_request_id", "read_body"]
 
 COS_HOST_RE = re.compile(
     r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d+)\.cos\.(?P<region>[a-z0-9-]+)\.myqcloud\.com$"
 )
 # Headers stored with an object and returned on GET/HEAD, besides Content-Type and x-cos-meta-*.
 _KEPT_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+# A simple PUT is at most 5 GB in COS; the emulator holds bodies in memory and stops at 256 MB (a deviation).
+MAX_PUT_BYTES = 256 * 1024 * 1024
+
+
+def read_body(request: Request, limit: int) -> Optional[bytes]:
+    """The request body, or None when it is over ``limit`` bytes -- also when it is chunked and declares no
+    length (the body is never read past ``limit + 1`` bytes). A body cut short, stalled past the server's read
+    timeout or badly chunked is ``StoreError`` 400 ``IncompleteBody`` (the S3 code; COS's is UNCONFIRMED)."""
+    if (request.content_length or 0) > limit:
+        return None
+    try:
+        data = request.stream.read(limit + 1)
+    except (OSError, ValueError, ClientDisconnected) as exc:
+        raise StoreError("IncompleteBody", f"The request body could not be read ({type(exc).__name__}).") from None
+    return None if len(data) > limit else data
+
+
+def forbids_overwrite(request: Request) -> bool:
+    """``x-cos-forbid-overwrite: true``: the write must not replace an existing object (409 FileAlreadyExists;
+    the code is UNCONFIRMED for COS: third-party sources and the OSS analogue, see the README)."""
+    return request.headers.get("x-cos-forbid-overwrite", "").strip().lower() == "true"
 
 
 def new_request_id() -> str:
@@ -71,28 +94,30 @@ def _object_headers(record: ObjectRecord) -> Dict[str, str]:
     return headers
 
 
-def _response_for(record: ObjectRecord, data: bytes, request: Request) -> Response:
+def _response_for(record: ObjectRecord, data: Optional[bytes], request: Request) -> Response:
+    """The GET (``data``) or HEAD (``data`` None: the body is never read) answer for ``record``."""
     headers = _object_headers(record)
-    status = 200
-    rng = request.range
-    if rng is not None and len(rng.ranges) == 1:
-        bounds = rng.range_for_length(record.size)
-        if bounds is None:
-            return cos_error("InvalidRange", "The requested range is not satisfiable.", 416, record.key)
+    status, start, stop = 200, 0, record.size
+    try:
+        bounds = byte_range(request.headers.get("Range"), record.size)
+    except Unsatisfiable:
+        return cos_error("InvalidRange", "The requested range is not satisfiable.", 416, record.key)
+    if bounds is not None:
         start, stop = bounds
-        data = data[start:stop]
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{record.size}"
         status = 206
     content_type = request.args.get("response-content-type") or record.content_type
-    if request.method == "HEAD":
+    if data is None:
         response = Response(b"", status=status, headers=headers, content_type=content_type)
-        response.headers["Content-Length"] = str(len(data))
+        response.headers["Content-Length"] = str(stop - start)
         return response
-    return Response(data, status=status, headers=headers, content_type=content_type)
+    return Response(data[start:stop], status=status, headers=headers, content_type=content_type)
 
 
 # --- views ------------------------------------------------------------------------------------------------
 def get_object(store: ObjectStore, request: Request, bucket: str, key: str) -> Response:
+    if request.method == "HEAD":
+        return _response_for(store.head(bucket, key), None, request)
     record, data = store.read(bucket, key)
     return _response_for(record, data, request)
 
@@ -101,12 +126,15 @@ def put_object(store: ObjectStore, request: Request, bucket: str, key: str) -> R
     source = request.headers.get("x-cos-copy-source")
     if source:
         return _copy_object(store, request, bucket, key, source)
-    data = request.get_data(cache=False)
+    data = read_body(request, MAX_PUT_BYTES)
+    if data is None:
+        raise StoreError("EntityTooLarge", f"The body exceeds the emulator's {MAX_PUT_BYTES} bytes.", 413)
     md5 = request.headers.get("Content-MD5")
     if md5 and base64.b64encode(hashlib.md5(data).digest()).decode() != md5:  # noqa: S324
         raise StoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
     record = store.put(bucket, key, data, metadata=_meta_from(request.headers.items()),
-                       content_type=request.headers.get("Content-Type"), headers=_kept_from(request))
+                       content_type=request.headers.get("Content-Type"), headers=_kept_from(request),
+                       if_absent=forbids_overwrite(request))
     return Response(b"", status=200, headers={"ETag": f'"{record.etag}"', "x-cos-request-id": new_request_id()})
 
 
@@ -121,7 +149,8 @@ def _copy_object(store: ObjectStore, request: Request, bucket: str, key: str, so
         kept = _kept_from(request)
     else:
         metadata, content_type, kept = src_record.metadata, src_record.content_type, src_record.headers
-    record = store.put(bucket, key, data, metadata=metadata, content_type=content_type, headers=kept)
+    record = store.put(bucket, key, data, metadata=metadata, content_type=content_type, headers=kept,
+                       if_absent=forbids_overwrite(request))
     root = ET.Element("CopyObjectResult")
     _sub(root, "ETag", f'"{record.etag}"')
     _sub(root, "LastModified", _iso(record.last_modified))
@@ -136,9 +165,8 @@ def delete_object(store: ObjectStore, request: Request, bucket: str, key: str) -
 
 
 def put_bucket(store: ObjectStore, request: Request, bucket: str, key: str = "") -> Response:
-    if store.bucket_exists(bucket):
+    if not store.create_bucket(bucket):
         raise StoreError("BucketAlreadyOwnedByYou", "The bucket already exists.", 409)
-    (store.root / bucket).mkdir(parents=True)
     return Response(b"", status=200, headers={"x-cos-request-id": new_request_id()})
 
 

@@ -1,7 +1,8 @@
 """TencentCloud API 3.0 for FuseFace 2022-09-27: TC3 check, action routing, ``FuseFace`` and
-``DescribeMaterialList``, Tencent's JSON envelopes (always HTTP 200, ``Content-Type: application/json``).
+``DescribeMaterialList`` (``FuseFaceUltra`` lives in ``ultra_api``), Tencent's JSON envelopes (always HTTP 200,
+``Content-Type: application/json``).
 
-In front of the actions, as the API gateway does: the signature (``auth``), the version and region
+In front of every action (FuseFaceUltra included), as the API gateway does: the signature (``auth``), the version and region
 (``gateway``), then the parameters against the SDK's request model (``sdk_schema``: ``UnknownParameter``,
 ``InvalidParameter``). Every refusal is answered with a code FuseFace has (``codes.answer_code``): the local
 engine's own codes are mapped, and a code FuseFace lacks is an emulator bug (recorded for the test thread, answered
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 import uuid
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -25,10 +25,10 @@ from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.imageinfo import check_dimensions, sniff
 
 from . import render
-from .auth import AuthError, cos_presign, verify_cos, verify_tc3
+from .api_call import envelope, error, error_response, read_call
+from .auth import AuthError, cos_presign, verify_cos
 from .codes import UnanswerableCode, answer_code
 from .cos_api import COS_HOST_RE
-from .gateway import check_region, check_version
 from .logo import parse_logo
 from .merge_faces import face_rect, template_face
 from .sdk_schema import check_request, fields
@@ -44,22 +44,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _envelope(payload: Dict[str, Any], request_id: str) -> Response:
-    body = json.dumps({"Response": {**payload, "RequestId": request_id}}, ensure_ascii=False)
-    response = Response(body.encode("utf-8"), status=200)
-    response.headers["Content-Type"] = "application/json"  # exactly: the SDK ignores errors otherwise
-    return response
-
-
-def _error(code: str, message: str, request_id: str) -> Response:
-    return _envelope({"Error": {"Code": code, "Message": message}}, request_id)
-
-
-def error_response(code: str, message: str) -> Response:
-    """An error envelope with a fresh RequestId (used for unexpected emulator failures)."""
-    return _error(code, message, str(uuid.uuid4()))
-
-
 def _bad(message: str, code: str = "InvalidParameterValue.ParameterValueError") -> FuseFaceError:
     return FuseFaceError(code, message)
 
@@ -67,42 +51,24 @@ def _bad(message: str, code: str = "InvalidParameterValue.ParameterValueError") 
 def handle(ctx, request: Request) -> Response:
     """Answer one API 3.0 request (``ctx`` is the ``EmulatorApp``)."""
     request_id = str(uuid.uuid4())
-    action = request.headers.get("X-TC-Action", "")
-    if action:
-        ctx.count(action)
-    length = request.content_length or 0
-    if length > MAX_BODY_BYTES:
-        return _error("RequestSizeLimitExceeded", "The request body exceeds 10 MB.", request_id)
-    body = request.get_data(cache=False)
     try:
-        verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
-                   headers=request.headers, body=body, service=SERVICE)
-        check_version(request.headers.get("X-TC-Version"), VERSION)
-        view = ACTIONS.get(action)
-        if view is None:
-            raise FuseFaceError("InvalidAction", f"The action {action!r} does not exist.")
-        check_region(ctx.regions, request.headers.get("X-TC-Region"))
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            raise FuseFaceError("InvalidParameter", "The request body is not valid JSON.") from None
-        if not isinstance(params, dict):
-            raise FuseFaceError("InvalidParameter", "The request body must be a JSON object.")
+        action, view, params = read_call(ctx, request, service=SERVICE, version=VERSION, actions=ACTIONS,
+                                         max_body=MAX_BODY_BYTES, regions=ctx.regions)
         injected = ctx.injected(action)
         if injected is not None:  # a test's deliberate answer (codes.INJECTABLE), after the checks above
             code, message = injected
-            return _error(code, FuseFaceError(code, message).message, request_id)
+            return error(code, FuseFaceError(code, message).message, request_id)
         canned = ctx.injections.take_response(action)
         if canned is not None:
-            return _envelope(canned, request_id)
+            return envelope(canned, request_id)
         check_request(action, params)
-        return _envelope(view(ctx, params), request_id)
+        return envelope(ctx.meter.call(action, params, lambda: view(ctx, params)), request_id)  # QPS, faults, usage
     except (AuthError, FuseFaceError) as exc:
         try:
-            return _error(answer_code(exc.code), exc.message, request_id)
+            return error(answer_code(exc.code), exc.message, request_id)
         except UnanswerableCode as bug:
             ctx.errors.append(bug)
-            return _error("InternalError", "Internal error.", request_id)
+            return error("InternalError", "Internal error.", request_id)
 
 
 # --- DescribeMaterialList ---------------------------------------------------------------------------------
@@ -149,11 +115,12 @@ def _codec_metadata(params: Dict) -> Optional[Tuple[str, str]]:
     return key, value
 
 
-def _decode_base64(text: Any) -> bytes:
+def _decode_base64(text: Any, max_len: int = limits.MAX_BASE64_BYTES) -> bytes:
     if not isinstance(text, str):
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be a base64 string.")
-    if len(text) > limits.MAX_BASE64_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The base64 Image exceeds 5 MB.")
+    if len(text) > max_len:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"The base64 Image exceeds {max_len // (1024 * 1024)} MB.")
     if text.lstrip().startswith("data:"):
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image must be bare base64 (no data: prefix).")
     try:
@@ -162,7 +129,7 @@ def _decode_base64(text: Any) -> bytes:
         raise FuseFaceError("FailedOperation.ImageDecodeFailed", "Image is not valid base64.") from None
 
 
-def fetch_url(ctx, url: Any) -> bytes:
+def fetch_url(ctx, url: Any, max_bytes: int = limits.MAX_URL_BYTES) -> bytes:
     """The object behind a (presigned) emulated-COS URL, as FuseFace's downloader would get it."""
     def fail(why: str) -> FuseFaceError:
         return FuseFaceError("FailedOperation.ImageDownloadError", f"The image could not be downloaded: {why}.")
@@ -184,8 +151,9 @@ def fetch_url(ctx, url: Any) -> bytes:
         record, data = ctx.store.read(bucket, key)
     except (AuthError, StoreError) as exc:
         raise fail(f"COS answered {exc.code}") from None
-    if record.size > limits.MAX_URL_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed", "The image behind Url exceeds 10 MB.")
+    if record.size > max_bytes:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"The image behind Url exceeds {max_bytes // (1024 * 1024)} MB.")
     return data
 
 
@@ -246,17 +214,20 @@ def fuse_face(ctx, params: Dict) -> Dict:
     return {"FusedImage": _publish(ctx, fused)}
 
 
-def _publish(ctx, jpeg: bytes) -> str:
-    """Store a result in the emulator's bucket; a presigned URL (7 days) served on the emulator's port."""
+def _publish(ctx, jpeg: bytes, ttl: int = RESULT_TTL_SECONDS) -> str:
+    """Store a result in the emulator's bucket; a presigned URL (``ttl``: 7 days) served on the emulator's port."""
     key = f"fuseface/{time.strftime('%Y%m%d', time.gmtime())}/{uuid.uuid4().hex}.jpg"
     ctx.store.put(RESULT_BUCKET, key, jpeg, content_type="image/jpeg")
     host = ctx.public_host.rsplit(":", 1)[0]
     params = {"x-cos-security-token": ctx.creds.session_token} if ctx.creds.session_token else None
-    query = cos_presign(ctx.creds, method="GET", key=key, host=host, expires=RESULT_TTL_SECONDS, params=params)
+    query = cos_presign(ctx.creds, method="GET", key=key, host=host, expires=ttl, params=params)
     return f"http://{ctx.public_host}/{quote(key)}?{query}"
 
 
+from .ultra_api import fuse_face_ultra  # noqa: E402 - it uses the helpers above
+
 ACTIONS: Dict[str, Callable[[Any, Dict], Dict]] = {
     "FuseFace": fuse_face,
+    "FuseFaceUltra": fuse_face_ultra,
     "DescribeMaterialList": describe_material_list,
 }

@@ -43,7 +43,7 @@ def check_region(served: FrozenSet[str], region: Optional[str]) -> None:
                                                  f"{', '.join(sorted(served))}.")
 
 
-def check_version(version: Optional[str], served: str) -> None:
-    """Raise ``NoSuchVersion`` unless ``version`` is ``served``."""
+def check_version(version: Optional[str], served: str, service: str = "facefusion") -> None:
+    """Raise ``NoSuchVersion`` unless ``version`` is ``served`` (the version ``service`` serves)."""
     if version != served:
-        raise FuseFaceError("NoSuchVersion", f"The API version {version!r} does not exist; facefusion serves {served}.")
+        raise FuseFaceError("NoSuchVersion", f"The API version {version!r} does not exist; {service} serves {served}.")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import uuid
 from typing import Any, Callable, Dict
 
@@ -32,7 +31,8 @@ from scf_fuseface import limits
 from scf_fuseface.errors import FuseFaceError
 from scf_fuseface.imageinfo import sniff
 
-from .auth import AuthError, verify_tc3
+from .api_call import envelope, error, read_call
+from .auth import AuthError
 from .fuseface_api import MAX_BODY_BYTES, fetch_url
 
 __all__ = ["ACTIONS", "SERVICE", "VERSION", "handle"]
@@ -48,44 +48,18 @@ _NO_ATTRIBUTES = {"Gender": 0, "Age": 0, "Expression": 0, "Glass": False, "Pitch
                   "Beauty": 0, "Hat": None, "Mask": None, "Hair": None, "EyeOpen": None}
 
 
-def _envelope(payload: Dict[str, Any], request_id: str) -> Response:
-    body = json.dumps({"Response": {**payload, "RequestId": request_id}}, ensure_ascii=False)
-    response = Response(body.encode("utf-8"), status=200)
-    response.headers["Content-Type"] = "application/json"
-    return response
-
-
 def handle(ctx, request: Request) -> Response:
-    """Answer one iai API 3.0 request (``ctx`` is the ``EmulatorApp``)."""
+    """Answer one iai API 3.0 request (``ctx`` is the ``EmulatorApp``). iai's own region list is not checked."""
     request_id = str(uuid.uuid4())
-    action = request.headers.get("X-TC-Action", "")
-    if action:
-        ctx.count(action)
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return _envelope({"Error": {"Code": "RequestSizeLimitExceeded", "Message": "The request body is too large."}},
-                         request_id)
-    body = request.get_data(cache=False)
     try:
-        verify_tc3(ctx.creds, method=request.method, path=request.path, query=request.query_string.decode(),
-                   headers=request.headers, body=body, service=SERVICE)
-        if request.headers.get("X-TC-Version") != VERSION:
-            raise FuseFaceError("NoSuchVersion", f"The API version {request.headers.get('X-TC-Version')!r} "
-                                                 f"does not exist; iai is served at {VERSION}.")
-        view = ACTIONS.get(action)
-        if view is None:
-            raise FuseFaceError("InvalidAction", f"The action {action!r} does not exist.")
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            raise FuseFaceError("InvalidParameter", "The request body is not valid JSON.") from None
-        if not isinstance(params, dict):
-            raise FuseFaceError("InvalidParameter", "The request body must be a JSON object.")
+        action, view, params = read_call(ctx, request, service=SERVICE, version=VERSION, actions=ACTIONS,
+                                         max_body=MAX_BODY_BYTES)
         injected = ctx.injected(action)
         if injected is not None:
             raise FuseFaceError(*injected)
-        return _envelope(view(ctx, params), request_id)
+        return envelope(view(ctx, params), request_id)
     except (AuthError, FuseFaceError) as exc:
-        return _envelope({"Error": {"Code": exc.code, "Message": exc.message}}, request_id)
+        return error(exc.code, exc.message, request_id)
 
 
 def _image(ctx, params: Dict) -> bytes:

@@ -13,6 +13,8 @@ metadata.
 from __future__ import annotations
 
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 __all__ = ["LABEL_TEXT", "add_label", "draw_logo", "insert_comment", "read_comments", "read_metadata"]
@@ -116,13 +118,27 @@ def read_metadata(jpeg: bytes) -> Dict[str, str]:
     return out
 
 
+_LABEL_POOL: Optional[ThreadPoolExecutor] = None
+_LABEL_POOL_LOCK = threading.Lock()
+
+
+def _label_threads() -> ThreadPoolExecutor:
+    """Long-lived threads for the label: OpenCV sets up its Hershey font once per *thread* (~40 ms), and the
+    emulator's server starts a thread per request, so drawing there would pay that on every call."""
+    global _LABEL_POOL
+    with _LABEL_POOL_LOCK:
+        if _LABEL_POOL is None:
+            _LABEL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fuseface-label")
+        return _LABEL_POOL
+
+
 def finish(jpeg: bytes, *, logo: bool, metadata: Optional[Tuple[str, str]],
            custom_logo: Optional[Tuple[bytes, Tuple[int, int, int, int]]] = None) -> bytes:
     """The label (``logo``) or, when given, ``custom_logo`` = (image, rect) instead; then the codec metadata."""
     if custom_logo is not None:
         jpeg = draw_logo(jpeg, *custom_logo)
     elif logo:
-        jpeg = add_label(jpeg)
+        jpeg = _label_threads().submit(add_label, jpeg).result()
     if metadata is not None:
         jpeg = insert_comment(jpeg, f"{metadata[0]}={metadata[1]}".encode())
     return jpeg

@@ -14,8 +14,10 @@ from scf_fuseface.regions import DEFAULT_REGION
 from ..loopback import LoopbackServer
 from .app import EmulatorApp
 from .auth import Credentials
+from .faults import FaultPlan
 from .materials import MaterialStore
 from .store import ObjectStore
+from .usage import Meter, Usage
 
 __all__ = ["DEFAULT_SECRET_ID", "DEFAULT_SECRET_KEY", "EmulatorError", "EmulatorServer"]
 
@@ -32,8 +34,11 @@ class EmulatorServer(LoopbackServer):
 
     Credentials: the arguments, else ``TENCENTCLOUD_SECRETID`` / ``TENCENTCLOUD_SECRETKEY`` /
     ``TENCENTCLOUD_SESSIONTOKEN``, else ``DEFAULT_SECRET_ID`` / ``DEFAULT_SECRET_KEY`` (and no token).
-    ``engine`` is a ``FusionEngine``; by default one is created on first use (FuseFace or ``materials.add``).
-    ``regions``: the ``X-TC-Region`` values FuseFace serves (default ``gateway.served_regions()``).
+    ``engine`` is a ``FusionEngine`` (or the load-test ``StampEngine``); by default one is created on first use
+    (FuseFace or ``materials.add``). ``regions``: the ``X-TC-Region`` values FuseFace serves (default
+    ``gateway.served_regions()``). ``qps`` is FuseFace's per-account limit (None: unlimited; the CLI's default
+    is 20) and ``faults`` a :class:`~fuseface_local.emulator.faults.FaultPlan`; usage is counted in
+    ``DATA/usage.sqlite3`` either way (see ``usage.py``).
     """
 
     label = "emulator"
@@ -42,7 +47,8 @@ class EmulatorServer(LoopbackServer):
 
     def __init__(self, data_dir, host: str = "127.0.0.1", port: int = 0, secret_id: Optional[str] = None,
                  secret_key: Optional[str] = None, session_token: Optional[str] = None, engine=None,
-                 region: str = DEFAULT_REGION, regions: Optional[Iterable[str]] = None) -> None:
+                 region: str = DEFAULT_REGION, regions: Optional[Iterable[str]] = None, qps: Optional[float] = None,
+                 faults: Optional[FaultPlan] = None) -> None:
         self.data_dir = Path(data_dir)
         self.secret_id = secret_id or os.environ.get("TENCENTCLOUD_SECRETID") or DEFAULT_SECRET_ID
         self.secret_key = secret_key or os.environ.get("TENCENTCLOUD_SECRETKEY") or DEFAULT_SECRET_KEY
@@ -53,9 +59,12 @@ class EmulatorServer(LoopbackServer):
         self._engine_lock = threading.Lock()
         self.store = ObjectStore(self.data_dir / "cos")
         self.materials = MaterialStore(self.data_dir / "materials", self.get_engine)
+        self.usage = Usage(self.data_dir / "usage.sqlite3")
+        meter = Meter(self.usage, limits={"FuseFace": qps} if qps else None, faults=faults)
         super().__init__(EmulatorApp(store=self.store, materials=self.materials,
                                      creds=Credentials(self.secret_id, self.secret_key, self.session_token),
-                                     engine=self.get_engine, region=region, regions=regions), host, port)
+                                     engine=self.get_engine, meter=meter, region=region, regions=regions),
+                         host, port)
 
     def __repr__(self) -> str:
         return f"EmulatorServer(endpoint={self.endpoint if self.running else None!r}, secret_id={self.secret_id!r})"

@@ -1,38 +1,53 @@
-"""Object state of the emulated COS: buckets and objects on disk, one metadata sidecar per object.
+"""Object state of the emulated COS: an index (SQLite) of buckets and keys, and one body file per write.
 
 Layout under ``DATA/cos/``::
 
-    <bucket>/<key>                 the object bytes (the key's "/" are directories)
-    .meta/<bucket>/<key>.json      {"key", "size", "etag", "last_modified", "content_type", "metadata", "headers"}
+    index.sqlite3                  buckets, and one row per (bucket, key): size, ETag, times, Content-Type,
+                                   x-cos-meta-*, kept headers, and the name of its body file
+    blobs/<bucket>/<hex>-<name>    the bodies (see ``blobs.py``)
 
-so objects survive a restart and a replay can print a human-readable path. A bucket exists once its directory
-does (buckets are created on the first write).
+A write stores the body first, then swaps the key's row in one transaction: a reader sees the old object or the
+new one, never a body from one write with the metadata of another, even when several processes (the emulator,
+``fuseface replay`` on the same DATA dir) write one key at once. Keys never become paths, so ``x`` and
+``x.json/y`` coexist as in COS, a key cannot escape the data directory, and a refused write leaves nothing
+behind. ``put(..., if_absent=True)`` is the create-only write behind ``x-cos-forbid-overwrite: true``.
 
-Keys are checked before any path is built (:func:`check_key`): no empty key, no absolute key, no NUL or
-backslash, no ``.``/``..``/empty segment (so ``a//b`` and folder markers ``dir/`` are refused), at most 850
-bytes and 255 bytes per segment, and the final path must resolve inside the bucket directory. A key that is a
-prefix directory of another key (``a`` and ``a/b``) cannot coexist on a file system: the second write is refused
-with ``InvalidArgument`` (a documented deviation from COS).
+DATA dirs of the earlier layout (``<bucket>/<key>`` files with ``.meta/`` sidecars) are migrated on open, once,
+under a lock; what could not be migrated is kept under ``.legacy/``.
+
+Key rules (:func:`check_key`): 1..850 bytes of UTF-8, not starting with ``/``, no NUL or backslash, no ``.``,
+``..`` or empty segment except a trailing ``/`` (a console folder marker). Bucket names (:func:`check_bucket`):
+``name-appid``, lower-case ``[a-z0-9-]``, no leading or trailing ``-`` (COS 436/14518).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
+
+from . import legacy
+from .blobs import sweep, write_blob
+from .sqlite_db import Database
 
 __all__ = ["ObjectRecord", "ObjectStore", "StoreError", "check_bucket", "check_key"]
 
 _BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-\d{1,12}$")
 _META_PREFIX = "x-cos-meta-"
 MAX_KEY_BYTES = 850
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+    last_modified REAL NOT NULL, content_type TEXT NOT NULL, metadata TEXT NOT NULL, headers TEXT NOT NULL,
+    blob TEXT NOT NULL, PRIMARY KEY (bucket, key));
+CREATE INDEX IF NOT EXISTS objects_blob ON objects (bucket, blob);
+"""
+_COLUMNS = "key, size, etag, last_modified, content_type, metadata, headers, blob"
 
 
 class StoreError(Exception):
@@ -54,6 +69,7 @@ class ObjectRecord:
     content_type: str = "application/octet-stream"
     metadata: Dict[str, str] = field(default_factory=dict)  # lowercase "x-cos-meta-*" names
     headers: Dict[str, str] = field(default_factory=dict)  # Cache-Control, Content-Disposition, ...
+    blob: str = ""  # the body file's name under blobs/<bucket>/
 
 
 def check_bucket(bucket: str) -> str:
@@ -62,21 +78,18 @@ def check_bucket(bucket: str) -> str:
     return bucket
 
 
-def check_key(key: str) -> List[str]:
-    """The key's path segments, or ``StoreError`` for a key that could escape the data directory."""
+def check_key(key: str) -> str:
+    """``key`` when COS (and this emulator) accept it, else ``StoreError``."""
     if not isinstance(key, str) or not key:
         raise StoreError("InvalidArgument", "The object key is empty.")
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise StoreError("KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.")
     if key.startswith("/") or "\x00" in key or "\\" in key:
         raise StoreError("InvalidArgument", "The object key may not be absolute or contain NUL or backslash.")
-    parts = key.split("/")
-    for part in parts:
-        if part in ("", ".", ".."):
-            raise StoreError("InvalidArgument", "The object key may not contain empty, '.' or '..' segments.")
-        if len(part.encode("utf-8")) > 255:
-            raise StoreError("KeyTooLong", "An object key segment is longer than 255 bytes.")
-    return parts
+    parts = key[:-1].split("/") if key.endswith("/") else key.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise StoreError("InvalidArgument", "The object key may not contain empty, '.' or '..' segments.")
+    return key
 
 
 def _normalise_metadata(metadata: Optional[Dict[str, str]]) -> Dict[str, str]:
@@ -89,45 +102,51 @@ def _normalise_metadata(metadata: Optional[Dict[str, str]]) -> Dict[str, str]:
     return out
 
 
+def _record(row: tuple) -> ObjectRecord:
+    key, size, etag, modified, ctype, meta, headers, blob = row
+    return ObjectRecord(key, size, etag, modified, ctype, json.loads(meta), json.loads(headers), blob)
+
+
 class ObjectStore:
-    """Buckets and objects under ``root`` (``DATA/cos``); thread-safe, writes are atomic (temp file + rename)."""
+    """Buckets and objects under ``root`` (``DATA/cos``); safe across threads and processes."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
+        self.blob_root = self.root / "blobs"
+        self._db = Database(self.root / "index.sqlite3", _SCHEMA)
+        self._blob_dirs: set = set()
+        legacy.migrate(self)
+        sweep(self.blob_root, self._referenced)
 
-    # --- paths -------------------------------------------------------------------------------------------
-    def _bucket_dir(self, bucket: str) -> Path:
-        return self.root / check_bucket(bucket)
+    def _tx(self):
+        """A write transaction on the index (``Database.transaction``)."""
+        return self._db.transaction()
 
-    def _inside(self, base: Path, parts: List[str], suffix: str = "") -> Path:
-        path = base.joinpath(*parts)
-        if suffix:
-            path = path.with_name(path.name + suffix)
-        resolved_base = base.resolve()
-        resolved = path.resolve()
-        if resolved != resolved_base and resolved_base not in resolved.parents:
-            raise StoreError("InvalidArgument", "The object key escapes the bucket.")
-        return path
+    def _referenced(self, bucket: str, blob: str) -> bool:
+        return bool(self._db.query("SELECT 1 FROM objects WHERE bucket=? AND blob=?", (bucket, blob)))
 
-    def path_of(self, bucket: str, key: str) -> Path:
-        """Where the object's bytes live (whether or not it exists)."""
-        return self._inside(self._bucket_dir(bucket), check_key(key))
-
-    def _meta_path(self, bucket: str, key: str) -> Path:
-        return self._inside(self.root / ".meta" / check_bucket(bucket), check_key(key), ".json")
+    def _row(self, bucket: str, key: str) -> Optional[ObjectRecord]:
+        rows = self._db.query(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key=?", (bucket, key))
+        return _record(rows[0]) if rows else None
 
     # --- queries -----------------------------------------------------------------------------------------
     def bucket_exists(self, bucket: str) -> bool:
-        return self._bucket_dir(bucket).is_dir()
+        check_bucket(bucket)
+        return bool(self._db.query("SELECT 1 FROM buckets WHERE name=?", (bucket,)))
 
     def buckets(self) -> List[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _BUCKET_RE.match(p.name))
+        return [r[0] for r in self._db.query("SELECT name FROM buckets ORDER BY name")]
+
+    def create_bucket(self, bucket: str) -> bool:
+        """Create ``bucket``; False when it already existed."""
+        check_bucket(bucket)
+        with self._tx() as db:
+            return db.execute("INSERT OR IGNORE INTO buckets VALUES (?, ?)", (bucket, time.time())).rowcount == 1
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
-            return self.path_of(bucket, key).is_file() and self._meta_path(bucket, key).is_file()
+            return self._row(check_bucket(bucket), check_key(key)) is not None
         except StoreError:
             return False
 
@@ -135,15 +154,23 @@ class ObjectStore:
         """The object's record, or ``StoreError`` NoSuchBucket / NoSuchKey (404)."""
         if not self.bucket_exists(bucket):
             raise StoreError("NoSuchBucket", "The specified bucket does not exist.", 404)
-        meta = self._meta_path(bucket, key)
-        if not meta.is_file() or not self.path_of(bucket, key).is_file():
+        record = self._row(bucket, key)
+        if record is None:
             raise StoreError("NoSuchKey", "The specified key does not exist.", 404)
-        return ObjectRecord(**json.loads(meta.read_text("utf-8")))
+        return record
+
+    def path_of(self, bucket: str, key: str) -> Path:
+        """The file holding the object's current body (``StoreError`` 404 when there is no such object)."""
+        return self.blob_root / bucket / self.head(bucket, key).blob
 
     def read(self, bucket: str, key: str) -> Tuple[ObjectRecord, bytes]:
-        with self._lock:
+        for _ in range(5):  # a concurrent overwrite may remove the body between the lookup and the open
             record = self.head(bucket, key)
-            return record, self.path_of(bucket, key).read_bytes()
+            try:
+                return record, (self.blob_root / bucket / record.blob).read_bytes()
+            except FileNotFoundError:
+                continue
+        raise StoreError("InternalError", "The object changed too often while being read.", 500)
 
     def get(self, bucket: str, key: str) -> Tuple[bytes, Dict[str, str], str]:
         """``(data, metadata, content_type)``; metadata names are lowercase ``x-cos-meta-*``."""
@@ -155,58 +182,72 @@ class ObjectStore:
         return [r.key for r in self.records(bucket, prefix)]
 
     def records(self, bucket: str, prefix: str = "") -> List[ObjectRecord]:
-        base = self.root / ".meta" / check_bucket(bucket)
-        if not base.is_dir():
-            return []
+        """The records of ``bucket`` whose key starts with ``prefix``, in key order (UTF-8 byte order, as COS)."""
+        check_bucket(bucket)
         out = []
-        for meta in base.rglob("*.json"):
-            record = ObjectRecord(**json.loads(meta.read_text("utf-8")))
-            if record.key.startswith(prefix):
-                out.append(record)
-        return sorted(out, key=lambda r: r.key)
+        with self._db.connection() as db:
+            for row in db.execute(f"SELECT {_COLUMNS} FROM objects WHERE bucket=? AND key>=? ORDER BY key",
+                                  (bucket, prefix)):
+                if not row[0].startswith(prefix):
+                    break
+                out.append(_record(row))
+        return out
 
     def find_buckets(self, key: str) -> List[str]:
         """Buckets holding ``key`` (used for URLs that name no bucket, e.g. ``http://127.0.0.1:PORT/key``)."""
-        return [b for b in self.buckets() if self.exists(b, key)]
+        return [r[0] for r in self._db.query("SELECT bucket FROM objects WHERE key=? ORDER BY bucket", (key,))]
 
     # --- writes ------------------------------------------------------------------------------------------
     def put(self, bucket: str, key: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
-            content_type: Optional[str] = None, headers: Optional[Dict[str, str]] = None) -> ObjectRecord:
-        """Store ``data`` (creating the bucket); metadata names may be given with or without ``x-cos-meta-``."""
+            content_type: Optional[str] = None, headers: Optional[Dict[str, str]] = None, *,
+            if_absent: bool = False) -> ObjectRecord:
+        """Store ``data`` (creating the bucket); metadata names may be given with or without ``x-cos-meta-``.
+        With ``if_absent`` an existing key is refused with 409 ``FileAlreadyExists`` and left unchanged."""
+        check_bucket(bucket)
+        check_key(key)
         data = bytes(data)
+        directory = self.blob_root / bucket
+        if bucket not in self._blob_dirs:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._blob_dirs.add(bucket)
+        blob = write_blob(directory, key, data)
         record = ObjectRecord(
             key=key, size=len(data), etag=hashlib.md5(data).hexdigest(), last_modified=time.time(),  # noqa: S324
             content_type=content_type or "application/octet-stream",
-            metadata=_normalise_metadata(metadata), headers=dict(headers or {}),
+            metadata=_normalise_metadata(metadata), headers=dict(headers or {}), blob=blob.name,
         )
-        path, meta = self.path_of(bucket, key), self._meta_path(bucket, key)
-        with self._lock:
-            try:
-                _atomic_write(path, data)
-                _atomic_write(meta, json.dumps(record.__dict__, ensure_ascii=False).encode("utf-8"))
-            except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
-                raise StoreError("InvalidArgument", "The key collides with a prefix of another key.") from exc
+        try:
+            with self._tx() as db:
+                old = db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                if old is not None and if_absent:
+                    raise StoreError("FileAlreadyExists", "The object already exists and overwriting is forbidden.",
+                                     409)
+                db.execute("INSERT OR IGNORE INTO buckets VALUES (?, ?)", (bucket, record.last_modified))
+                db.execute(f"INSERT OR REPLACE INTO objects (bucket, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                           (bucket, key, record.size, record.etag, record.last_modified, record.content_type,
+                            json.dumps(record.metadata, ensure_ascii=False),
+                            json.dumps(record.headers, ensure_ascii=False), record.blob))
+        except BaseException:
+            blob.discard()
+            raise
+        blob.release()
+        if old is not None:
+            self._unlink(bucket, old[0])
         return record
 
     def delete(self, bucket: str, key: str) -> bool:
         """Remove the object; ``True`` if it existed (deleting a missing key is not an error, as in COS)."""
-        path, meta = self.path_of(bucket, key), self._meta_path(bucket, key)
-        with self._lock:
-            existed = path.is_file()
-            for p in (path, meta):
-                if p.is_file():
-                    p.unlink()
-            return existed
+        check_bucket(bucket)
+        check_key(key)
+        with self._tx() as db:
+            old = db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+            db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
+        if old is not None:
+            self._unlink(bucket, old[0])
+        return old is not None
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def _unlink(self, bucket: str, blob: str) -> None:
+        try:
+            (self.blob_root / bucket / blob).unlink()
+        except FileNotFoundError:
+            pass

@@ -4,7 +4,8 @@
 returned (or raised) as one outcome per COS record or HTTP request -- ``fused``, ``skipped``, ``answered`` (an HTTP
 request served without a fusion: /materials, /healthz), ``failed`` (with the code), or ``unrecognised`` (the
 function answered ``InvalidParameterValue.InvalidEvent``);
-:class:`Summary` adds them up with the FuseFace calls and the wall time.
+:class:`Summary` adds them up with the paid calls (FuseFace and FuseFaceUltra apart: they are billed apart) and the
+wall time.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Summary:
     counts: Counter = field(default_factory=Counter)  # fused / skipped / answered / failed / unrecognised
     failed_codes: Counter = field(default_factory=Counter)
     fuseface_calls: int = 0
+    ultra_calls: int = 0  # FuseFaceUltra, billed apart from FuseFace
     wall_s: float = 0.0
     raised: int = 0  # events whose handler raised (SCF would retry them)
 
@@ -89,7 +91,9 @@ class Summary:
         got = outcomes(res)
         self.events += 1
         self.raised += res.error is not None
-        self.fuseface_calls += len(res.fuseface_request_ids)
+        ultra = res.fuseface_actions.count("FuseFaceUltra")
+        self.fuseface_calls += len(res.fuseface_request_ids) - ultra
+        self.ultra_calls += ultra
         for kind, code in got:
             self.counts[kind] += 1
             if kind == "failed":
@@ -112,5 +116,8 @@ class Summary:
         rows += [(f"  {code}", n) for code, n in sorted(self.failed_codes.items())]
         if self.counts["unrecognised"]:
             rows.append(("unrecognised events", self.counts["unrecognised"]))
-        rows += [("FuseFace calls", self.fuseface_calls), ("wall time", f"{self.wall_s:.2f} s")]
+        rows.append(("FuseFace calls", self.fuseface_calls))
+        if self.ultra_calls:
+            rows.append(("FuseFaceUltra calls", self.ultra_calls))
+        rows.append(("wall time", f"{self.wall_s:.2f} s"))
         return rows

@@ -22,9 +22,12 @@ def default_events_dir() -> Path:
 
 
 def load_event(source: str) -> Any:
-    """Event JSON from a path, or from stdin when ``source`` is ``-``."""
+    """Event JSON from a path, or from stdin when ``source`` is ``-``; a dead letter of the emulator
+    (``DATA/dead-letters/*.json``) gives the event it holds."""
+    from ..emulator.dlq import unwrap
+
     text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    return json.loads(text)
+    return unwrap(json.loads(text))
 
 
 def seed(emu: Any, events_dir: Path) -> Dict[str, int]:

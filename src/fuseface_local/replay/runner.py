@@ -59,6 +59,7 @@ class ReplayResult:
     init_ms: float = 0.0  # first import of scf_fuseface.entry (the function's cold start)
     max_memory_mb: float = 0.0
     fuseface_request_ids: List[str] = field(default_factory=list)
+    fuseface_actions: List[str] = field(default_factory=list)  # FuseFace | FuseFaceUltra, one per RequestId
     outputs: List[Output] = field(default_factory=list)
     existing: List[Output] = field(default_factory=list)  # outputs a skipped (already fused) record points at
     calls: Dict[str, int] = field(default_factory=dict)  # emulator call counters during the invocation
@@ -98,7 +99,10 @@ def invoke(event: Any, *, handler: Optional[Handler] = None, context: Optional[M
         res.duration_ms = (time.perf_counter() - start) * 1000.0
     res.max_memory_mb = rss.peak / (1024 * 1024)
     res.fuseface_request_ids = list(spy.request_ids)
+    res.fuseface_actions = list(spy.actions)
     for bucket, key in dict.fromkeys(spy.writes):  # first write of each object, in order
+        if emulator is not None and not emulator.store.exists(bucket, key):
+            continue  # written, then deleted (a claim, a stale failure record)
         path = emulator.store.path_of(bucket, key) if emulator is not None else None
         res.outputs.append(Output(bucket, key, Path(path).resolve() if path is not None else None))
     if emulator is not None:

@@ -8,14 +8,16 @@ from typing import Any, Callable, List, Tuple
 
 __all__ = ["FUSEFACE_ACTIONS", "SdkSpy"]
 
-FUSEFACE_ACTIONS = ("FuseFace",)
+FUSEFACE_ACTIONS = ("FuseFace", "FuseFaceUltra")  # the paid actions
 
 
 class SdkSpy:
-    """Records FuseFace RequestIds (one per HTTP attempt) and COS object writes made through the SDKs."""
+    """Records FuseFace RequestIds (one per HTTP attempt; ``actions`` says which paid action each was) and COS
+    object writes made through the SDKs."""
 
     def __init__(self) -> None:
         self.request_ids: List[str] = []
+        self.actions: List[str] = []
         self.writes: List[Tuple[Any, Any]] = []
         self._lock = threading.Lock()
         self._undo: List[Callable[[], None]] = []
@@ -56,6 +58,7 @@ class SdkSpy:
         if request_id:
             with self._lock:
                 self.request_ids.append(request_id)
+                self.actions.append(action)
 
     def _after_write(self, args: tuple, kwargs: dict, _out: Any) -> None:
         bucket = kwargs.get("Bucket", args[0] if args else None)

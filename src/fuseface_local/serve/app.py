@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, Callable, Dict, Mapping, Optional, TextIO, Tuple
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
 from scf_fuseface.errors import FuseFaceError
@@ -180,7 +181,11 @@ class FunctionUrlApp:
         declared = request.content_length
         if declared is not None and declared > self.max_body:
             return self._too_large(request_id)
-        body = _read_body(request.stream, self.max_body + 1)
+        try:
+            body = _read_body(request.stream, self.max_body + 1)
+        except (OSError, ValueError, ClientDisconnected) as exc:  # cut short, stalled, or badly chunked
+            return _envelope(400, "InvalidRequest", f"The request body could not be read ({type(exc).__name__}).",
+                             request_id)
         if len(body) > self.max_body:  # chunked bodies carry no Content-Length
             return self._too_large(request_id)
         event = build_event(request, body)

@@ -55,6 +55,17 @@ class Storage(Protocol):
         """Write ``data``; ``metadata`` keys are full ``x-cos-meta-*`` names. Returns the new ETag."""
         ...
 
+    def put_if_absent(self, bucket: str, key: str, data: bytes, *, content_type: str,
+                      metadata: Optional[Dict[str, str]] = None) -> bool:
+        """Create ``key`` unless it exists (``x-cos-forbid-overwrite: true``): True when this call wrote it,
+        False when COS refused with 409. A bucket that ignores the header overwrites and answers True
+        (see ``claims.py``: callers read back what they wrote)."""
+        ...
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete ``key`` (a missing key is not an error)."""
+        ...
+
     def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
         """A presigned GET URL for ``expires`` seconds."""
         ...
@@ -62,10 +73,15 @@ class Storage(Protocol):
 
 @runtime_checkable
 class FusionClient(Protocol):
-    """FuseFace 2022-09-27 as the function uses it; every failure is a ``FuseFaceError``."""
+    """FuseFace 2022-09-27 as the function uses it (FuseFace, FuseFaceUltra, DescribeMaterialList); every failure
+    is a ``FuseFaceError``."""
 
     def fuse(self, params: Dict[str, Any]) -> FuseFaceResult:
         """Call ``FuseFace`` with wire-named ``params``."""
+        ...
+
+    def fuse_ultra(self, params: Dict[str, Any]) -> FuseFaceResult:
+        """Call ``FuseFaceUltra`` (the template in ``ModelUrl``/``ModelImage``) with wire-named ``params``."""
         ...
 
     def describe_materials(self, activity_id: str, *, material_id: Optional[str] = None,

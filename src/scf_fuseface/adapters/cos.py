@@ -4,7 +4,8 @@ Error mapping (``CosServiceError`` / ``CosClientError`` -> ``FuseFaceError``):
 
 * 404 (``NoSuchKey``, ``NoSuchResource``) -> ``ResourceNotFound.CosObject`` (permanent; ``head`` returns None);
 * 5xx and client/network errors -> ``FailedOperation.StorageError`` (transient: SCF retries the event);
-* any other 4xx (``AccessDenied``, ``NoSuchBucket``, ...) -> ``FailedOperation.StorageRejected`` (configuration).
+* any other 4xx (``AccessDenied``, ``NoSuchBucket``, ...) and the SDK's own refusals of a bad bucket name or key
+  -> ``FailedOperation.StorageRejected`` (configuration: permanent, not retried).
 
 Loopback: with ``FUSEFACE_COS_IP``/``FUSEFACE_COS_PORT`` the client talks to ``http(s)://IP:PORT`` while signing
 and sending ``Host: {bucket}.cos.{region}.myqcloud.com``. Presigned URLs always use the real domain (a URL
@@ -13,6 +14,7 @@ with the loopback IP would lose the bucket); with temporary credentials they car
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Optional
 
 from ..config import Credentials, Settings
@@ -20,6 +22,10 @@ from ..errors import FuseFaceError
 from .base import ObjectHead
 
 __all__ = ["CosStorage"]
+
+# CosClientError messages of the SDK's own argument checks (qcloud_cos.cos_comm: format_bucket, format_region,
+# get_object key checks); every other CosClientError is a network failure after the SDK's retries.
+_SDK_VALIDATION = re.compile(r"^(bucket|key|getobject key|appid|region)\b", re.IGNORECASE)
 
 def _cos_error(exc: Exception, action: str, bucket: str, key: str) -> FuseFaceError:
     from qcloud_cos import CosServiceError
@@ -34,6 +40,8 @@ def _cos_error(exc: Exception, action: str, bucket: str, key: str) -> FuseFaceEr
         if status >= 500 or status in (408, 429):
             return FuseFaceError("FailedOperation.StorageError", f"{where}: HTTP {status} {code}.", request_id=request_id)
         return FuseFaceError("FailedOperation.StorageRejected", f"{where}: HTTP {status} {code}.", request_id=request_id)
+    if _SDK_VALIDATION.match(str(exc)):  # refused by the SDK before sending (a bad bucket name...): permanent
+        return FuseFaceError("FailedOperation.StorageRejected", f"{where}: {str(exc)[:300]}")
     return FuseFaceError("FailedOperation.StorageError", f"{where}: {str(exc)[:300]}")
 
 
@@ -98,6 +106,31 @@ class CosStorage:
         except self._errors as exc:
             raise _cos_error(exc, "PUT", bucket, key) from None
         return str({str(k).lower(): v for k, v in resp.items()}.get("etag", "")).strip('"')
+
+    def put_if_absent(self, bucket: str, key: str, data: bytes, *, content_type: str,
+                      metadata: Optional[Dict[str, str]] = None) -> bool:
+        """Create ``key`` unless it exists: True when written, False on 409 (any 409 code: ``FileAlreadyExists``
+        is UNCONFIRMED). The SDK has no parameter for ``x-cos-forbid-overwrite``: ``Metadata`` keys are copied
+        into the request headers verbatim (``qcloud_cos.cos_comm.mapped``), so it travels there."""
+        headers = dict(metadata or {}, **{"x-cos-forbid-overwrite": "true"})
+        try:
+            self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=headers)
+        except self._errors as exc:
+            from qcloud_cos import CosServiceError
+
+            if isinstance(exc, CosServiceError) and exc.get_status_code() == 409:
+                return False
+            raise _cos_error(exc, "PUT", bucket, key) from None
+        return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete ``key`` (COS answers 204 for a missing key too)."""
+        try:
+            self._client.delete_object(Bucket=bucket, Key=key)
+        except self._errors as exc:
+            err = _cos_error(exc, "DELETE", bucket, key)
+            if err.code != "ResourceNotFound.CosObject":
+                raise err from None
 
     def presign_get(self, bucket: str, key: str, *, expires: int) -> str:
         """A presigned GET URL on the real COS domain (+ ``x-cos-security-token`` under temporary credentials)."""

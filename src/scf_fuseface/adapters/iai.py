@@ -9,40 +9,27 @@ Endpoint ``FUSEFACE_IAI_ENDPOINT`` (default ``iai.tencentcloudapi.com``); region
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional
 
 from ..config import Credentials, Settings
 from ..errors import FuseFaceError
 from .base import FaceBox, FacesFound
-from .facefusion import _sdk_error as sdk_error  # one translation of SDK exceptions
+from .sdk import SdkClient
 
 __all__ = ["IaiDetector", "MAX_FACE_NUM"]
 
 MAX_FACE_NUM = 120  # DetectFaceRequest.MaxFaceNum: default 1 (the largest face), at most 120
 
 
-class IaiDetector:
+class IaiDetector(SdkClient):
     """One configured iai client (implements :class:`~scf_fuseface.adapters.base.FaceDetector`); the class is the
     production ``DetectorFactory``."""
 
     def __init__(self, settings: Settings, creds: Credentials, *, timeout: Optional[float] = None) -> None:
-        from tencentcloud.common import credential
-        from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-        from tencentcloud.common.profile.client_profile import ClientProfile
-        from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.iai.v20200303 import iai_client, models
 
-        self._models = models
-        self._sdk_exception = TencentCloudSDKException
-        req_timeout = max(1, int(round(timeout if timeout is not None else settings.timeout)))
-        try:
-            cred = credential.Credential(creds.secret_id, creds.secret_key, creds.token)
-        except TencentCloudSDKException as exc:
-            raise sdk_error(exc) from None
-        http = HttpProfile(protocol=settings.scheme, endpoint=settings.iai_endpoint, reqTimeout=req_timeout)
-        profile = ClientProfile(httpProfile=http, language="en-US", disable_region_breaker=True)
-        self._client = iai_client.IaiClient(cred, settings.region, profile)
+        super().__init__(settings, creds, client_cls=iai_client.IaiClient, models=models,
+                         endpoint=settings.iai_endpoint, timeout=timeout)
 
     def detect_faces(self, *, image: Optional[str] = None, url: Optional[str] = None,
                      max_faces: int = 10) -> FacesFound:
@@ -55,12 +42,7 @@ class IaiDetector:
             params["Url"] = url
         else:
             params["Image"] = image
-        req = self._models.DetectFaceRequest()
-        req.from_json_string(json.dumps(params))
-        try:
-            resp = self._client.DetectFace(req)
-        except self._sdk_exception as exc:
-            raise sdk_error(exc) from None
+        resp = self.call("DetectFace", params)
         faces = tuple(FaceBox(int(f.X or 0), int(f.Y or 0), int(f.Width or 0), int(f.Height or 0))
                       for f in resp.FaceInfos or [])
         return FacesFound(int(resp.ImageWidth or 0), int(resp.ImageHeight or 0), faces, resp.RequestId)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional
 
+from .. import limits
 from ..config import Settings
 from ..errors import FuseFaceError
 from ..models.http_event import HttpRequest
@@ -27,7 +28,9 @@ def respond(status: int, payload: Any, headers: Optional[Dict[str, str]] = None)
 def error_response(err: FuseFaceError, request_id: Optional[str],
                    headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """Tencent's error envelope ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`` as an HTTP reply."""
-    return respond(err.http_status, {"Response": {"Error": err.to_error(), "RequestId": err.request_id or request_id}},
+    error = err.to_error()
+    error["Message"] = error["Message"][: limits.MAX_MESSAGE_CHARS]
+    return respond(err.http_status, {"Response": {"Error": error, "RequestId": err.request_id or request_id}},
                    headers)
 
 

@@ -1,7 +1,9 @@
 """The routes of the HTTP API (each ``(req, run, request_id) -> reply payload``; errors are raised).
 
 * ``POST /fuse`` -- FuseFace's own request (see ``body.py``), ProjectId/ModelId/LogoAdd/degrees defaulting from
-  the configuration. Reply: ``{"Response": {"FusedImage", "RequestId"}}``; when that would pass
+  the configuration; a body with a template (``ModelUrl``/``ModelImage``, or a multipart ``template`` part) is a
+  FuseFaceUltra request, its SwapModelType/radios/LogoAdd defaulting from the ``FUSEFACE_ULTRA_*`` configuration
+  (``ultra_defaults``). Reply: ``{"Response": {"FusedImage", "RequestId"}}``; when that would pass
   ``FUSEFACE_HTTP_MAX_RESPONSE_BYTES`` (SCF: 6 MB) the image is stored in COS (``outputs.store_http_result``) and
   the reply carries ``FusedImage`` = ``FusedImageUrl`` = a presigned GET URL and ``RspImgType: "url"``.
 * ``GET /materials`` -- ``DescribeMaterialList`` (``ActivityId``/``ProjectId``, ``MaterialId``, ``Limit``, ``Offset``).
@@ -12,18 +14,20 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict
+from typing import Any, Dict, Union
 
-from .. import __version__
+from .. import __version__, limits
 from ..errors import FuseFaceError
 from ..fuse import decode_fused, fuse_request, fuse_with_retry
 from ..imageprep import check_base64_image
 from ..log import Timer
 from ..models.fusion import FuseRequest, parse_fuse_request
 from ..models.http_event import HttpRequest
+from ..models.ultra import FuseUltraRequest, is_ultra_request, parse_ultra_request
 from ..outputs import store_http_result
 from ..routing import resolve_project
 from ..run import Run
+from ..ultra import ultra_defaults
 from .body import read_request
 
 __all__ = ["fuse", "health", "materials"]
@@ -57,8 +61,35 @@ def _with_defaults(req: FuseRequest, run: Run) -> FuseRequest:
     return merged.model_copy(update={"merge_infos": infos})
 
 
+def _ultra_with_defaults(req: FuseUltraRequest, run: Run) -> FuseUltraRequest:
+    """``req`` with SwapModelType, radios and LogoAdd it leaves out taken from the configuration, and its base64
+    images checked against FuseFaceUltra's limits (made upright when EXIF says rotated)."""
+    s = run.settings
+    defaults = ultra_defaults(s)
+    given = req.fusion_ultra_param.model_dump(by_alias=True, exclude_none=True) if req.fusion_ultra_param else {}
+    radios = {**defaults.get("FusionUltraParam", {}), **given}
+    update: Dict[str, Any] = {"logo_add": s.logo_add if req.logo_add is None else req.logo_add}
+    if req.swap_model_type is None and defaults.get("SwapModelType") is not None:
+        update["swap_model_type"] = defaults["SwapModelType"]
+    if req.model_image and not req.model_url:
+        update["model_image"] = check_base64_image(req.model_image, limits.ULTRA_IMAGES)
+    update["merge_infos"] = [m.model_copy(update={"image": check_base64_image(m.image, limits.ULTRA_IMAGES)})
+                             if m.image and not m.url else m for m in req.merge_infos]
+    data = {**req.model_copy(update=update).to_api()}
+    if radios:
+        data["FusionUltraParam"] = radios
+    return parse_ultra_request(data)
+
+
+def _parse(req: HttpRequest, run: Run) -> Union[FuseRequest, FuseUltraRequest]:
+    data = read_request(req)
+    if is_ultra_request(data):
+        return _ultra_with_defaults(parse_ultra_request(data), run)
+    return _with_defaults(parse_fuse_request(data), run)
+
+
 def fuse(req: HttpRequest, run: Run, request_id: str) -> Dict[str, Any]:
-    completed = _with_defaults(parse_fuse_request(read_request(req)), run)
+    completed = _parse(req, run)
     fuse_req = fuse_request(run.settings, completed.to_api(), produce_id=request_id)
     timer = Timer()
     request_ids: list = []

@@ -4,6 +4,7 @@ from .cos_event import CosBucket, CosEvent, CosObject, CosRecord
 from .fusion import FuseRequest, MergeInfo
 from .http_event import HttpRequest
 from .outcome import RecordOutcome
+from .ultra import FuseUltraRequest
 
-__all__ = ["CosBucket", "CosEvent", "CosObject", "CosRecord", "FuseRequest", "HttpRequest", "MergeInfo",
-           "RecordOutcome"]
+__all__ = ["CosBucket", "CosEvent", "CosObject", "CosRecord", "FuseRequest", "FuseUltraRequest", "HttpRequest",
+           "MergeInfo", "RecordOutcome"]

@@ -16,7 +16,7 @@ so a typo such as 2 or -1 would silently add the label; refusing it says so inst
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Literal, Mapping, Optional
+from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional
 
 from pydantic import (
     BaseModel,
@@ -50,17 +50,17 @@ class _Model(BaseModel):
 
 
 class FaceRect(_Model):
-    x: StrictInt = Field(ge=0)
-    y: StrictInt = Field(ge=0)
-    width: StrictInt = Field(ge=limits.MIN_FACE_RECT)
-    height: StrictInt = Field(ge=limits.MIN_FACE_RECT)
+    x: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)  # bounded: 2**63 once went through to the SDK
+    y: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
+    width: StrictInt = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
+    height: StrictInt = Field(ge=limits.MIN_FACE_RECT, le=limits.MAX_RECT_COORD)
 
 
 class LogoRect(_Model):
     """Where the logo goes on the result (FuseFace's ``FaceRect`` type; the logo is stretched to it)."""
 
-    x: StrictInt = Field(ge=0)
-    y: StrictInt = Field(ge=0)
+    x: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
+    y: StrictInt = Field(ge=0, le=limits.MAX_RECT_COORD)
     width: StrictInt = Field(gt=0, le=MAX_LOGO_SIDE)
     height: StrictInt = Field(gt=0, le=MAX_LOGO_SIDE)
 
@@ -138,6 +138,8 @@ class FuseParam(_Model):
 
 
 class FuseRequest(_Model):
+    action: ClassVar[str] = "FuseFace"
+
     project_id: Optional[str] = None
     model_id: Optional[str] = None
     rsp_img_type: Literal["url", "base64"] = "base64"

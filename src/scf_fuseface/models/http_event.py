@@ -15,9 +15,10 @@ from __future__ import annotations
 import base64
 from typing import Any, Dict, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import FuseFaceError
+from ..validation import field_errors
 
 __all__ = ["HttpRequest", "query_values", "request_method"]
 
@@ -87,7 +88,7 @@ class HttpRequest(BaseModel):
     @classmethod
     def _build(cls, trigger: str, event: Mapping[str, Any], *, method: str, path: str,
                request_id: Optional[str]) -> HttpRequest:
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        headers = _headers(event)
         query = query_values(event.get("queryStringParameters"))
         query.update(query_values(event.get("queryString")))
         body = event.get("body")
@@ -108,27 +109,49 @@ class HttpRequest(BaseModel):
             raw = decoded if decoded is not None else str(body).encode("utf-8")
         else:
             raw = str(body).encode("utf-8")
-        return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
-                   query=query, body=raw, request_id=request_id)
+        try:
+            return cls(trigger=trigger, method=(method or "GET").upper(), path=path or "/", headers=headers,
+                       query=query, body=raw, request_id=request_id)
+        except ValidationError as exc:
+            where = sorted({err.field for err in field_errors(exc)})[:5]
+            raise FuseFaceError("InvalidParameterValue.InvalidEvent",
+                                f"Malformed HTTP event (fields: {', '.join(where)}).") from None
 
     @classmethod
     def from_apigw(cls, event: Mapping[str, Any]) -> HttpRequest:
+        """``request_id`` is the gateway's ``requestContext.requestId`` (set by API Gateway, not the client)."""
         ctx = event.get("requestContext") or {}
+        request_id = ctx.get("requestId")
         return cls._build(
             "apigw", event,
             method=str(event.get("httpMethod") or ctx.get("httpMethod") or "GET"),
             path=str(event.get("path") or ctx.get("path") or "/"),
-            request_id=ctx.get("requestId"),
+            request_id=str(request_id)[:128] if isinstance(request_id, (str, int)) and request_id != "" else None,
         )
 
     @classmethod
     def from_function_url(cls, event: Mapping[str, Any]) -> HttpRequest:
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        """``request_id`` is the platform's ``requestContext.requestId`` when there is one, never a header: every
+        header of a Function URL event may come from the client (an ``X-Request-Id`` once ended up in replies and in
+        the AI label), so without it the invocation's own id is used."""
         ctx = event.get("requestContext") if isinstance(event.get("requestContext"), Mapping) else {}
         http = ctx.get("http") if isinstance(ctx.get("http"), Mapping) else {}
+        request_id = ctx.get("requestId")
         return cls._build(
             "function_url", event,
             method=request_method(event) or "GET",
             path=str(event.get("path") or ctx.get("path") or http.get("path") or "/"),
-            request_id=headers.get("x-scf-request-id") or headers.get("x-request-id") or ctx.get("requestId"),
+            request_id=str(request_id)[:128] if isinstance(request_id, (str, int)) and request_id != "" else None,
         )
+
+
+def _headers(event: Mapping[str, Any]) -> Dict[str, str]:
+    """The event's headers, lower-cased; ``InvalidParameterValue.InvalidEvent`` unless they are an object."""
+    raw = event.get("headers")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise FuseFaceError("InvalidParameterValue.InvalidEvent",
+                            f"Malformed HTTP event: headers must be an object, not {type(raw).__name__}.")
+    return {str(k).lower(): v if isinstance(v, str) else ",".join(map(str, v)) if isinstance(v, list) else str(v)
+            for k, v in raw.items()}

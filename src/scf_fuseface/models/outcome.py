@@ -1,9 +1,9 @@
 """What became of one COS record: the typed outcome the pipeline returns and the COS handler counts.
 
 ``status`` is ``fused`` (an output was written), ``skipped`` (nothing to do; ``reason`` says why:
-``not-created``, ``own-output``, ``folder``, ``already-fused``, ``already-failed``), ``failed`` (a permanent
-error; ``code``, and ``failure_key`` when a failure record was written) or ``error`` (a transient error that
-is raised at the end of the event so SCF retries it).
+``not-created``, ``own-output``, ``folder``, ``template`` (the FuseFaceUltra template itself), ``already-fused``,
+``already-failed``), ``failed`` (a permanent error; ``code``, and ``failure_key`` when a failure record was
+written) or ``error`` (a transient error that is raised at the end of the event so SCF retries it).
 """
 
 from __future__ import annotations

@@ -148,10 +148,13 @@
                           body: JSON.stringify(request)});
   }
 
-  function fuseUltra(templateBlob, photoBlob) {
+  // FuseFaceUltra as multipart: the template and the selfie as file parts, `fields` ({name: value}: SwapModelType,
+  // the radios, X/Y/Width/Height of the selfie's face) as form fields.
+  function fuseUltra(templateBlob, photoBlob, fields) {
     var data = new FormData();
     data.append("template", templateBlob, "template.jpg");
     data.append("image", photoBlob, "selfie.jpg");
+    Object.keys(fields || {}).forEach(function (name) { data.append(name, String(fields[name])); });
     return call("/fuse", {method: "POST", body: data});
   }
 

@@ -4,7 +4,7 @@
   var api = window.FuseApi, $ = function (id) { return document.getElementById(id); };
   var OWN = "__own_template__", SVG = "http://www.w3.org/2000/svg";
   var state = {materials: [], extras: {}, ultra: false, selected: null, slots: [], busy: false, result: null,
-               template: null};
+               template: null, own: null};
 
   // --- messages -------------------------------------------------------------------------------------------
   function setStatus(text) { $("status").textContent = text || ""; }
@@ -126,6 +126,7 @@
     var m = selectedMaterial(), extra = state.extras[id] || {}, own = id === OWN;
     var faceswap = extra.Algorithm === "faceswap";
     $("own-template").hidden = !own;
+    $("ultra-params").hidden = !own;
     $("degrees").hidden = faceswap || own;
     $("degrees-off").hidden = !faceswap;
     $("compare-button").hidden = faceswap || own || !extra.Algorithm;
@@ -152,6 +153,61 @@
     ["face-degree", "profile-degree"].forEach(function (id, i) {
       $(id).value = state.defaults[i]; $(id + "-value").value = state.defaults[i];
     });
+  }
+
+  // --- your own template (FuseFaceUltra) -------------------------------------------------------------------
+  function largestFace(faces) {  // the API's default face ("不填默认取最大人脸")
+    var largest = -1;
+    faces.forEach(function (f, i) { if (largest < 0 || f.Width * f.Height > faces[largest].Width * faces[largest].Height) { largest = i; } });
+    return largest;
+  }
+
+  // Read the chosen template (made to fit like a photo), show it on the "Your own template" card with its faces,
+  // the one FuseFaceUltra replaces (the largest: the API's default) outlined in green.
+  function addTemplate(file) {
+    clearError();
+    var own = state.own = {faces: null};
+    $("template-note").textContent = "Reading the template…";
+    own.ready = api.preparePhoto(file, api.photoBudget(2));
+    own.ready.then(function (photo) {
+      if (state.own !== own) { return null; }
+      own.photo = photo;
+      showTemplate(own);
+      return api.detect(photo.base64).then(function (resp) {
+        own.faces = resp.FaceInfos || []; own.frame = [resp.ImageWidth, resp.ImageHeight];
+      }, function (err) {
+        if (!/NoFace/.test(err.code)) { throw err; }
+        own.faces = [];
+      }).then(function () { if (state.own === own) { showTemplate(own); } });
+    }).catch(function (err) { if (state.own === own) { $("template-note").textContent = ""; showError(err); } });
+  }
+
+  function showTemplate(own) {
+    var thumb = document.querySelector("label[for='material-" + OWN + "'] .thumb");
+    var img = document.createElement("img"), svg = document.createElementNS(SVG, "svg");
+    var faces = own.faces || [], frame = own.frame || [own.photo.width, own.photo.height], largest = largestFace(faces);
+    img.alt = "Your template"; svg.setAttribute("aria-hidden", "true");
+    thumb.textContent = ""; thumb.appendChild(img); thumb.appendChild(svg);
+    img.addEventListener("load", function () { faceBoxes(svg, frame[0], frame[1], faces, largest, true); });
+    img.src = own.photo.url;
+    thumb.parentNode.querySelector(".algo").textContent = "FuseFaceUltra \u00b7 " + (own.faces == null ? "reading" :
+      faces.length + (faces.length === 1 ? " face" : " faces"));
+    $("template-note").textContent = own.faces == null ? "Looking for faces…" : !faces.length ?
+      "No face found in this template: FuseFaceUltra needs one (over 34 px)." :
+      faces.length === 1 ? "The outlined face will be replaced by yours." :
+      faces.length + " faces found: the largest (outlined in green) will be replaced by yours.";
+  }
+
+  // FuseFaceUltra's form fields: SwapModelType, the radios (model 6 ignores them), the selfie's face if it has several.
+  function ultraFields(slot) {
+    var model = $("swap-model-type").value, fields = {SwapModelType: model};
+    if (model !== "6") {
+      fields.WarpRadio = $("warp-radio").value; fields.EnhanceRadio = $("enhance-radio").value;
+      fields.MpRadio = $("mp-radio").value; fields.TeethEnhanceRadio = $("teeth-enhance").checked ? 1 : 0;
+    }
+    var f = slot.faces && slot.faces[slot.chosen];
+    if (f && slot.faces.length > 1) { fields.X = f.X; fields.Y = f.Y; fields.Width = f.Width; fields.Height = f.Height; }
+    return fields;
   }
 
   // --- selfies ------------------------------------------------------------------------------------------------
@@ -199,9 +255,7 @@
       return api.detect(photo.base64).then(function (resp) {
         if (slot.token !== token) { return; }
         slot.faces = resp.FaceInfos || []; slot.frame = [resp.ImageWidth, resp.ImageHeight];
-        var largest = -1, area = -1;
-        slot.faces.forEach(function (f, i) { if (f.Width * f.Height > area) { area = f.Width * f.Height; largest = i; } });
-        slot.chosen = largest;
+        slot.chosen = largestFace(slot.faces);
         showPhoto(slot);
         setStatus("");
         if (!slot.faces.length) { showError(new api.FuseError("InvalidParameterValue.NoFaceInPhoto", "No face of 30 px or more.", 0)); }
@@ -271,10 +325,9 @@
     setStatus("Fusing…");
     var work;
     if (own) {
-      var file = $("template-file").files[0];
-      if (!file) { busy(button, false); showError(new api.FuseError("MissingParameter", "Choose your template first.", 0)); return; }
-      work = api.preparePhoto(file, api.photoBudget(2)).then(function (t) {
-        state.template = t.url; return api.fuseUltra(t.blob, first.photo.blob);
+      if (!state.own) { busy(button, false); showError(new api.FuseError("MissingParameter", "Choose your template first.", 0)); return; }
+      work = state.own.ready.then(function (t) {
+        state.template = t.url; return api.fuseUltra(t.blob, first.photo.blob, ultraFields(first));
       });
     } else {
       state.template = (state.extras[state.selected] || {}).Image || "";
@@ -330,8 +383,13 @@
     }).catch(showError).then(function () { busy(button, false); });
   }
 
-  ["face-degree", "profile-degree"].forEach(function (id) {
+  ["face-degree", "profile-degree", "warp-radio", "enhance-radio", "mp-radio"].forEach(function (id) {
     $(id).addEventListener("input", function () { $(id + "-value").value = $(id).value; });
+  });
+  $("template-file").addEventListener("change", function () { var f = $("template-file").files[0]; if (f) { addTemplate(f); } });
+  $("swap-model-type").addEventListener("change", function () {  // model 6 ignores the radios
+    var six = $("swap-model-type").value === "6";
+    ["warp-radio", "enhance-radio", "mp-radio", "teeth-enhance"].forEach(function (id) { $(id).disabled = six; });
   });
   $("reset-degrees").addEventListener("click", resetDegrees);
   $("fuse-form").addEventListener("submit", fuse);
