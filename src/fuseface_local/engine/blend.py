@@ -1,8 +1,8 @@
 """Fusion stage 5, blending: the warped user texture composited over the warped template, in the box around
 the fused face.
 
-The user layer's alpha = feathered face mask x user skin (no user hands/hair/beard) x template non-occluder
-(template hair/glasses/hands stay in front) x (1 - texture weight) x hairline fade; in the mouth's opening,
+The user layer's alpha = feathered face mask x user skin (no user hands/hair/beard) x (1 - texture weight) x
+hairline fade (the template's occluders go back on top afterwards, ``fuse``); in the mouth's opening,
 the user's share of the interior (``mouth.MouthPlan.interior_user``) instead;
 its colour is the user texture recoloured to the template's skin and light (``colour``). Masks and colour
 statistics are computed on a coarser grid (``masks.CoarseGrid``) and brought back to the box.
@@ -13,11 +13,12 @@ Box-sized images are ``(h, w, 3) float32`` BGR in 0..255 unless stated otherwise
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import cv2
 import numpy as np
 
-from .colour import ChromaMatch, apply_gain, chroma_match, colour_gain, skin_likelihood, skin_stats, to_lab
+from .colour import apply_gain, chroma_match, colour_gain, skin_likelihood, skin_stats, to_lab
 from .masks import CoarseGrid, feather, smoothstep
 from .mouth import MouthPlan, interior_mask
 from .occlusion import FeatureMasks, user_keep
@@ -30,20 +31,23 @@ __all__ = ["UserLayer", "user_layer"]
 @dataclass(frozen=True)
 class UserLayer:
     """How the user texture goes over the template in the box: ``alpha`` (h, w) float32 in [0, 1], the colour
-    ``gain`` (h, w, 3) float32, the user's ``skin`` likelihood (h, w) float32, ``skin_median`` (3,) BGR and the
-    ``chroma`` match to the template's face colour statistics."""
+    ``gain`` (h, w, 3) float32, the user's ``skin`` likelihood (h, w) float32, ``skin_median`` (3,) BGR and
+    ``chroma_shift`` (h, w, 3) float32 BGR (the chroma match to the template's face colour statistics, computed
+    on the coarse grid) or ``None`` when that match changes nothing."""
 
     alpha: np.ndarray
     gain: np.ndarray
     skin: np.ndarray
     skin_median: np.ndarray
-    chroma: ChromaMatch
+    chroma_shift: Optional[np.ndarray]
 
     def composite(self, template_bgr: np.ndarray, user_bgr: np.ndarray, *, face_width: float) -> np.ndarray:
         """The recoloured user texture over the template by ``alpha``: ``(h, w, 3) uint8``. Dark dots smaller
         than 1.2 % of ``face_width`` (image px; stubble, pores) are recoloured as skin."""
         dot = max(int(0.012 * face_width), 1)
-        recoloured = self.chroma.apply(apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=dot))
+        recoloured = apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=dot)
+        if self.chroma_shift is not None:
+            recoloured += self.chroma_shift
         mixed = template_bgr + self.alpha[:, :, None] * (recoloured - template_bgr)
         return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
@@ -68,7 +72,8 @@ def user_layer(
     the template, both already warped to ``fused``; ``face_width`` and ``inter_ocular``: the template face's, in
     image px; ``height``: (h, w) float32 height above the eyes in inter-ocular units; ``texture``: (h, w)
     float32 template texture weight in [0, 1]; ``mouth``: the two mouths' openness; ``occluders``: (h, w) float32,
-    the template's occluders (``segment``) warped to ``fused``. ``redefine`` lays the
+    the template's occluders (``segment``) warped to ``fused`` (left out of the template's colour statistics;
+    they go back on top afterwards, ``fuse``). ``redefine`` lays the
     template's local lighting over the user's features at 85 % (the other algorithms at 100 %).
     """
     grid = CoarseGrid(box, face_width)
@@ -96,12 +101,16 @@ def user_layer(
     recoloured = to_lab(np.clip(user_s * gain.gain, 0, 255).astype(np.uint8))
     chroma = chroma_match(lab_t, recoloured, inside)
 
-    face_a = feather(masks.oval, erode=0.075 * fw, sigma=0.04 * fw)
+    face_a = feather(masks.oval, erode=0.055 * fw, sigma=0.035 * fw)
     opening = interior_mask(fused, grid)
     hairline = 1.0 - smoothstep(0.42, 0.9, hp)  # the top of the forehead is always the template's
     tex = grid.down(texture)
     alpha = face_a * user_ok * (1.0 - tex) * hairline
-    alpha = (alpha * (1.0 - opening) + mouth.interior_user(tex) * opening) * tmpl_ok
+    alpha = alpha * (1.0 - opening) + mouth.interior_user(tex) * opening
     soft = 0.02 * fw
     skin = cv2.GaussianBlur(np.clip(skin_u * 4.0, 0.0, 1.0), (0, 0), 2.0 * soft)
-    return UserLayer(np.clip(grid.up(alpha), 0.0, 1.0), grid.up(gain.gain), grid.up(skin), gain.user_median, chroma)
+    shift = None
+    if not chroma.is_identity():
+        small = apply_gain(user_s, gain.gain, skin, gain.user_median, dot=max(int(0.012 * fw), 1))
+        shift = grid.up(chroma.apply(small) - small)
+    return UserLayer(np.clip(grid.up(alpha), 0.0, 1.0), grid.up(gain.gain), grid.up(skin), gain.user_median, shift)

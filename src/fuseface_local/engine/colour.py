@@ -180,6 +180,11 @@ class ChromaMatch:
     user: np.ndarray
     spread: np.ndarray
 
+    def is_identity(self, *, tol: float = 0.05) -> bool:
+        """True when the match would change no chroma by more than about a Lab unit (a colour template whose
+        face statistics the gain already matched)."""
+        return bool(np.all(np.abs(self.spread - 1.0) < tol) and np.all(np.abs(self.template - self.user) < 1.0))
+
     def apply(self, bgr: np.ndarray) -> np.ndarray:
         """``bgr`` ((H, W, 3) float32 in 0..255) with its chroma mapped; lightness unchanged."""
         lab = cv2.cvtColor(np.clip(bgr, 0.0, 255.0) * np.float32(1.0 / 255.0), cv2.COLOR_BGR2Lab)
@@ -193,7 +198,9 @@ class ChromaMatch:
 def chroma_match(lab_t: np.ndarray, lab_u: np.ndarray, weight: np.ndarray, *, max_spread: float = 1.2) -> ChromaMatch:
     """The ``ChromaMatch`` from the template's face ``lab_t`` to the (recoloured) user's ``lab_u``, both Lab over
     the same pixels, weighed by ``weight`` (> 0.5 counts: the face, occluders left out). Centres are medians,
-    spreads 1.4826 * MAD (floored at 0.5 Lab units for the user, so a flat face is not blown up)."""
+    spreads 1.4826 * MAD (floored at 0.5 Lab units for the user, so a flat face is not blown up). The spread
+    ratio goes down to 0 only for a template whose face chroma hardly varies (grey, a duotone print: spread
+    under 1 Lab unit); from 3 units up (a colour photo) it stays above 0.6, so a vivid face is not washed out."""
     sel = weight > 0.5
     if sel.sum() < 50:
         sel = np.ones(weight.shape, bool)
@@ -201,5 +208,6 @@ def chroma_match(lab_t: np.ndarray, lab_u: np.ndarray, weight: np.ndarray, *, ma
     mt, mu = np.median(t, axis=0), np.median(u, axis=0)
     st = np.median(np.abs(t - mt), axis=0) * 1.4826
     su = np.maximum(np.median(np.abs(u - mu), axis=0) * 1.4826, 0.5)
-    spread = np.clip(st / su, 0.0, max_spread)
+    floor = 0.6 * np.clip((st - 1.0) / 2.0, 0.0, 1.0)
+    spread = np.clip(st / su, floor, max_spread)
     return ChromaMatch(mt.astype(np.float32), mu.astype(np.float32), spread.astype(np.float32))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -43,6 +43,8 @@ from .fuse import fuse_face
 from .fusion_mesh import ring_scale_clear_of
 from .params import PARAMETER_ERROR, Algorithm, Degrees
 from .params import validate as validate_params
+from .segment import Occluders, template_occluders
+from .shape import TemplateFrame
 
 __all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS", "MAX_YAW"]
 
@@ -53,10 +55,19 @@ MIN_USER_PRESENCE = 0.6  # the mesh's face probability below which a user face i
 
 
 class TemplateAnalysis(NamedTuple):
-    """A decoded template, ``image`` (H, W, 3) uint8 BGR, and its ``faces`` in the stable order."""
+    """A decoded template, ``image`` (H, W, 3) uint8 BGR, its ``faces`` in the stable order, and the
+    ``occluders`` of each face (``segment.Occluders``), filled in as faces are fused (cached with the rest)."""
 
     image: np.ndarray
     faces: List[DetectedFace]
+    occluders: Dict[int, Occluders]
+
+    def occluders_of(self, j: int) -> Occluders:
+        """The occluders of face ``j`` (0-based), found on the original template once."""
+        if j not in self.occluders:
+            lt = self.faces[j].landmarks.astype(np.float64)
+            self.occluders[j] = template_occluders(self.image, lt, TemplateFrame.measure(lt))
+        return self.occluders[j]
 
 
 def sharpness(img_bgr: np.ndarray, landmarks: np.ndarray) -> float:
@@ -140,7 +151,7 @@ class FusionEngine:
         """``fuse`` on decoded ``(H, W, 3) uint8`` BGR arrays; returns a new array (a copy at 100/100)."""
         degrees = self.validate(users_bgr, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
         with self._lock:
-            analysis = TemplateAnalysis(template_bgr, self.analyzer.analyze(template_bgr))
+            analysis = TemplateAnalysis(template_bgr, self.analyzer.analyze(template_bgr), {})
             out = self._fuse(analysis, list(users_bgr), Algorithm(algorithm), degrees, user_rects,
                              template_face_ids)
         return template_bgr.copy() if out is None else out
@@ -157,7 +168,7 @@ class FusionEngine:
         cached = self._cache.get(key)
         if cached is None:
             img = codec.decode(template)
-            cached = TemplateAnalysis(img, self.analyzer.analyze(img))
+            cached = TemplateAnalysis(img, self.analyzer.analyze(img), {})
             self._cache[key] = cached
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -271,7 +282,8 @@ class FusionEngine:
             lt = t_faces[j].landmarks.astype(np.float64)
             others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
             fuse_face(out, lt, user, degrees=degrees, algorithm=algorithm,
-                      ring_scale=ring_scale_clear_of(lt, others), template_depth=t_faces[j].landmarks_z)
+                      ring_scale=ring_scale_clear_of(lt, others), template_depth=t_faces[j].landmarks_z,
+                      occluders=template.occluders_of(j))
         return out
 
 

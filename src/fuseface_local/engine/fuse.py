@@ -14,9 +14,10 @@
 4. ``fusion_mesh`` + ``warp``: one Delaunay mesh over the 468 fused points plus a fixed outer ring (the
    silhouette scaled up) warps the template (face and surroundings, continuously) and the user texture.
 5. ``blend`` (with ``colour`` and ``occlusion``): the user texture is recoloured to the template's skin
-   colour statistics, masked by user skin (the user's own hands/hair/beard are not pasted) and the template's
-   occluders (``segment``: glasses, hands, a tongue, hair over the face stay in front), mixed by the texture
-   weight and composited with a feathered alpha. Pixels outside the outer ring are never written.
+   colour statistics (the template's occluders left out of them), masked by user skin (the user's own
+   hands/hair/beard are not pasted), mixed by the texture weight and composited with a feathered alpha.
+6. The template's occluders (``segment``: glasses, hands, a tongue, hair over the face) go back on top,
+   unwarped. Pixels outside the outer ring are never written.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
 from .mouth import pinned_lips, plan_mouth
 from .params import Algorithm, Degrees
-from .segment import template_occluders
+from .segment import Occluders, template_occluders
 from .shape import TemplateFrame, degree_weights, limit_silhouette, mix_shapes
 from .warp import MeshRaster, Roi, remap_roi
 
@@ -50,9 +51,11 @@ def fuse_face(
     algorithm: Algorithm,
     ring_scale: float = RING_SCALE,
     template_depth: Optional[np.ndarray] = None,
+    occluders: Optional[Occluders] = None,
 ) -> Roi:
     """Fuse ``user`` into the template face with landmarks ``template_landmarks`` (468, 2) of ``out``
-    ((H, W, 3) uint8 BGR, modified in place); ``template_depth`` (468,) enables the 3D alignment.
+    ((H, W, 3) uint8 BGR, modified in place); ``template_depth`` (468,) enables the 3D alignment;
+    ``occluders``: the template face's (``segment.template_occluders``; found on ``out`` when not given).
 
     Returns the ROI that was rewritten; only pixels inside the outer ring (``fusion_mesh.face_region`` at
     ``ring_scale``) change.
@@ -70,7 +73,8 @@ def fuse_face(
     fused = limit_silhouette(fused, lt, frame, algorithm=algorithm, ring_scale=ring_scale)
     mesh = build_mesh(fused, lt, ring_scale=ring_scale, pinned=pinned_lips(fused))
 
-    occluders = template_occluders(out, lt, frame)  # in the template's own geometry, before it is warped
+    if occluders is None:  # in the template's own geometry, before it is warped
+        occluders = template_occluders(out, lt, frame)
     roi = Roi.around(mesh.ring, out.shape, pad=1)
     raster = MeshRaster(mesh.points, mesh.triangles, roi)
     maps = raster.maps(mesh.template_points)
@@ -91,6 +95,11 @@ def fuse_face(
                        inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth,
                        occluders=occluder, algorithm=algorithm)
     warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
+    # The template's occluders go back on top where they are in the template: a hand or a lock of hair does
+    # not bend with the face's new shape, and nothing of the user shows through them.
+    front = occluders.within(roi)[:, :, None]
+    if front.any():
+        warped = (warped * (1.0 - front) + out[roi.slices] * front + 0.5).astype(np.uint8)
     np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
     return roi
 

@@ -54,16 +54,16 @@ def feather(mask: np.ndarray, *, erode: float, sigma: float) -> np.ndarray:
 
 
 class CoarseGrid:
-    """The pixels of ``box`` on a grid ``step`` times coarser (2 for a face wider than 160 px, else 1), where
-    the mask and colour statistics work runs.
+    """The pixels of ``box`` on a grid ``step`` times coarser (by default 2 for a face wider than 160 px, else
+    1), where the mask and colour statistics work runs.
 
     ``shape``: the coarse ``(h, w)``; ``sx``: coarse px per image px (x). ``down``/``up`` resample a box-sized
     array to the grid and back; ``poly`` maps image-coordinate points (N, 2) to grid coordinates.
     """
 
-    def __init__(self, box: Roi, face_width: float) -> None:
+    def __init__(self, box: Roi, face_width: float, *, step: int | None = None) -> None:
         h, w = box.shape
-        self.step = 2 if face_width > 160 else 1
+        self.step = step if step is not None else (2 if face_width > 160 else 1)
         sh, sw = max(h // self.step, 2), max(w // self.step, 2)
         self.shape = (sh, sw)
         self.sx, self.sy = sw / w, sh / h

@@ -10,9 +10,10 @@ what each place should look like, and an occluder is what contradicts it:
    (sampled above the forehead, ``hair_model``), as a lock may be close to the skin's colour. Dark, grey pixels
    below the nose are facial hair, part of the face;
 2. growth: each seed region grows into the neighbouring pixels of its own colour, also over the features,
-   for at most ``GROW`` inter-ocular distances (a frame crossing the corner of an eye, a hand over the lips);
+   for at most ``GROW`` inter-ocular distances (a frame crossing the corner of an eye, a hand or a tongue over
+   the lips);
 3. visibility: an eye or the lips mostly covered by the grown regions is hidden whole (the mesh still places
-   it; what shows there is the occluder).
+   it; what shows there is the occluder); an eye only reached at its edge stays the face's.
 
 It runs on the template in its own geometry (its own silhouette, so a wider user face does not bring the
 template's hair into the region), on a coarse grid (``masks.CoarseGrid``): Lab ``(h, w, 3) float32``, masks
@@ -36,12 +37,13 @@ from .warp import Roi
 
 __all__ = ["GROW", "ColourModel", "Occluders", "hair_model", "template_occluders"]
 
-GROW = 0.15  # inter-ocular distances a seed region may grow over pixels of its own colour
+GROW = 0.35  # inter-ocular distances a seed region may grow over pixels of its own colour
 MIN_AREA = 0.0015  # the smallest seed region, as a share of the silhouette's area
 COLOUR_TOL = 9.0  # Lab distance (lightness counted half) within which a pixel has a seed region's colour
 COVERED = 0.5  # an eye or the lips with more than this share grown over is hidden whole
 BEARD_BELOW = -0.55  # height (inter-ocular units above the eyes) below which dark grey pixels are facial hair
 MAX_REGIONS = 8
+SEGMENT_FACE_PX = 80  # the segmentation runs on a grid where the face is about this wide
 SKIN_TOL = 4.0  # skin-likelihood tolerance (``colour.skin_likelihood``): a seed is below 0.2
 HAIR_NEAR = 2.0  # a pixel within this many scale units of the hair model, and twice nearer it than the skin, is hair
 SEED_DARK = 0.4  # only pixels darker than this share of the skin's lightness are non-skin by darkness alone
@@ -87,33 +89,36 @@ def hair_model(lab: np.ndarray, band: np.ndarray, skin: np.ndarray, skin_model: 
 
 
 def _seed_regions(seeds: np.ndarray, min_area: float) -> tuple:
-    """The labelled connected seed regions of at least ``min_area`` px: (labels (h, w) int32, kept label ids)."""
+    """The connected seed regions of at least ``min_area`` px (the ``MAX_REGIONS`` largest): (labels (h, w)
+    int32, kept label ids, their ``cv2.connectedComponentsWithStats`` rows)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(seeds.astype(np.uint8), connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     ids = 1 + np.flatnonzero(areas >= min_area)
     ids = ids[np.argsort(-areas[ids - 1])][:MAX_REGIONS]
-    return labels, ids
+    return labels, ids, stats[ids]
 
 
-def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, inside: np.ndarray, steps: int) -> np.ndarray:
-    """The seed regions ``ids`` grown by up to ``steps`` px through pixels of their own colour: (h, w) bool."""
+def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, inside: np.ndarray,
+          steps: int) -> np.ndarray:
+    """The seed regions ``ids`` (bounding ``boxes``) grown by up to ``steps`` px through pixels of their own
+    colour (Lab distance under ``COLOUR_TOL``, lightness counted half): (h, w) bool."""
     grown = np.isin(labels, ids)
     if not grown.any():
         return grown
+    h, w = grown.shape
     similar = np.zeros(grown.shape, bool)
     weight = np.array([0.5, 1.0, 1.0], np.float32)
-    for i in ids:
+    for i, (x, y, bw, bh, _) in zip(ids, boxes):
+        x0, y0, x1, y1 = max(x - steps, 0), max(y - steps, 0), min(x + bw + steps, w), min(y + bh + steps, h)
         colour = np.median(lab[labels == i], axis=0)
-        d = np.sqrt((((lab - colour) * weight) ** 2).sum(axis=2))
-        similar |= d < COLOUR_TOL
+        d = ((lab[y0:y1, x0:x1] - colour) * weight) ** 2
+        similar[y0:y1, x0:x1] |= d.sum(axis=2) < COLOUR_TOL * COLOUR_TOL
     similar &= inside
     kernel = np.ones((3, 3), np.uint8)
+    g = grown.astype(np.uint8)
     for _ in range(steps):
-        nxt = (cv2.dilate(grown.astype(np.uint8), kernel) > 0) & similar | grown
-        if np.array_equal(nxt, grown):
-            break
-        grown = nxt
-    return grown
+        g = cv2.dilate(g, kernel) & similar.view(np.uint8) | g
+    return g > 0
 
 
 class Occluders(NamedTuple):
@@ -122,6 +127,14 @@ class Occluders(NamedTuple):
 
     mask: np.ndarray
     roi: Roi
+
+    def within(self, roi: Roi) -> np.ndarray:
+        """The mask over ``roi`` of the same image, unmoved: ``(h, w) float32`` (0 outside this ROI)."""
+        out = np.zeros(roi.shape, np.float32)
+        part = self.roi.intersection(roi)
+        if part.x1 > part.x0 and part.y1 > part.y0:
+            out[part.slices_in(roi)] = self.mask[part.slices_in(self.roi)]
+        return out
 
     def warped(self, maps: tuple) -> np.ndarray:
         """The mask moved like the template: ``maps`` are ``cv2.remap`` maps (destination px -> template image
@@ -136,7 +149,7 @@ def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: Template
     in the template's own geometry (its own silhouette and features; see the module docstring)."""
     lt = landmarks
     roi = Roi.around(face_region(lt, scale=HAIR_RING[1]), image.shape, pad=2)
-    grid = CoarseGrid(roi, frame.width)
+    grid = CoarseGrid(roi, frame.width, step=max(int(round(frame.width / SEGMENT_FACE_PX)), 1))
     lab = to_lab(grid.down(image[roi.slices]))
     ipd = frame.inter_ocular * grid.sx
     masks = FeatureMasks.draw(lt, grid, ipd)
@@ -164,11 +177,13 @@ def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: Template
     med_chroma = float(np.hypot(stats.median[1], stats.median[2]))
     beard = (height < BEARD_BELOW) & (L < 0.8 * stats.median[0]) & (chroma < 0.8 * med_chroma + 2.0)
     seeds = inside & not_skin & (expected < 0.5) & ~beard
-    labels, ids = _seed_regions(seeds, MIN_AREA * max(float(inside.sum()), 1.0))
-    grown = _grow(lab, labels, ids, inside & ~beard, max(int(np.ceil(GROW * ipd)), 1))
+    labels, ids, boxes = _seed_regions(seeds, MIN_AREA * max(float(inside.sum()), 1.0))
+    grown = _grow(lab, labels, ids, boxes, inside & ~beard, max(int(np.ceil(GROW * ipd)), 1))
     for idx in (topo.LEFT_EYE, topo.RIGHT_EYE, topo.LIPS_OUTER):  # a feature mostly covered is hidden whole
         part = polygon_mask(grid.shape, [grid.poly(lt[idx])]) > 127
         if part.any() and (grown & part).sum() > COVERED * part.sum():
             grown |= polygon_mask(grid.shape, [grid.poly(lt[idx])], dilate=max(int(0.1 * ipd), 1)) > 0
+        elif idx is not topo.LIPS_OUTER:  # an eye partly reached (dark lashes by a frame) stays the face's
+            grown &= ~part
     occluder = cv2.GaussianBlur(cv2.dilate(grown.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 0.8)
     return Occluders(grid.up(occluder), roi)

@@ -88,7 +88,7 @@ def degree_weights(frame: TemplateFrame, degrees: Degrees) -> VertexWeights:
     w = fd * (1.0 - c) + pd * c
     forehead = smoothstep(0.45, 0.8, frame.height)
     w_shape = w + (1.0 - w) * forehead
-    w_tex = w + (1.0 - w) * forehead * c * 0.6
+    w_tex = w + (1.0 - w) * forehead * c * 0.3
     return VertexWeights(w_shape, w_tex)
 
 

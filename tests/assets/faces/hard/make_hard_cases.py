@@ -14,7 +14,7 @@ domain; see ``../PROVENANCE.md``) by crops, colour changes, synthetic drawings a
   triangles are dropped, the surroundings follow a smooth head ring; the background stays).
 * Occluders drawn on a template: ``glasses_obama.jpg`` (dark frames, tinted lenses), ``hand_biden.jpg`` (a
   hand in a different skin tone over the mouth and chin), ``tongue_obama2.jpg`` (a tongue out of the open
-  mouth), ``hair_astronaut.jpg`` (a lock of hair over the forehead and one eye).
+  mouth), ``hair_astronaut.jpg`` (a lock of hair over the forehead, a brow and the top of one eye).
 * A large photo: ``crowd_2560.jpg`` (2560x1600) -- on a generated background, a greyscale 3/4-turned face
   about 100 px wide and frontal faces about 36, 40, 48 and 64 px wide.
 
@@ -254,7 +254,7 @@ def tongue(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
 
 
 def hair_lock(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
-    """A lock of the subject's own hair colour from the top of the forehead down over the right eye."""
+    """A lock of the subject's own hair colour from the top of the forehead down over the right brow and eye."""
     rng = np.random.default_rng(11)
     er, el = lm[topo.RIGHT_EYE].mean(0), lm[topo.LEFT_EYE].mean(0)
     ipd = float(np.linalg.norm(el - er))
@@ -267,7 +267,7 @@ def hair_lock(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
         f = i / 17
         start = top + np.array([(0.6 + 0.6 * f) * ipd, (-0.25 + 0.15 * rng.random()) * ipd])
         mid = (top + er) / 2 + np.array([(0.6 * f - 0.1) * ipd, (0.2 * f - 0.1) * ipd])
-        end = er + np.array([(-0.45 + 0.8 * f) * ipd, (0.3 + 0.25 * rng.random()) * ipd])
+        end = er + np.array([(-0.45 + 0.8 * f) * ipd, (-0.15 + 0.2 * rng.random()) * ipd])
         t = np.linspace(0, 1, 30)[:, None]
         curve = (1 - t) ** 2 * start + 2 * (1 - t) * t * mid + t ** 2 * end
         mask = np.zeros((h, w), np.uint8)
