@@ -97,9 +97,13 @@ def fuse_face(
     warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
     # The template's occluders go back on top where they are in the template: a hand or a lock of hair does
     # not bend with the face's new shape, and nothing of the user shows through them.
-    front = occluders.within(roi)[:, :, None]
-    if front.any():
-        warped = (warped * (1.0 - front) + out[roi.slices] * front + 0.5).astype(np.uint8)
+    front = occluders.within(roi)
+    ys, xs = np.nonzero(front > 1e-3)
+    if len(xs):
+        part = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        a = front[part][:, :, None]
+        w = warped[part].astype(np.float32)
+        warped[part] = (w + a * (out[roi.slices][part] - w) + 0.5).astype(np.uint8)
     np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
     return roi
 

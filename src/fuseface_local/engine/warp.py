@@ -107,9 +107,9 @@ class MeshRaster:
         self.bary, ok = _bary_matrices(self.dst, self.tris)
         h, w = roi.shape
         ids = np.full((h, w), -1, dtype=np.int32)
-        local = np.round((self.dst - (roi.x0, roi.y0)) * (1 << _SHIFT)).astype(np.int32)
-        for k in np.flatnonzero(ok):
-            cv2.fillConvexPoly(ids, local[self.tris[k]], int(k), lineType=cv2.LINE_8, shift=_SHIFT)
+        corners = np.round((self.dst - (roi.x0, roi.y0)) * (1 << _SHIFT)).astype(np.int32)[self.tris]
+        for k in np.flatnonzero(ok).tolist():
+            cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=_SHIFT)
         self._index(ids)
 
     def _index(self, ids: np.ndarray) -> None:
@@ -117,10 +117,9 @@ class MeshRaster:
         self.ids = ids
         self.covered = ids >= 0
         # Per pixel: its triangle, or len(tris) for "no triangle" (an extra coefficient row: the fill).
-        self._tid = np.where(self.covered, ids, len(self.tris)).ravel()
-        h, w = roi.shape
-        self._x = np.broadcast_to(np.arange(roi.x0, roi.x1, dtype=np.float32)[None, :], (h, w)).ravel()
-        self._y = np.broadcast_to(np.arange(roi.y0, roi.y1, dtype=np.float32)[:, None], (h, w)).ravel()
+        self._tid = np.where(self.covered, ids, len(self.tris))
+        self._x = np.arange(roi.x0, roi.x1, dtype=np.float32)[None, :]  # broadcast over the rows
+        self._y = np.arange(roi.y0, roi.y1, dtype=np.float32)[:, None]
 
     def crop(self, box: Roi) -> MeshRaster:
         """The same raster restricted to ``box`` (which must lie inside this raster's ROI), no re-drawing."""
@@ -135,11 +134,15 @@ class MeshRaster:
         pixels outside every triangle use the affine ``fill`` (C, 3). Returns ``(H, W, C) float32``."""
         table = np.concatenate([coeffs, np.asarray(fill, np.float64)[None]], axis=0).astype(np.float32)
         h, w = self.roi.shape
-        out = np.empty((h * w, coeffs.shape[1]), dtype=np.float32)
+        out = np.empty((h, w, coeffs.shape[1]), dtype=np.float32)
         for ch in range(coeffs.shape[1]):
             c = table[:, ch, :]
-            out[:, ch] = c[:, 0][self._tid] * self._x + c[:, 1][self._tid] * self._y + c[:, 2][self._tid]
-        return out.reshape(h, w, -1)
+            field = c[:, 0][self._tid]
+            field *= self._x
+            field += c[:, 1][self._tid] * self._y
+            field += c[:, 2][self._tid]
+            out[:, :, ch] = field
+        return out
 
     def maps(self, src: np.ndarray) -> tuple:
         """``(map_x, map_y)`` float32 ROI-sized maps for ``cv2.remap``: destination pixel -> source position.
