@@ -23,6 +23,7 @@ from .masks import CoarseGrid, feather, smoothstep
 from .mouth import MouthPlan, interior_mask
 from .occlusion import FeatureMasks, user_keep
 from .params import Algorithm
+from .segment import FaceGrid
 from .warp import Roi
 
 __all__ = ["UserLayer", "user_layer"]
@@ -65,6 +66,8 @@ def user_layer(
     mouth: MouthPlan,
     occluders: np.ndarray,
     algorithm: Algorithm,
+    user_face: Optional[FaceGrid] = None,
+    template_yaw: float = 0.0,
 ) -> UserLayer:
     """The user layer over ``box``.
 
@@ -73,7 +76,9 @@ def user_layer(
     image px; ``height``: (h, w) float32 height above the eyes in inter-ocular units; ``texture``: (h, w)
     float32 template texture weight in [0, 1]; ``mouth``: the two mouths' openness; ``occluders``: (h, w) float32,
     the template's occluders (``segment``) warped to ``fused`` (left out of the template's colour statistics;
-    they go back on top afterwards, ``fuse``). ``redefine`` lays the
+    they go back on top afterwards, ``fuse``); ``user_face``: the user's face in its own image (its hair
+    colour keeps the user's hair out); ``template_yaw``: degrees (from 15 on, the user's silhouette band must
+    pass the strict skin test: a turned template stretches it over its near cheek). ``redefine`` lays the
     template's local lighting over the user's features at 85 % (the other algorithms at 100 %).
     """
     grid = CoarseGrid(box, face_width)
@@ -91,7 +96,9 @@ def user_layer(
     stats_u = skin_stats(lab_u, skin_area)
     skin_t = skin_likelihood(lab_t, stats_t)
     skin_u = skin_likelihood(lab_u, stats_u)
-    user_ok = user_keep(lab_u, stats_u, skin_u, hp, masks, fw)
+    user_ok = user_keep(lab_u, stats_u, skin_u, hp, masks, fw,
+                        hair=None if user_face is None else user_face.hairy(lab_u),
+                        strict_edge=float(np.clip((abs(template_yaw) - 15.0) / 15.0, 0.0, 1.0)))
 
     shading = 1.0 if algorithm is not Algorithm.REDEFINE else 0.85
     gain = colour_gain(user_s, skin_area * skin_u, tmpl_s, skin_area * skin_t * tmpl_ok, sigma=0.22 * fw,

@@ -33,7 +33,7 @@ from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
 from .mouth import pinned_lips, plan_mouth
 from .params import Algorithm, Degrees
-from .segment import Occluders, template_occluders
+from .segment import FaceGrid, Occluders, template_occluders
 from .shape import TemplateFrame, degree_weights, limit_silhouette, mix_shapes
 from .warp import MeshRaster, Roi, remap_roi
 
@@ -93,7 +93,9 @@ def fuse_face(
     texture = np.clip(texture, 0.0, 1.0)
     layer = user_layer(mesh.fused, box, user_bgr, template_bgr, face_width=frame.width,
                        inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth,
-                       occluders=occluder, algorithm=algorithm)
+                       occluders=occluder, algorithm=algorithm,
+                       user_face=FaceGrid.measure(user.image, lu, TemplateFrame.measure(lu)),
+                       template_yaw=_yaw(lt, template_depth))
     warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
     # The template's occluders go back on top where they are in the template: a hand or a lock of hair does
     # not bend with the face's new shape, and nothing of the user shows through them.
@@ -106,6 +108,15 @@ def fuse_face(
         warped[part] = (w + a * (out[roi.slices][part] - w) + 0.5).astype(np.uint8)
     np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
     return roi
+
+
+def _yaw(landmarks: np.ndarray, depth: Optional[np.ndarray]) -> float:
+    """Degrees the face turns (cheek to cheek in x and depth); 0 without a depth."""
+    if depth is None:
+        return 0.0
+    a, b = topo.RIGHT_CHEEK, topo.LEFT_CHEEK
+    z = np.asarray(depth, np.float64)
+    return float(np.degrees(np.arctan2(z[b] - z[a], landmarks[b, 0] - landmarks[a, 0])))
 
 
 def _user_texture(

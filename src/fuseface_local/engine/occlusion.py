@@ -11,6 +11,7 @@ in [0, 1], hard masks ``(h, w) uint8`` 0/255.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -19,7 +20,9 @@ from . import topology as topo
 from .colour import SkinStats, skin_likelihood
 from .masks import CoarseGrid, polygon_mask, smoothstep
 
-__all__ = ["FeatureMasks", "sunglasses", "user_keep"]
+__all__ = ["EDGE_BAND", "FeatureMasks", "sunglasses", "user_keep"]
+
+EDGE_BAND = 0.12  # face widths inside the silhouette where the user's pixels must pass the strict skin test
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,25 @@ def user_keep(
     height: np.ndarray,
     masks: FeatureMasks,
     face_width: float,
+    hair: Optional[np.ndarray] = None,
+    strict_edge: float = 0.0,
 ) -> np.ndarray:
     """Soft mask of the user pixels that may be pasted: the user's skin and features.
 
     ``lab``: the warped user texture; ``stats``/``skin``: its skin statistics and likelihood; ``height``:
     per-pixel height above the eyes (inter-ocular units: above the brows, a stricter skin test, as fringes and
-    bangs are darker than skin); ``face_width`` in grid px.
+    bangs are darker than skin; so within ``EDGE_BAND`` face widths of the silhouette, by ``strict_edge`` in
+    0..1: on a turned template the user's temple, hair and the shade of its turning cheek are stretched over the
+    template's near cheek); ``face_width`` in grid px; ``hair``: (h, w) bool, pixels with the colour of the
+    user's own hair (``segment.FaceGrid.hairy``), also left out (hair at the temples of a narrow face).
     """
     fore = smoothstep(0.38, 0.55, height)
+    k = 2 * max(int(EDGE_BAND * face_width), 1) + 1
+    edge = (masks.oval > 127) & (cv2.erode(masks.oval, np.ones((k, k), np.uint8)) < 128)
     strict = skin_likelihood(lab, stats, tol=2.0, dark=0.85)
     bad = 1.0 - np.clip(skin * 2.5, 0.0, 1.0)
-    bad = np.maximum(bad, fore * (1.0 - strict))
+    bad = np.maximum(bad, np.maximum(fore, edge * strict_edge) * (1.0 - strict))
+    if hair is not None:
+        bad = np.maximum(bad, hair.astype(np.float32))
     bad = _large_regions(bad, face_width)
     return _soften(1.0 - bad * (1.0 - masks.user_features), face_width)

@@ -22,20 +22,20 @@ template's hair into the region), on a coarse grid (``masks.CoarseGrid``): Lab `
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import cv2
 import numpy as np
 
 from . import topology as topo
-from .colour import skin_likelihood, skin_stats, to_lab
+from .colour import SkinStats, skin_likelihood, skin_stats, to_lab
 from .fusion_mesh import face_region
 from .masks import CoarseGrid, feather, polygon_mask
 from .occlusion import FeatureMasks, sunglasses
 from .shape import TemplateFrame
 from .warp import Roi
 
-__all__ = ["GROW", "ColourModel", "Occluders", "hair_model", "template_occluders"]
+__all__ = ["GROW", "ColourModel", "FaceGrid", "Occluders", "hair_model", "template_occluders"]
 
 GROW = 0.35  # inter-ocular distances a seed region may grow over pixels of its own colour
 MIN_AREA = 0.0015  # the smallest seed region, as a share of the silhouette's area
@@ -144,35 +144,62 @@ class Occluders(NamedTuple):
         return cv2.remap(self.mask, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 
+class FaceGrid(NamedTuple):
+    """One face on a coarse grid, in its image's own geometry: ``roi`` (up to the hair ring), ``grid``, ``lab``,
+    the feature ``masks``, the robust skin ``stats``, per-pixel ``height`` above the eyes (inter-ocular units),
+    ``ipd`` (grid px) and the ``hair`` colour (``None`` when it cannot be told from the skin)."""
+
+    roi: Roi
+    grid: CoarseGrid
+    lab: np.ndarray
+    masks: FeatureMasks
+    stats: SkinStats
+    height: np.ndarray
+    ipd: float
+    hair: Optional[ColourModel]
+
+    @classmethod
+    def measure(cls, image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame) -> FaceGrid:
+        lt = landmarks
+        roi = Roi.around(face_region(lt, scale=HAIR_RING[1]), image.shape, pad=2)
+        grid = CoarseGrid(roi, frame.width, step=max(int(round(frame.width / SEGMENT_FACE_PX)), 1))
+        lab = to_lab(grid.down(image[roi.slices]))
+        ipd = frame.inter_ocular * grid.sx
+        masks = FeatureMasks.draw(lt, grid, ipd)
+        skin_area = feather(masks.oval, erode=0.06 * frame.width * grid.sx, sigma=0) * (1 - masks.features)
+        stats = skin_stats(lab, skin_area)
+        h, w = grid.shape
+        xy = np.stack(np.meshgrid(np.arange(w), np.arange(h)), axis=2).astype(np.float32)
+        eyes = (lt[topo.RIGHT_EYE].mean(0) + lt[topo.LEFT_EYE].mean(0)) / 2
+        height = ((xy - grid.poly(eyes[None])[0]) @ frame.up.astype(np.float32)) / max(ipd, 1.0)
+        band = ((polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[1]))]) > 127)
+                & (polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[0]))]) < 128)
+                & (height > 0.0))
+        hair = hair_model(lab, band, skin_likelihood(lab, stats, tol=2.5), ColourModel(stats.median, stats.scale))
+        return cls(roi, grid, lab, masks, stats, height, ipd, hair)
+
+    def hairy(self, lab: np.ndarray) -> np.ndarray:
+        """(h, w) bool: pixels of ``lab`` (any Lab image) nearer this face's hair colour than its skin's."""
+        if self.hair is None:
+            return np.zeros(lab.shape[:2], bool)
+        d_hair = self.hair.distance(lab)
+        return (d_hair < HAIR_NEAR) & (d_hair < 0.5 * ColourModel(self.stats.median, self.stats.scale).distance(lab))
+
+
 def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame) -> Occluders:
     """The occluders of the template face with ``landmarks`` (468, 2) in ``image`` ((H, W, 3) uint8 BGR), found
     in the template's own geometry (its own silhouette and features; see the module docstring)."""
     lt = landmarks
-    roi = Roi.around(face_region(lt, scale=HAIR_RING[1]), image.shape, pad=2)
-    grid = CoarseGrid(roi, frame.width, step=max(int(round(frame.width / SEGMENT_FACE_PX)), 1))
-    lab = to_lab(grid.down(image[roi.slices]))
-    ipd = frame.inter_ocular * grid.sx
-    masks = FeatureMasks.draw(lt, grid, ipd)
+    face = FaceGrid.measure(image, lt, frame)
+    grid, lab, masks, stats, height, ipd = face.grid, face.lab, face.masks, face.stats, face.height, face.ipd
     inside = masks.oval > 127
     expected = masks.features
-    stats = skin_stats(lab, feather(masks.oval, erode=0.06 * frame.width * grid.sx, sigma=0) * (1 - masks.features))
     if sunglasses(lab, masks.eyes, masks.eye_surround, stats):  # dark lenses: seeds over the eyes too
         both = np.vstack([lt[topo.LEFT_EYE], lt[topo.RIGHT_EYE]]).astype(np.float32)
         band = polygon_mask(grid.shape, [grid.poly(cv2.convexHull(both)[:, 0, :])], dilate=int(1.5 * masks.reach))
         expected = expected * (1.0 - band.astype(np.float32) / 255.0)
-    h, w = grid.shape
-    xy = np.stack(np.meshgrid(np.arange(w), np.arange(h)), axis=2).astype(np.float32)
-    eyes = (lt[topo.RIGHT_EYE].mean(0) + lt[topo.LEFT_EYE].mean(0)) / 2
-    height = ((xy - grid.poly(eyes[None])[0]) @ frame.up.astype(np.float32)) / max(ipd, 1.0)
     not_skin = skin_likelihood(lab, stats, tol=SKIN_TOL, dark=SEED_DARK) < 0.2
-    band = ((polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[1]))]) > 127)
-            & (polygon_mask(grid.shape, [grid.poly(face_region(lt, scale=HAIR_RING[0]))]) < 128) & (height > 0.0))
-    skin_model = ColourModel(stats.median, stats.scale)
-    hair = hair_model(lab, band, skin_likelihood(lab, stats, tol=2.5), skin_model)
-    if hair is not None:  # hair over the face: nearer the template's hair than its skin, in the upper face
-        d_hair = hair.distance(lab)
-        hairy = (d_hair < HAIR_NEAR) & (d_hair < 0.5 * skin_model.distance(lab)) & (height > -0.3)
-        not_skin |= hairy
+    not_skin |= face.hairy(lab) & (height > -0.3)  # hair over the face, in the upper face
     L, chroma = lab[:, :, 0], np.hypot(lab[:, :, 1], lab[:, :, 2])
     med_chroma = float(np.hypot(stats.median[1], stats.median[2]))
     beard = (height < BEARD_BELOW) & (L < 0.8 * stats.median[0]) & (chroma < 0.8 * med_chroma + 2.0)
@@ -186,4 +213,4 @@ def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: Template
         elif idx is not topo.LIPS_OUTER:  # an eye partly reached (dark lashes by a frame) stays the face's
             grown &= ~part
     occluder = cv2.GaussianBlur(cv2.dilate(grown.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 0.8)
-    return Occluders(grid.up(occluder), roi)
+    return Occluders(grid.up(occluder), face.roi)
