@@ -39,6 +39,7 @@ from .warp import MeshRaster, Roi, remap_roi
 
 __all__ = ["fuse_face"]
 
+USER_HAIR_FACE_PX = 48  # the user's hair colour is read on a grid where the user's face is about this wide
 SHARPEN_ABOVE_ZOOM = 1.3  # a user face blown up more than this is sharpened a little (unsharp mask)
 
 
@@ -94,7 +95,8 @@ def fuse_face(
     layer = user_layer(mesh.fused, box, user_bgr, template_bgr, face_width=frame.width,
                        inter_ocular=frame.inter_ocular, height=height, texture=texture, mouth=mouth,
                        occluders=occluder, algorithm=algorithm,
-                       user_face=FaceGrid.measure(user.image, lu, TemplateFrame.measure(lu)),
+                       user_face=FaceGrid.measure(user.image, lu, TemplateFrame.measure(lu, contour=False),
+                                                  face_px=USER_HAIR_FACE_PX),
                        template_yaw=_yaw(lt, template_depth))
     warped[in_box] = layer.composite(template_bgr, user_bgr, face_width=frame.width)
     # The template's occluders go back on top where they are in the template: a hand or a lock of hair does

@@ -159,10 +159,12 @@ class FaceGrid(NamedTuple):
     hair: Optional[ColourModel]
 
     @classmethod
-    def measure(cls, image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame) -> FaceGrid:
+    def measure(cls, image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame, *,
+                face_px: float = SEGMENT_FACE_PX) -> FaceGrid:
+        """The face with ``landmarks`` in ``image`` on a grid where it is about ``face_px`` wide."""
         lt = landmarks
         roi = Roi.around(face_region(lt, scale=HAIR_RING[1]), image.shape, pad=2)
-        grid = CoarseGrid(roi, frame.width, step=max(int(round(frame.width / SEGMENT_FACE_PX)), 1))
+        grid = CoarseGrid(roi, frame.width, step=max(int(round(frame.width / face_px)), 1))
         lab = to_lab(grid.down(image[roi.slices]))
         ipd = frame.inter_ocular * grid.sx
         masks = FeatureMasks.draw(lt, grid, ipd)

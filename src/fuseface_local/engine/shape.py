@@ -56,13 +56,17 @@ class TemplateFrame:
     contourness: np.ndarray
 
     @classmethod
-    def measure(cls, template: np.ndarray) -> TemplateFrame:
+    def measure(cls, template: np.ndarray, *, contour: bool = True) -> TemplateFrame:
+        """The measures of a face with landmarks ``template``; ``contour=False`` skips ``contourness`` (all 0),
+        the costly one, for a face only its size and axes are needed of."""
         lt = template
-        d_oval = _distance_to(lt, lt[topo.FACE_OVAL])
-        d_feat = _distance_to(lt, lt[topo.FEATURES])
-        contourness = d_feat / np.maximum(d_feat + d_oval, 1e-6)
-        contourness[topo.FACE_OVAL] = 1.0
-        contourness[topo.FEATURES] = 0.0
+        contourness = np.zeros(len(lt))
+        if contour:
+            d_oval = _distance_to(lt, lt[topo.FACE_OVAL])
+            d_feat = _distance_to(lt, lt[topo.FEATURES])
+            contourness = d_feat / np.maximum(d_feat + d_oval, 1e-6)
+            contourness[topo.FACE_OVAL] = 1.0
+            contourness[topo.FEATURES] = 0.0
         er, el = lt[topo.RIGHT_EYE].mean(axis=0), lt[topo.LEFT_EYE].mean(axis=0)
         eyes = (er + el) / 2
         ipd = max(float(np.linalg.norm(el - er)), 1.0)
