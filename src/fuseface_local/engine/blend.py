@@ -108,7 +108,7 @@ def user_layer(
     recoloured = to_lab(np.clip(user_s * gain.gain, 0, 255).astype(np.uint8))
     chroma = chroma_match(lab_t, recoloured, inside)
 
-    face_a = feather(masks.oval, erode=0.055 * fw, sigma=0.035 * fw)
+    face_a = feather(masks.oval, erode=0.025 * fw, sigma=0.025 * fw)
     opening = interior_mask(fused, grid)
     hairline = 1.0 - smoothstep(0.42, 0.9, hp)  # the top of the forehead is always the template's
     tex = grid.down(texture)

@@ -92,7 +92,7 @@ def degree_weights(frame: TemplateFrame, degrees: Degrees) -> VertexWeights:
     w = fd * (1.0 - c) + pd * c
     forehead = smoothstep(0.45, 0.8, frame.height)
     w_shape = w + (1.0 - w) * forehead
-    w_tex = w + (1.0 - w) * forehead * c * 0.3
+    w_tex = w + (1.0 - w) * forehead * c * 0.15
     return VertexWeights(w_shape, w_tex)
 
 
@@ -157,6 +157,6 @@ def limit_silhouette(
     """The silhouette clamped (``faceswap`` lets it move further, the outer ring at ``ring_scale`` bounds the
     outward move) and the inner vertices kept inside it."""
     faceswap = algorithm is Algorithm.FACESWAP
-    max_out = min(0.045 if faceswap else 0.025, (ring_scale - 1.0) * 0.2)
+    max_out = min(0.045 if faceswap else 0.04, (ring_scale - 1.0) * 0.2)
     f = _clamp_contour(fused, template, frame, max_out=max_out, reach=1.4 if faceswap else 1.0)
     return keep_inside(f, template, frame.width)
