@@ -22,6 +22,7 @@ import time
 from typing import Any, Dict, Mapping, Optional
 
 from . import log as jsonlog
+from .adapters import preload
 from .config import get_settings
 from .errors import FuseFaceError
 from .handlers import infer
@@ -45,6 +46,7 @@ def _cold_start() -> Optional[FuseFaceError]:
 
 
 COLD_START_ERROR = _cold_start()
+SDKS_PRELOADED = preload()
 
 
 def _context_dict(context: Any) -> Dict[str, Any]:

@@ -65,3 +65,36 @@ def test_the_boundary_check_catches_a_local_import(tmp_path):
     bad.write_text("def f():\n    from fuseface_local.engine import FusionEngine\n    import numpy as np\n")
     assert sorted(n for n in _imported_modules(bad) if n.split(".")[0] in _LOCAL_ONLY) == [
         "fuseface_local.engine", "numpy"]
+
+
+_PRELOAD = r"""
+import importlib.abc, sys
+BLOCK = sys.argv[1:]
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if any(name == b or name.startswith(b + ".") for b in BLOCK):
+            raise ImportError("blocked: " + name)
+        return None
+sys.meta_path.insert(0, Block())
+import index
+from scf_fuseface import entry
+loaded = [m for m in ("qcloud_cos", "tencentcloud.facefusion.v20220927.models") if m in sys.modules]
+r = index.main_handler({"Type": "Timer"}, {"request_id": "x"})
+print(entry.SDKS_PRELOADED, loaded, r["error"]["Code"])
+"""
+
+
+def _cold_start_with(*blocked: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", _PRELOAD, *blocked], cwd=SRC, capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SRC)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.strip().splitlines()[-1]  # after the JSON log lines
+
+
+def test_the_cold_start_imports_the_cos_and_fuseface_sdks_before_any_event():
+    assert _cold_start_with() == "True ['qcloud_cos', 'tencentcloud.facefusion.v20220927.models'] " \
+                                 "InvalidParameterValue.InvalidEvent"
+
+
+def test_a_missing_sdk_does_not_break_the_cold_start():
+    assert _cold_start_with("qcloud_cos") == "False [] InvalidParameterValue.InvalidEvent"

@@ -94,6 +94,43 @@ def test_logo_is_drawn_by_default_and_not_with_logoadd_0(api, material):
     assert abs(marked.getpixel((20, 20)) - grey.getpixel((20, 20))) < 8  # the rest is unchanged
 
 
+class _OverlayEngine(FakeEngine):
+    """Takes an overlay, as the real and the stamp engines do: draws it on its grey result before encoding."""
+
+    takes_overlay = True
+
+    def fuse(self, template, users, **kwargs):
+        import numpy as np
+
+        self.fuse_calls.append({"template": template, "users": users, **kwargs})
+        img = np.full((256, 256, 3), 128, np.uint8)
+        if kwargs.get("overlay") is not None:
+            kwargs["overlay"](img)
+        buf = io.BytesIO()
+        Image.fromarray(img[:, :, ::-1]).save(buf, "JPEG")
+        return buf.getvalue()
+
+
+@pytest.mark.parametrize("extra, overlay", [({}, True), ({"LogoAdd": 0}, False),
+                                            ({"LogoParam": {"LogoRect": {"X": 0, "Y": 0, "Width": 40, "Height": 40},
+                                                            "LogoImage": base64.b64encode(png_bytes(40, 40)).decode()}},
+                                             False)])
+def test_an_engine_taking_an_overlay_draws_the_label_itself_once(tmp_path, extra, overlay):
+    engine = _OverlayEngine()
+    with EmulatorServer(tmp_path, engine=engine) as emu:
+        emu.materials.add(PROJECT, asset("obama.jpg"), material_id=MATERIAL_ID)
+        jpeg = base64.b64decode(api_client(emu).call_json("FuseFace", _params({"MaterialId": MATERIAL_ID}, **extra))
+                                ["Response"]["FusedImage"])
+    assert (engine.fuse_calls[-1].get("overlay") is not None) is overlay
+    corner = Image.open(io.BytesIO(jpeg)).convert("L").crop((200, 230, 256, 256))
+    labelled = corner.getextrema()[1] > 200 and corner.getextrema()[0] < 80  # white text on a dark box
+    assert labelled is ("LogoAdd" not in extra and "LogoParam" not in extra)
+    if overlay:  # drawn once: the label's dark box is 0.35 x grey, not darkened twice
+        import numpy as np
+
+        assert 35 <= np.percentile(np.asarray(corner), 25) <= 55
+
+
 def test_codec_metadata_is_written_as_a_jpeg_comment(api, material):
     meta = {"ImageCodecParam": {"MetaData": [{"MetaKey": "AIGC", "MetaValue": "本图片为AI合成图片"}]}}
     jpeg = base64.b64decode(api.call_json("FuseFace", _params(material, FuseParam=meta))["Response"]["FusedImage"])

@@ -147,6 +147,23 @@ def test_the_stamp_engine_is_the_template_with_a_stamp_per_user():
     assert len(engine.detect(TEMPLATE)) == 1
 
 
+def test_the_stamp_engine_draws_an_overlay_before_its_one_encoding():
+    engine = StampEngine(latency_ms=0)
+    calls = []
+
+    def overlay(img):
+        calls.append(img.shape)
+        img[-20:, -20:] = (0, 0, 255)  # BGR red, bottom-right
+
+    out = Image.open(io.BytesIO(engine.fuse(TEMPLATE, [asset("obama.jpg")], overlay=overlay))).convert("RGB")
+    w, h = out.size
+    assert calls == [(h, w, 3)]
+    r, g, b = out.getpixel((w - 10, h - 10))
+    assert r > 200 and g < 60 and b < 60
+    plain = Image.open(io.BytesIO(engine.fuse(TEMPLATE, [asset("obama.jpg")]))).convert("RGB")
+    assert plain.getpixel((w - 10, h - 10)) != (r, g, b)
+
+
 def _open_usage_at_once(path, barrier, results):
     barrier.wait()
     try:
@@ -174,3 +191,22 @@ def test_processes_opening_a_new_usage_database_at_once_all_succeed(tmp_path):
         failures += [r for r in (results.get(timeout=5) for _ in procs) if r != "ok"]
         assert Usage(path).report()["FuseFace"]["Calls"] == 4 or failures
     assert failures == []
+
+
+_WARM_PROBE = r"""
+import sys, tempfile, threading
+import fuseface_local.emulator as emulator
+from fuseface_local.emulator.stamp_engine import StampEngine
+before = "cv2" in sys.modules
+with emulator.EmulatorServer(tempfile.mkdtemp(), engine=StampEngine()):
+    labels = sorted(t.name for t in threading.enumerate() if t.name.startswith("fuseface-label"))
+    print(before, "cv2" in sys.modules, labels)
+"""
+
+
+def test_the_emulator_is_warm_before_its_first_fuseface_answer():
+    """OpenCV is imported and both label threads have drawn once when the server starts (the first answer would
+    otherwise import OpenCV while every request thread waits: ~1 s into a burst)."""
+    proc = subprocess.run([sys.executable, "-c", _WARM_PROBE], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "False True ['fuseface-label_0', 'fuseface-label_1']"

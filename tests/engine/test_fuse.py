@@ -67,6 +67,26 @@ def test_100_100_returns_the_template_bytes(engine, algorithm):
     assert out == template
 
 
+@pytest.mark.parametrize("degree", [50, 100])
+def test_an_overlay_is_drawn_on_the_result_before_it_is_encoded(engine, degree):
+    from fuseface_local.engine.codec import decode
+
+    template = asset("obama.jpg")
+    seen = []
+
+    def overlay(img):
+        seen.append(img.shape)
+        img[:30, :30] = (255, 0, 0)  # BGR blue, top-left (outside the face)
+
+    out = decode(engine.fuse(template, [asset("biden.jpg")], face_degree=degree, profile_degree=degree,
+                             overlay=overlay))
+    reference = decode(template)
+    assert seen == [reference.shape] and out.shape == reference.shape
+    b, g, r = out[15, 15].astype(int)
+    assert b > 220 and g < 40 and r < 40
+    assert np.abs(out[200:, 200:].astype(int) - reference[200:, 200:]).mean() < 20  # the rest is the result
+
+
 def test_fuse_returns_a_jpeg_of_the_template_size(engine):
     from fuseface_local.engine.codec import decode
 

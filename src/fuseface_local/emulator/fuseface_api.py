@@ -200,12 +200,16 @@ def fuse_face(ctx, params: Dict) -> Dict:
     rects = [face_rect(i, "InputImageFaceRect") for i in infos]
     template_ids = [template_face(i, material) for i in infos]
     users = [_user_image(ctx, i) for i in infos]
-    fused = ctx.engine().fuse(
+    engine = ctx.engine()
+    # The label is drawn by an engine that takes an overlay: the result is encoded once, not twice.
+    label_in_engine = logo and custom is None and getattr(engine, "takes_overlay", False)
+    fused = engine.fuse(
         ctx.materials.image(material), users, algorithm=material["Algorithm"], face_degree=face_degree,
         profile_degree=profile_degree, user_rects=rects, template_face_ids=template_ids,
+        **({"overlay": render.label_pixels} if label_in_engine else {}),
     )
     try:
-        fused = render.finish(fused, logo=logo, metadata=metadata,
+        fused = render.finish(fused, logo=logo and not label_in_engine, metadata=metadata,
                               custom_logo=(custom.image, custom.rect) if custom else None)
     except ValueError as exc:  # a LogoRect wholly outside the result (its size is the template's)
         raise _bad(f"LogoParam: {exc}.") from None

@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["LABEL_TEXT", "add_label", "draw_logo", "insert_comment", "read_comments", "read_metadata"]
+__all__ = ["LABEL_TEXT", "add_label", "draw_label", "draw_logo", "label_pixels", "warm", "insert_comment", "read_comments", "read_metadata"]
 
 LABEL_TEXT = "AI-generated"
 
@@ -30,6 +30,16 @@ def add_label(jpeg: bytes, text: str = LABEL_TEXT, quality: int = 95) -> bytes:
     img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     if img is None:  # the engine always returns a JPEG; keep the bytes rather than fail the call
         return jpeg
+    draw_label(img, text)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return bytes(buf) if ok else jpeg
+
+
+def draw_label(img, text: str = LABEL_TEXT) -> None:
+    """Draw ``text`` in a small dark box at the bottom-right corner of ``img`` ((H, W, 3) uint8 BGR, in place)."""
+    import cv2
+    import numpy as np
+
     h, w = img.shape[:2]
     scale = max(0.35, min(w, h) / 900.0)
     thickness = max(1, int(round(scale * 1.5)))
@@ -41,8 +51,12 @@ def add_label(jpeg: bytes, text: str = LABEL_TEXT, quality: int = 95) -> bytes:
     roi[:] = (roi.astype(np.float32) * 0.35).astype(np.uint8)
     cv2.putText(img, text, (x1 + pad, y2 - base - pad // 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
                 (255, 255, 255), thickness, cv2.LINE_AA)
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return bytes(buf) if ok else jpeg
+
+
+def label_pixels(img) -> None:
+    """:func:`draw_label` on the label threads (see ``_label_threads``): the engines' ``overlay``, so a fused
+    image is encoded once, label included, instead of encoded, decoded and encoded again."""
+    _label_threads().submit(draw_label, img).result()
 
 
 def draw_logo(jpeg: bytes, logo: bytes, rect: Tuple[int, int, int, int], quality: int = 95) -> bytes:
@@ -118,7 +132,9 @@ def read_metadata(jpeg: bytes) -> Dict[str, str]:
     return out
 
 
+_LABEL_THREADS = 2
 _LABEL_POOL: Optional[ThreadPoolExecutor] = None
+_WARMED = False
 _LABEL_POOL_LOCK = threading.Lock()
 
 
@@ -128,8 +144,29 @@ def _label_threads() -> ThreadPoolExecutor:
     global _LABEL_POOL
     with _LABEL_POOL_LOCK:
         if _LABEL_POOL is None:
-            _LABEL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fuseface-label")
+            _LABEL_POOL = ThreadPoolExecutor(max_workers=_LABEL_THREADS, thread_name_prefix="fuseface-label")
         return _LABEL_POOL
+
+
+def warm() -> None:
+    """Import OpenCV and set up the label font on every label thread now (once per process), not during the
+    first call that draws a label."""
+    global _WARMED
+    import numpy as np
+
+    with _LABEL_POOL_LOCK:
+        if _WARMED:
+            return
+        _WARMED = True
+    pool = _label_threads()
+    both = threading.Barrier(_LABEL_THREADS)  # each task waits for the others: one task per thread
+
+    def draw() -> None:
+        both.wait(timeout=10)
+        draw_label(np.zeros((64, 64, 3), np.uint8))
+
+    for task in [pool.submit(draw) for _ in range(_LABEL_THREADS)]:
+        task.result()
 
 
 def finish(jpeg: bytes, *, logo: bool, metadata: Optional[Tuple[str, str]],

@@ -12,6 +12,7 @@ from typing import Counter, Iterable, Optional
 from scf_fuseface.regions import DEFAULT_REGION
 
 from ..loopback import LoopbackServer
+from . import render
 from .app import EmulatorApp
 from .auth import Credentials
 from .faults import FaultPlan
@@ -73,6 +74,7 @@ class EmulatorServer(LoopbackServer):
     def _started(self, stack: ExitStack) -> None:
         self.app.port = self.port
         self.app.public_host = self.public_host
+        render.warm()  # the first FuseFace answer must not import OpenCV while every request thread waits
 
     def stop(self) -> None:
         """Stop serving, then re-raise the first error a server thread recorded (see ``check_errors``)."""

@@ -14,7 +14,7 @@ import io
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["StampEngine"]
 
@@ -32,6 +32,7 @@ class StampEngine:
     """The stand-in (see the module docstring); thread-safe, no models."""
 
     name = "stamp"
+    takes_overlay = True  # ``fuse(..., overlay=...)`` is honoured, as by the real engine
 
     def __init__(self, latency_ms: float = 0.0) -> None:
         self.latency_ms = float(latency_ms)
@@ -39,14 +40,17 @@ class StampEngine:
         self._cache: Dict[bytes, Any] = {}
 
     def _decoded(self, template: bytes) -> Any:
-        """The template's pixels, decoded once per template (a burst fuses one template again and again)."""
-        from PIL import Image
+        """The template's pixels (BGR), decoded once per template (a burst fuses one template again and again)."""
+        import cv2
+        import numpy as np
 
         key = hashlib.sha256(template).digest()
         with self._lock:
             if key not in self._cache:
-                with Image.open(io.BytesIO(template)) as img:
-                    self._cache = {key: img.convert("RGB")}  # one template at a time: enough for a burst
+                img = cv2.imdecode(np.frombuffer(template, np.uint8), cv2.IMREAD_COLOR)
+                if img is None:
+                    raise ValueError("the template could not be decoded")
+                self._cache = {key: img}  # one template at a time: enough for a burst
             return self._cache[key]
 
     def detect(self, image: bytes) -> List[StampFace]:
@@ -57,15 +61,22 @@ class StampEngine:
         side = max(35, min(w, h) // 3)
         return [StampFace((w - side) // 2, (h - side) // 2, side, side)]
 
-    def fuse(self, template: bytes, users: List[bytes], **kwargs: Any) -> bytes:
-        from PIL import ImageDraw
+    def fuse(self, template: bytes, users: List[bytes], *, overlay: Optional[Callable[[Any], None]] = None,
+             **kwargs: Any) -> bytes:
+        """The template with the stamp (after ``latency_ms``); ``overlay`` draws on the pixels before encoding."""
+        import cv2
 
         if self.latency_ms > 0:
             time.sleep(self.latency_ms / 1000.0)
         digest = hashlib.sha256(b"".join(users)).digest()
         out = self._decoded(template).copy()
-        side = max(8, min(out.size) // 12)
-        ImageDraw.Draw(out).rectangle((4, 4, 4 + side, 4 + side), fill=tuple(digest[:3]), outline=(255, 255, 255))
-        buf = io.BytesIO()
-        out.save(buf, "JPEG", quality=85)
-        return buf.getvalue()
+        side = max(8, min(out.shape[:2]) // 12)
+        rgb = tuple(int(c) for c in digest[:3])
+        cv2.rectangle(out, (4, 4), (4 + side, 4 + side), rgb[::-1], thickness=-1)
+        cv2.rectangle(out, (4, 4), (4 + side, 4 + side), (255, 255, 255), thickness=1)
+        if overlay is not None:
+            overlay(out)
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        return bytes(buf)

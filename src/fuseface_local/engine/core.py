@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -100,6 +100,8 @@ class FusionEngine:
     several emulator threads).
     """
 
+    takes_overlay = True  # ``fuse(..., overlay=...)`` is honoured (the emulator draws its label through it)
+
     def __init__(self, *, analyzer=None, cache_size: int = 8) -> None:
         if analyzer is None:
             from .faces import FaceAnalyzer
@@ -127,15 +129,23 @@ class FusionEngine:
         profile_degree: Optional[int] = None,
         user_rects: Optional[Sequence] = None,
         template_face_ids: Optional[Sequence] = None,
+        overlay: Optional[Callable[[np.ndarray], None]] = None,
     ) -> bytes:
-        """Fuse each user image into the template; returns JPEG bytes (the template itself at 100/100)."""
+        """Fuse each user image into the template; returns JPEG bytes (the template itself at 100/100).
+
+        ``overlay``: draws on the result's pixels ((H, W, 3) uint8 BGR, in place) before the one encoding (the
+        emulator's AI label); with it, a 100/100 result is the template's pixels re-encoded."""
         degrees = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
         with self._lock:
             analysis = self._analysed_template(template)
             user_imgs = _decode_each(users)
             out = self._fuse(analysis, user_imgs, Algorithm(algorithm), degrees, user_rects,
                              template_face_ids)
-        return bytes(template) if out is None else codec.encode_jpeg(out)
+        if overlay is None:
+            return bytes(template) if out is None else codec.encode_jpeg(out)
+        out = analysis.image.copy() if out is None else out
+        overlay(out)
+        return codec.encode_jpeg(out)
 
     def fuse_arrays(
         self,
