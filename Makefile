@@ -68,7 +68,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/fidelity.py
+	$(BIN)/python benchmarks/ultra.py
+	$(BIN)/python benchmarks/burst.py
 
 # SCF layer: third-party cloud dependencies at the zip root (unpacked to /opt, on PYTHONPATH); prints its sizes.
 layer: setup
