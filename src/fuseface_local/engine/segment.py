@@ -66,7 +66,8 @@ class ColourModel(NamedTuple):
     def distance(self, lab: np.ndarray) -> np.ndarray:
         """(h, w) float32: distance in scale units, lightness counted half."""
         d = (lab - self.median) / self.scale * np.array([0.5, 1.0, 1.0], np.float32)
-        return np.sqrt((d * d).sum(axis=2))
+        d *= d
+        return np.sqrt(d[:, :, 0] + d[:, :, 1] + d[:, :, 2])  # the channel sum, in the order of ``sum(axis=2)``
 
 
 def hair_model(lab: np.ndarray, band: np.ndarray, skin: np.ndarray, skin_model: ColourModel) -> ColourModel | None:

@@ -35,7 +35,11 @@ def face_centre(landmarks: np.ndarray) -> np.ndarray:
 
 def _distance_to(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """(N,) distance from each of ``points`` (N, 2) to the nearest of ``targets`` (M, 2)."""
-    return np.sqrt(((points[:, None, :] - targets[None]) ** 2).sum(-1)).min(axis=1)
+    dx = points[:, None, 0] - targets[None, :, 0]
+    dy = points[:, None, 1] - targets[None, :, 1]
+    d2 = dx * dx
+    d2 += dy * dy
+    return np.sqrt(d2.min(axis=1))  # the square root is monotonic: taken after the minimum, on N values
 
 
 @dataclass(frozen=True)

@@ -129,20 +129,20 @@ class MeshRaster:
         sub._index(np.ascontiguousarray(ids))
         return sub
 
-    def _field(self, coeffs: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    def _fields(self, coeffs: np.ndarray, fill: np.ndarray) -> list:
         """Evaluate per-triangle affine ``coeffs`` (K, C, 3) at each pixel: ``c[0] * x + c[1] * y + c[2]``;
-        pixels outside every triangle use the affine ``fill`` (C, 3). Returns ``(H, W, C) float32``."""
+        pixels outside every triangle use the affine ``fill`` (C, 3). Returns C ``(H, W) float32`` arrays."""
         table = np.concatenate([coeffs, np.asarray(fill, np.float64)[None]], axis=0).astype(np.float32)
-        h, w = self.roi.shape
-        out = np.empty((h, w, coeffs.shape[1]), dtype=np.float32)
-        for ch in range(coeffs.shape[1]):
-            c = table[:, ch, :]
-            field = c[:, 0][self._tid]
+        table = np.ascontiguousarray(table.transpose(1, 2, 0))  # (C, 3, K + 1): one contiguous row per term
+        tid = self._tid
+        fields = []
+        for c in table:
+            field = np.take(c[0], tid)
             field *= self._x
-            field += c[:, 1][self._tid] * self._y
-            field += c[:, 2][self._tid]
-            out[:, :, ch] = field
-        return out
+            field += np.take(c[1], tid) * self._y
+            field += np.take(c[2], tid)
+            fields.append(field)
+        return fields
 
     def maps(self, src: np.ndarray) -> tuple:
         """``(map_x, map_y)`` float32 ROI-sized maps for ``cv2.remap``: destination pixel -> source position.
@@ -151,14 +151,14 @@ class MeshRaster:
         """
         s = np.asarray(src, dtype=np.float64)[self.tris]  # (K, 3, 2)
         coeffs = np.einsum("kvc,kvj->kcj", s, self.bary)  # (K, 2, 3): src = coeffs @ (x, y, 1)
-        out = self._field(coeffs, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
-        return np.ascontiguousarray(out[:, :, 0]), np.ascontiguousarray(out[:, :, 1])
+        map_x, map_y = self._fields(coeffs, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        return map_x, map_y
 
     def interp(self, values: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
         """Per-vertex scalars ``values`` (N,) interpolated linearly inside each triangle: ``(H, W) float32``."""
         v = np.asarray(values, dtype=np.float64)[self.tris]  # (K, 3)
         coeffs = np.einsum("kv,kvj->kj", v, self.bary)[:, None, :]
-        return self._field(coeffs, np.array([[0.0, 0.0, float(outside)]]))[:, :, 0]
+        return self._fields(coeffs, np.array([[0.0, 0.0, float(outside)]]))[0]
 
 
 def remap_roi(img: np.ndarray, maps: tuple, *, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
