@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from .colour import apply_gain, chroma_match, colour_gain, skin_likelihood, skin_stats, to_lab
-from .masks import CoarseGrid, feather, smoothstep
+from .masks import CoarseGrid, feather, planes3, smoothstep
 from .mouth import MouthPlan, interior_mask
 from .occlusion import FeatureMasks, user_keep
 from .params import Algorithm
@@ -49,8 +49,10 @@ class UserLayer:
         recoloured = apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=dot)
         if self.chroma_shift is not None:
             recoloured += self.chroma_shift
-        mixed = template_bgr + self.alpha[:, :, None] * (recoloured - template_bgr)
-        return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+        mixed = planes3(self.alpha) * (recoloured - template_bgr)  # template + alpha * (recoloured - template)
+        mixed += template_bgr
+        mixed += 0.5
+        return np.clip(mixed, 0, 255, out=mixed).astype(np.uint8)
 
 
 def user_layer(

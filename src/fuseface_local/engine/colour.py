@@ -14,6 +14,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from .masks import planes3, rows3
+
 __all__ = [
     "ChromaMatch", "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "chroma_match", "colour_gain",
     "skin_likelihood", "skin_stats", "to_lab",
@@ -157,9 +159,12 @@ def apply_gain(
     darkness; above the skin median (``skin_median`` (3,) BGR) the tone curve bends so that 255 stays 255:
     highlights and white hair are never blown into white patches.
     """
+    # Per-pixel planes and per-channel values go in as full (H, W, 3) planes and (W, 3) rows (``planes3``,
+    # ``rows3``): numpy runs the same arithmetic, in whole-row loops instead of 3-element ones.
     third = np.full((1, 3), 1.0 / 3.0, np.float32)  # cv2.transform with it: the channel mean, fast
     g_lum = cv2.transform(gain, third)
-    g = gain * skin[:, :, None] + (g_lum * (1.0 - skin))[:, :, None]
+    g = gain * planes3(skin)
+    g += planes3(g_lum * (1.0 - skin))
     lum = cv2.transform(user_bgr, third)
     if dot > 0:  # dots smaller than ``dot`` px (stubble, pores) count as skin: closed away before the test
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dot + 1, 2 * dot + 1))
@@ -167,12 +172,20 @@ def apply_gain(
     # rel = lum / mean skin; t = smoothstep of (rel - 0.15) / 0.35
     inv = np.float32(1.0 / (0.35 * max(float(np.mean(skin_median)), 1.0)))
     t = np.clip(lum * inv - np.float32(0.15 / 0.35), 0.0, 1.0)
-    g = 1.0 + (g - 1.0) * (t * t * (3.0 - 2.0 * t))[:, :, None]
-    mu = np.minimum(np.asarray(skin_median, np.float32), 250.0)
+    g -= 1.0  # g = 1 + (g - 1) * smoothstep(t)
+    g *= planes3(t * t * (3.0 - 2.0 * t))
+    g += 1.0
+    mu_c = np.minimum(np.asarray(skin_median, np.float32), 250.0)
+    mu = rows3(mu_c, g.shape[1])
     top = mu * g  # where the skin median lands
-    slope = np.minimum(g, np.maximum(255.0 - top, 0.0) * (1.0 / (255.0 - mu)))  # = g unless that would clip
-    above = top + (user_bgr - mu) * slope
-    return np.where(user_bgr <= mu, user_bgr * g, above)
+    slope = np.maximum(255.0 - top, 0.0)
+    slope *= rows3(1.0 / (255.0 - mu_c), g.shape[1])
+    np.minimum(g, slope, out=slope)  # = g unless that would clip
+    out = user_bgr - mu  # above the median: top + (user_bgr - mu) * slope
+    out *= slope
+    out += top
+    np.multiply(user_bgr, g, out=out, where=user_bgr <= mu)
+    return out
 
 
 

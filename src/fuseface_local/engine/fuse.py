@@ -31,6 +31,7 @@ from . import topology as topo
 from .align import UserFace, align_user, shrink_large_user, zoom
 from .blend import user_layer
 from .fusion_mesh import RING_SCALE, FusionMesh, build_mesh
+from .masks import planes3
 from .mouth import pinned_lips, plan_mouth
 from .params import Algorithm, Degrees
 from .segment import FaceGrid, Occluders, template_occluders
@@ -105,10 +106,10 @@ def fuse_face(
     ys, xs = np.nonzero(front > 1e-3)
     if len(xs):
         part = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-        a = front[part][:, :, None]
+        a = planes3(front[part])
         w = warped[part].astype(np.float32)
         warped[part] = (w + a * (out[roi.slices][part] - w) + 0.5).astype(np.uint8)
-    np.copyto(out[roi.slices], warped, where=raster.covered[:, :, None])
+    np.copyto(out[roi.slices], warped, where=planes3(raster.covered))
     return roi
 
 
@@ -144,7 +145,7 @@ def _user_texture(
     if hidden.any():
         mirror_src = np.vstack([np.asarray(user.mirror.landmarks, np.float64), ring])
         mirror = remap_roi(user.mirror.image, sub.maps(mirror_src))
-        hidden_px = sub.interp(np.concatenate([hidden, np.zeros(len(ring))]))[:, :, None]
+        hidden_px = planes3(sub.interp(np.concatenate([hidden, np.zeros(len(ring))])))
         user_bgr = user_bgr * (1.0 - hidden_px) + mirror.astype(np.float32) * hidden_px
     return user_bgr
 
