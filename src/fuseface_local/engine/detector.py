@@ -113,14 +113,14 @@ class FaceDetector:
         return ViewLevel(_TILE / max(h, w), 0, [0], [0])
 
     # -- detection ---------------------------------------------------------------------------------------
-    def close_view(self, rgb: np.ndarray, *, fill: float = 1.0) -> Candidates:
+    def close_view(self, rgb: np.ndarray, *, fill: float = 1.0, halvings: Optional[list] = None) -> Candidates:
         """The short-range model on the whole image (``fill`` < 1: shrunk into the middle of a padded view,
-        the padding continuing the image's edges), in image pixels."""
+        the padding continuing the image's edges), in image pixels. ``halvings``: see ``_shrink``."""
         h, w = rgb.shape[:2]
         size = self.short.size
         scale = size * fill / max(h, w)
         sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-        small = _shrink(rgb, sw, sh)
+        small = _shrink(rgb, sw, sh, halvings)
         offset = np.zeros(2, np.float32)
         if fill < 1.0:
             left, top = (size - sw) // 2, (size - sh) // 2
@@ -129,15 +129,15 @@ class FaceDetector:
         seen = self.short.infer(self.short.tensor(small), self.weak_score)
         return _as_full_range(seen.moved(offset, scale))
 
-    def tiles(self, rgb: np.ndarray, levels: List[ViewLevel]) -> List[Candidates]:
+    def tiles(self, rgb: np.ndarray, levels: List[ViewLevel], halvings: Optional[list] = None) -> List[Candidates]:
         """The full-range model on every tile of ``levels``, in image pixels; a detection cut by a tile edge
-        that is not an image edge is dropped (a neighbour sees it whole)."""
+        that is not an image edge is dropped (a neighbour sees it whole). ``halvings``: see ``_shrink``."""
         h, w = rgb.shape[:2]
         found = []
         src = rgb
         for level in sorted(levels, key=lambda v: -v.scale):  # finest first: coarser levels shrink it
             lw, lh = max(1, round(w * level.scale)), max(1, round(h * level.scale))
-            src = _shrink(src, lw, lh)
+            src = _shrink(src, lw, lh, halvings if src is rgb else None)
             for x0 in level.xs:
                 for y0 in level.ys:
                     view = src[y0: y0 + _TILE, x0: x0 + _TILE]
@@ -159,8 +159,9 @@ class FaceDetector:
         src = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB) if rgb is None else rgb
         h, w = src.shape[:2]
         levels = [self.coarse_level(h, w)] if coarse_only else self.plan(h, w)
-        tiled = _nms(Candidates.concat(self.tiles(src, levels)))
-        return _prefer(tiled, _nms(self.close_view(src)), self.min_score)
+        halvings = [src]  # the finest tiles and the close view both start by halving the image
+        tiled = _nms(Candidates.concat(self.tiles(src, levels, halvings)))
+        return _prefer(tiled, _nms(self.close_view(src, halvings=halvings)), self.min_score)
 
     def retry(self, rgb: np.ndarray) -> List[Detection]:
         """Pad-and-retry, for an image where ``detect`` found no face: the close view of the image shrunk into
@@ -228,12 +229,20 @@ def _levels(chain: List[float], h: int, w: int, side: int) -> List[ViewLevel]:
     return levels
 
 
-def _shrink(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize to (width, height): halvings with ``pyrDown`` (anti-aliased, fast) then one bilinear step."""
+def _shrink(img: np.ndarray, width: int, height: int, halvings: Optional[list] = None) -> np.ndarray:
+    """Resize to (width, height): halvings with ``pyrDown`` (anti-aliased, fast) then one bilinear step.
+
+    ``halvings``: ``[img, pyrDown(img), ...]`` as far as computed (at least ``[img]``); the halvings this call
+    needs are taken from it and added to it, so several shrinks of one image halve it once."""
     if (img.shape[1], img.shape[0]) == (width, height):
         return img
+    halvings = [img] if halvings is None else halvings
+    k = 0
     while img.shape[1] >= 2 * width and img.shape[0] >= 2 * height:
-        img = cv2.pyrDown(img)
+        k += 1
+        if k == len(halvings):
+            halvings.append(cv2.pyrDown(img))
+        img = halvings[k]
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
