@@ -102,14 +102,14 @@ def blur_normalized(
     """
     h, w = weight.shape
     sh, sw = max(h // factor, 2), max(w // factor, 2)
-    wv = values * (weight[:, :, None] if values.ndim == 3 else weight)
+    wv = values * (planes3(weight) if values.ndim == 3 else weight)
     small_v = cv2.resize(wv, (sw, sh), interpolation=cv2.INTER_AREA)
     small_w = cv2.resize(weight, (sw, sh), interpolation=cv2.INTER_AREA)
     s = max(sigma / factor, 0.5)
     small_v = cv2.GaussianBlur(small_v, (0, 0), s)
     small_w = cv2.GaussianBlur(small_w, (0, 0), s)
     eps = 0.08
-    out = (small_v + eps * np.asarray(prior, np.float32)) / (small_w + eps)[:, :, None]
+    out = (small_v + rows3(eps * np.asarray(prior, np.float32), sw)) / planes3(small_w + eps)
     return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -142,11 +142,11 @@ def colour_gain(
     mu, mt = medians(user_bgr, user_w), medians(tmpl_bgr, tmpl_w)
     gain = np.clip(mt / mu, 0.35, 2.8).astype(np.float32)
     low_t = blur_normalized(tmpl_bgr + 1.0, tmpl_w, sigma, prior=mt)
-    low_u = blur_normalized(user_bgr * gain + 1.0, user_w, sigma, prior=mt)
+    low_u = blur_normalized(user_bgr * rows3(gain, user_bgr.shape[1]) + 1.0, user_w, sigma, prior=mt)
     ratio = np.clip(low_t / np.maximum(low_u, 1.0), 0.78, 1.28).astype(np.float32)
     if shading != 1.0:
         ratio = 1.0 + (ratio - 1.0) * shading
-    return ColourGain(ratio * gain, mu.astype(np.float32))
+    return ColourGain(ratio * rows3(gain, ratio.shape[1]), mu.astype(np.float32))
 
 
 def apply_gain(
@@ -207,10 +207,11 @@ class ChromaMatch:
     def apply(self, bgr: np.ndarray) -> np.ndarray:
         """``bgr`` ((H, W, 3) float32 in 0..255) with its chroma mapped; lightness unchanged."""
         lab = cv2.cvtColor(np.clip(bgr, 0.0, 255.0) * np.float32(1.0 / 255.0), cv2.COLOR_BGR2Lab)
-        ab = lab[:, :, 1:]
-        ab -= self.user
-        ab *= self.spread
-        ab += self.template
+        for c in (0, 1):  # channel by channel: numpy broadcasts (2,) over (h, w, 2) in 2-element loops
+            ab = lab[:, :, 1 + c]
+            ab -= self.user[c]
+            ab *= self.spread[c]
+            ab += self.template[c]
         return cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * np.float32(255.0)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from . import topology as topo
 from .colour import SkinStats, skin_likelihood, skin_stats, to_lab
 from .fusion_mesh import face_region
-from .masks import CoarseGrid, feather, polygon_mask
+from .masks import CoarseGrid, feather, polygon_mask, rows3
 from .occlusion import FeatureMasks, sunglasses
 from .shape import TemplateFrame
 from .warp import Roi
@@ -65,7 +65,8 @@ class ColourModel(NamedTuple):
 
     def distance(self, lab: np.ndarray) -> np.ndarray:
         """(h, w) float32: distance in scale units, lightness counted half."""
-        d = (lab - self.median) / self.scale * np.array([0.5, 1.0, 1.0], np.float32)
+        w = lab.shape[1]  # per-channel values as (w, 3) rows: whole-row numpy loops (``masks.rows3``)
+        d = (lab - rows3(self.median, w)) / rows3(self.scale, w) * rows3(np.array([0.5, 1.0, 1.0], np.float32), w)
         d *= d
         return np.sqrt(d[:, :, 0] + d[:, :, 1] + d[:, :, 2])  # the channel sum, in the order of ``sum(axis=2)``
 
