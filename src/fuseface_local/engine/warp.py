@@ -57,12 +57,11 @@ def delaunay(points: np.ndarray) -> np.ndarray:
     Coincident points keep the first index; triangles touching Subdiv2D's virtual outer vertices are dropped.
     (Subdiv2D stores float32 points, so its triangle corners map back to indices exactly.)
     """
-    pts = np.asarray(points, dtype=np.float32)
+    pts = np.ascontiguousarray(points, dtype=np.float32)
     lo = pts.min(axis=0) - 10.0
     hi = pts.max(axis=0) + 10.0
     subdiv = cv2.Subdiv2D((float(lo[0]), float(lo[1]), float(hi[0] - lo[0]) + 1.0, float(hi[1] - lo[1]) + 1.0))
-    for p in pts:
-        subdiv.insert((float(p[0]), float(p[1])))
+    subdiv.insert(pts)  # one call: Subdiv2D inserts the points one by one, in order
     tri = np.asarray(subdiv.getTriangleList(), dtype=np.float32).reshape(-1, 2)
     # Look the corners up by their exact float32 bit pattern (two float32 = one int64 key).
     keys = np.ascontiguousarray(pts).view(np.int64).ravel()
