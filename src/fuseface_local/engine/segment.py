@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .colour import SkinStats, skin_likelihood, skin_stats, to_lab
+from .colour import SkinStats, median, skin_likelihood, skin_stats, to_lab
 from .fusion_mesh import face_region
 from .masks import CoarseGrid, feather, polygon_mask, rows3
 from .occlusion import FeatureMasks, sunglasses
@@ -59,8 +59,8 @@ class ColourModel(NamedTuple):
 
     @classmethod
     def fit(cls, pixels: np.ndarray, floor=(4.0, 2.0, 2.0)) -> ColourModel:
-        med = np.median(pixels, axis=0)
-        mad = np.median(np.abs(pixels - med), axis=0) * 1.4826
+        med = median(pixels, axis=0)
+        mad = median(np.abs(pixels - med), axis=0) * 1.4826
         return cls(med.astype(np.float32), np.maximum(mad, floor).astype(np.float32))
 
     def distance(self, lab: np.ndarray) -> np.ndarray:
@@ -112,7 +112,7 @@ def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, boxes: np.ndarra
     weight = np.array([0.5, 1.0, 1.0], np.float32)
     for i, (x, y, bw, bh, _) in zip(ids, boxes):
         x0, y0, x1, y1 = max(x - steps, 0), max(y - steps, 0), min(x + bw + steps, w), min(y + bh + steps, h)
-        colour = np.median(lab[labels == i], axis=0)
+        colour = median(lab[labels == i], axis=0)
         d = ((lab[y0:y1, x0:x1] - colour) * weight) ** 2
         similar[y0:y1, x0:x1] |= d.sum(axis=2) < COLOUR_TOL * COLOUR_TOL
     similar &= inside
