@@ -33,13 +33,19 @@ def face_centre(landmarks: np.ndarray) -> np.ndarray:
     return landmarks[topo.FACE_OVAL].mean(axis=0)
 
 
-def _distance_to(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """(N,) distance from each of ``points`` (N, 2) to the nearest of ``targets`` (M, 2)."""
+def _squared_distances(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(N, M) squared distances from ``points`` (N, 2) to ``targets`` (M, 2) (x and y apart: numpy sums a
+    2-long last axis in 2-element loops)."""
     dx = points[:, None, 0] - targets[None, :, 0]
     dy = points[:, None, 1] - targets[None, :, 1]
     d2 = dx * dx
     d2 += dy * dy
-    return np.sqrt(d2.min(axis=1))  # the square root is monotonic: taken after the minimum, on N values
+    return d2
+
+
+def _distance_to(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(N,) distance from each of ``points`` (N, 2) to the nearest of ``targets`` (M, 2)."""
+    return np.sqrt(_squared_distances(points, targets).min(axis=1))  # the root is monotonic: after the minimum
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def keep_inside(fused: np.ndarray, template: np.ndarray, face_width: float) -> n
     radial = lt - face_centre(lt)
     radial /= np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-6)
     r = ((f - lt) * radial).sum(axis=1)
-    d = np.sqrt(((lt[:, None, :] - lt[idx][None]) ** 2).sum(-1))  # (468, 36)
+    d = np.sqrt(_squared_distances(lt, lt[idx]))  # (468, 36)
     w = np.exp(-((d / (0.06 * face_width)) ** 2)) + 1e-12
     local = (w @ r[idx]) / w.sum(axis=1)  # how far the silhouette near each vertex moved outward
     excess = np.zeros(len(f))
