@@ -11,6 +11,7 @@ in [0, 1], hard masks ``(h, w) uint8`` 0/255.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 import cv2
@@ -33,14 +34,15 @@ class FeatureMasks:
     never occluders of the template). ``user_features``: a tighter outline of the same with the lips grown
     more (float32; always pasted from the user, so a fringe touching the brows is not). ``eyes`` and
     ``eye_surround`` (uint8): the two eyes and the eyes grown by ``1.5 * reach`` (for the sunglasses test).
+    The last three are drawn when first asked for (not every user of the masks needs them).
     """
 
     oval: np.ndarray
     features: np.ndarray
-    user_features: np.ndarray
-    eyes: np.ndarray
-    eye_surround: np.ndarray
     reach: int
+    _shape: tuple
+    _feature_polys: list  # grid coordinates: eyes, brows, outer lips, nose hull
+    _inter_ocular: float  # grid px
 
     @classmethod
     def draw(cls, fused: np.ndarray, grid: CoarseGrid, inter_ocular: float) -> FeatureMasks:
@@ -52,18 +54,22 @@ class FeatureMasks:
                                            topo.LIPS_OUTER)]
         feat_polys.append(poly(cv2.convexHull(f[topo.NOSE].astype(np.float32))[:, 0, :]))
         feat = polygon_mask(small, feat_polys, dilate=r)
-        lips = poly(f[topo.LIPS_OUTER])
-        feat_user = np.maximum(polygon_mask(small, feat_polys, dilate=max(int(0.05 * pdist), 1)),
-                               polygon_mask(small, [lips], dilate=max(int(0.22 * pdist), 1)))
-        eye_polys = [poly(f[topo.LEFT_EYE]), poly(f[topo.RIGHT_EYE])]
-        return cls(
-            oval=oval,
-            features=feat.astype(np.float32) * (1.0 / 255.0),
-            user_features=feat_user.astype(np.float32) / 255.0,
-            eyes=polygon_mask(small, eye_polys),
-            eye_surround=polygon_mask(small, eye_polys, dilate=int(1.5 * r)),
-            reach=r,
-        )
+        return cls(oval, feat.astype(np.float32) * (1.0 / 255.0), r, small, feat_polys, pdist)
+
+    @cached_property
+    def user_features(self) -> np.ndarray:
+        pdist, lips = self._inter_ocular, self._feature_polys[4]
+        feat_user = np.maximum(polygon_mask(self._shape, self._feature_polys, dilate=max(int(0.05 * pdist), 1)),
+                               polygon_mask(self._shape, [lips], dilate=max(int(0.22 * pdist), 1)))
+        return feat_user.astype(np.float32) / 255.0
+
+    @cached_property
+    def eyes(self) -> np.ndarray:
+        return polygon_mask(self._shape, self._feature_polys[:2])
+
+    @cached_property
+    def eye_surround(self) -> np.ndarray:
+        return polygon_mask(self._shape, self._feature_polys[:2], dilate=int(1.5 * self.reach))
 
 
 def sunglasses(lab: np.ndarray, eye_mask: np.ndarray, surround: np.ndarray, stats: SkinStats) -> bool:
