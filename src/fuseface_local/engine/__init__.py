@@ -15,7 +15,7 @@ Modules, by concern:
 * finding faces: ``codec`` (bytes <-> BGR), ``blazeface`` (the two BlazeFace models, one view each),
   ``detector`` (the views of an image: close-ups to 34 px faces), ``mesh`` (468-point face mesh),
   ``faces`` (``FaceAnalyzer``: both, in the stable order), ``topology`` (named landmark points and sets),
-  ``modelfiles`` (pinned model files);
+  ``modelfiles`` (pinned model files), ``allocator`` (the C allocator settings the engine's process runs with);
 * a request: ``core`` (``FusionEngine``: face selection, FuseFace's error codes), ``params`` (``Algorithm``,
   ``Degrees`` and the parameter checks);
 * the fusion stages, run in order by ``fuse.fuse_face``: ``align``, ``shape``, ``mouth``, ``fusion_mesh``

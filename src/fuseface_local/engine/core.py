@@ -36,6 +36,7 @@ from scf_fuseface import limits
 
 from . import codec
 from .align import MirrorView, UserFace, side_face_from
+from .allocator import keep_freed_memory
 from .blazeface import Keypoint
 from .errors import FusionError
 from .faces import DetectedFace
@@ -103,6 +104,7 @@ class FusionEngine:
     takes_overlay = True  # ``fuse(..., overlay=...)`` is honoured (the emulator draws its label through it)
 
     def __init__(self, *, analyzer=None, cache_size: int = 8) -> None:
+        keep_freed_memory()  # process-wide: numpy temporaries reuse freed heap pages (``allocator``)
         if analyzer is None:
             from .faces import FaceAnalyzer
 
