@@ -240,12 +240,13 @@ def chroma_match(lab_t: np.ndarray, lab_u: np.ndarray, weight: np.ndarray, *, ma
     ratio goes down to 0 only for a template whose face chroma hardly varies (grey, a duotone print: spread
     under 1 Lab unit); from 3 units up (a colour photo) it stays above 0.6, so a vivid face is not washed out."""
     sel = weight > 0.5
-    if sel.sum() < 50:
+    if np.count_nonzero(sel) < 50:
         sel = np.ones(weight.shape, bool)
-    t, u = lab_t[sel][:, 1:], lab_u[sel][:, 1:]
-    mt, mu = median(t, axis=0), median(u, axis=0)
-    st = median(np.abs(t - mt), axis=0) * 1.4826
-    su = np.maximum(median(np.abs(u - mu), axis=0) * 1.4826, 0.5)
+    # a and b of the selected pixels as two contiguous rows (2, N): numpy's loops run along the pixels
+    t, u = (np.ascontiguousarray(lab[sel].T[1:]) for lab in (lab_t, lab_u))
+    mt, mu = median(t, axis=1), median(u, axis=1)
+    st = median(np.abs(t - mt[:, None]), axis=1) * 1.4826
+    su = np.maximum(median(np.abs(u - mu[:, None]), axis=1) * 1.4826, 0.5)
     floor = 0.6 * np.clip((st - 1.0) / 2.0, 0.0, 1.0)
     spread = np.clip(st / su, floor, max_spread)
     return ChromaMatch(mt.astype(np.float32), mu.astype(np.float32), spread.astype(np.float32))
