@@ -38,9 +38,10 @@ def _squared_distances(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
     2-long last axis in 2-element loops)."""
     dx = points[:, None, 0] - targets[None, :, 0]
     dy = points[:, None, 1] - targets[None, :, 1]
-    d2 = dx * dx
-    d2 += dy * dy
-    return d2
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
 
 
 def _distance_to(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
