@@ -130,13 +130,17 @@ def test_fuse_is_disabled_with_a_spinner_while_working_and_never_sent_twice(page
     url, ids = served
     _open(page, url)
     _add_photo(page, FACES / "biden.jpg")
-    sent = []
+    sent, held = [], []
     page.on("request", lambda r: sent.append(r) if r.url.endswith("/fuse") else None)
+    page.route("**/fuse", lambda route: held.append(route))  # the fuse is held until the second click and Enter are done
     page.click("#fuse-button")
     assert page.is_disabled("#fuse-button") and page.get_attribute("#fuse-button", "aria-busy") == "true"
     assert page.is_visible("#fuse-button .spinner")
     page.click("#fuse-button", force=True)  # a second click while working
     page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert len(sent) == 1 and len(held) == 1
+    held[0].continue_()
     page.wait_for_selector("#result-section:not([hidden])")
     page.wait_for_timeout(300)
     assert len(sent) == 1
