@@ -50,13 +50,6 @@ def server(tmp_path_factory, handler):
         yield srv  # stopping re-raises any error recorded in an emulator thread
 
 
-@pytest.fixture(scope="module")
-def http():
-    session = requests.Session()
-    session.trust_env = False  # never through a proxy: this is loopback
-    yield session
-    session.close()
-
 
 @pytest.fixture(scope="module")
 def face() -> bytes:

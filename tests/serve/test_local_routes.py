@@ -7,28 +7,12 @@ import base64
 import io
 
 import pytest
-import requests
 from PIL import Image
 
 from fuseface_local.serve import LocalServer
 from scf_fuseface.errors import FuseFaceError
 
 from ..support.paths import EVENTS, FACES, MATERIAL, MODEL, PROJECT
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with LocalServer(tmp_path_factory.mktemp("local-routes"), port=0, events_dir=EVENTS,
-                     access_log=io.StringIO()) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def http():
-    session = requests.Session()
-    session.trust_env = False
-    yield session
-    session.close()
 
 
 def _url(server, path):

@@ -6,30 +6,12 @@ from __future__ import annotations
 import base64
 import io
 
-import pytest
-import requests
 from PIL import Image
 
 from fuseface_local.emulator import read_metadata
-from fuseface_local.serve import LocalServer
 
 from ..support.images import small_face
-from ..support.paths import EVENTS, asset
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with LocalServer(tmp_path_factory.mktemp("serve-ultra"), port=0, events_dir=EVENTS,
-                     access_log=io.StringIO()) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def http():
-    session = requests.Session()
-    session.trust_env = False  # loopback: never through a proxy
-    yield session
-    session.close()
+from ..support.paths import asset
 
 
 def test_multipart_template_and_image_parts_are_fuseface_ultra(server, http):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scf_fuseface.regions import REGION_CODES
 
-__all__ = ["KNOWN_REGIONS", "data_dir", "port", "region"]
+__all__ = ["KNOWN_REGIONS", "data_dir", "degree", "port", "region"]
 
 KNOWN_REGIONS = tuple(sorted(set(REGION_CODES.values())))
 
@@ -39,12 +39,22 @@ def region(value: str) -> str:
     return value
 
 
-def port(value: str) -> int:
-    """A TCP port 0..65535 (0 picks a free one)."""
+def _int_within(value: str, low: int, high: int, what: str) -> int:
+    """``value`` as an integer in ``low..high``, else ``argparse.ArgumentTypeError`` naming ``what``."""
     try:
         number = int(value)
     except ValueError:
-        number = -1
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"the port must be an integer 0..65535, got {value!r}")
+        number = low - 1
+    if not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"{what} an integer {low}..{high}, got {value!r}")
     return number
+
+
+def port(value: str) -> int:
+    """A TCP port 0..65535 (0 picks a free one)."""
+    return _int_within(value, 0, 65535, "the port must be")
+
+
+def degree(value: str) -> int:
+    """FuseFaceDegree / FuseProfileDegree: an integer 0..100."""
+    return _int_within(value, 0, 100, "a degree is")

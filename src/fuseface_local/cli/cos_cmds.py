@@ -21,23 +21,13 @@ from scf_fuseface.outputs import (
 )
 from scf_fuseface.regions import DEFAULT_REGION
 
-from .checks import data_dir, region
+from .checks import data_dir, degree, region
 from .engine_cmds import read_image_arg
 from .event_cmds import pairs
 
 __all__ = ["SAMPLE_BUCKET", "register"]
 
 SAMPLE_BUCKET = "fuseface-1250000000"  # the fixtures' bucket (events/objects/fuseface-1250000000)
-
-
-def _degree(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if not 0 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"a degree is an integer 0..100, got {value!r}")
-    return number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,8 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     put.add_argument("--data", type=data_dir, default=Path(".local-cloud"), help="emulator DATA dir")
     put.add_argument("--model-id", default=None, help="material for this upload (x-cos-meta-fuseface-model-id)")
     put.add_argument("--project-id", default=None, help="activity for this upload (x-cos-meta-fuseface-project-id)")
-    put.add_argument("--face-degree", type=_degree, default=None, help="FuseFaceDegree 0..100 (五官)")
-    put.add_argument("--profile-degree", type=_degree, default=None, help="FuseProfileDegree 0..100 (脸型)")
+    put.add_argument("--face-degree", type=degree, default=None, help="FuseFaceDegree 0..100 (五官)")
+    put.add_argument("--profile-degree", type=degree, default=None, help="FuseProfileDegree 0..100 (脸型)")
     put.add_argument("--template-key", default=None, metavar="KEY",
                      help="FuseFaceUltra with this template object (x-cos-meta-fuseface-template-key)")
     put.add_argument("--meta", action="append", default=[], metavar="K:V", help="more x-cos-meta-* metadata")

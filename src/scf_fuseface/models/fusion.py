@@ -65,6 +65,14 @@ class LogoRect(_Model):
     height: StrictInt = Field(gt=0, le=MAX_LOGO_SIDE)
 
 
+def within_base64_limit(text: Optional[str], name: str, max_bytes: int) -> Optional[str]:
+    """``text`` unchanged, or ``FailedOperation.ImageSizeExceed`` when it is over ``max_bytes`` of base64."""
+    if text and len(text) > max_bytes:
+        raise FuseFaceError("FailedOperation.ImageSizeExceed",
+                            f"{name} is over {max_bytes // (1024 * 1024)} MB of base64.")
+    return text
+
+
 def _http_url(value: Optional[str], name: str) -> Optional[str]:
     if value and not re.match(r"^https?://", value.strip(), re.IGNORECASE):
         raise ValueError(f"{name} must be an http(s) URL")
@@ -72,6 +80,8 @@ def _http_url(value: Optional[str], name: str) -> Optional[str]:
 
 
 class MergeInfo(_Model):
+    max_base64: ClassVar[int] = limits.MAX_BASE64_BYTES  # the action's ceiling for ``Image``
+
     image: Optional[str] = Field(None, repr=False)
     url: Optional[str] = None
     input_image_face_rect: Optional[FaceRect] = None
@@ -92,14 +102,15 @@ class MergeInfo(_Model):
     def _one_source(self) -> MergeInfo:
         if not self.image and not self.url:
             raise ValueError("each MergeInfo needs Image (base64) or Url")
-        if self.image and len(self.image) > limits.MAX_BASE64_BYTES:
-            raise FuseFaceError("FailedOperation.ImageSizeExceed", "MergeInfos[].Image is over 5 MB of base64.")
+        within_base64_limit(self.image, "MergeInfos[].Image", self.max_base64)
         return self
 
 
 class LogoParam(_Model):
     """A logo drawn at ``LogoRect`` instead of FuseFace's default label (when ``LogoAdd`` is 1); ``LogoUrl`` wins
     over ``LogoImage`` (base64, <= 5 MB) when both are given."""
+
+    max_base64: ClassVar[int] = limits.MAX_BASE64_BYTES  # the action's ceiling for ``LogoImage``
 
     logo_rect: LogoRect
     logo_url: Optional[str] = None
@@ -119,8 +130,7 @@ class LogoParam(_Model):
     def _one_source(self) -> LogoParam:
         if not self.logo_url and not self.logo_image:
             raise ValueError("LogoParam needs LogoUrl or LogoImage (base64)")
-        if self.logo_image and len(self.logo_image) > limits.MAX_BASE64_BYTES:
-            raise FuseFaceError("FailedOperation.ImageSizeExceed", "LogoParam.LogoImage is over 5 MB of base64.")
+        within_base64_limit(self.logo_image, "LogoParam.LogoImage", self.max_base64)
         return self
 
 

@@ -29,12 +29,11 @@ from .. import limits
 from ..errors import FuseFaceError
 from ..validation import describe, field_errors
 from .fusion import LogoParam as FuseFaceLogoParam
-from .fusion import MergeInfo, _Model, strip_data_url
+from .fusion import MergeInfo, _Model, strip_data_url, within_base64_limit
 
 __all__ = ["FusionUltraParam", "FuseUltraRequest", "LogoParam", "UltraMergeInfo", "is_ultra_request",
            "parse_ultra_request"]
 
-_MB = 1024 * 1024
 
 
 def _http_url(value: Optional[str], name: str) -> Optional[str]:
@@ -46,22 +45,13 @@ def _http_url(value: Optional[str], name: str) -> Optional[str]:
 
 
 def _base64_image(value: Optional[str], name: str) -> Optional[str]:
-    text = strip_data_url(value) if value else None
-    if text and len(text) > limits.ULTRA_MAX_BASE64_BYTES:
-        raise FuseFaceError("FailedOperation.ImageSizeExceed",
-                            f"{name} is over {limits.ULTRA_MAX_BASE64_BYTES // _MB} MB of base64.")
-    return text or None
+    return within_base64_limit(strip_data_url(value) if value else None, name, limits.ULTRA_MAX_BASE64_BYTES) or None
 
 
 class UltraMergeInfo(MergeInfo):
     """``MergeInfo`` as FuseFaceUltra takes it: ``TemplateFaceRect`` picks the template face (largest by default)."""
 
-    @model_validator(mode="after")
-    def _one_source(self) -> UltraMergeInfo:
-        if not self.image and not self.url:
-            raise ValueError("each MergeInfo needs Image (base64) or Url")
-        _base64_image(self.image, "MergeInfos[].Image")
-        return self
+    max_base64: ClassVar[int] = limits.ULTRA_MAX_BASE64_BYTES
 
 
 _RADIO = Field(None, ge=0.0, le=1.0)
@@ -83,12 +73,7 @@ class LogoParam(FuseFaceLogoParam):
     """FuseFace's ``LogoParam`` (``LogoRect`` required, ``LogoUrl`` or ``LogoImage``) with FuseFaceUltra's 10 MB
     ceiling for ``LogoImage``."""
 
-    @model_validator(mode="after")
-    def _one_source(self) -> LogoParam:
-        if not self.logo_url and not self.logo_image:
-            raise ValueError("LogoParam needs LogoUrl or LogoImage (base64)")
-        _base64_image(self.logo_image, "LogoParam.LogoImage")
-        return self
+    max_base64: ClassVar[int] = limits.ULTRA_MAX_BASE64_BYTES
 
 
 class FuseUltraRequest(_Model):
