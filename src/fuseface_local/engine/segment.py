@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .colour import SkinStats, median, skin_likelihood, skin_stats, to_lab
+from .colour import SkinStats, channel_rows, median, skin_likelihood, skin_stats, to_lab
 from .fusion_mesh import face_region
 from .masks import CoarseGrid, feather, polygon_mask, rows3
 from .occlusion import FeatureMasks, sunglasses
@@ -51,6 +51,9 @@ HAIR_RING = (1.25, 1.5)  # the hair is sampled between these scales of the silho
 HAIR_APART = 2.5  # the hair colour must be at least this far from the skin's (scale units) to be used
 
 
+_LIGHTNESS_HALF = np.array([0.5, 1.0, 1.0], np.float32)  # Lab distances count lightness half
+
+
 class ColourModel(NamedTuple):
     """A robust Lab colour model: ``median`` (3,) and ``scale`` (3,) (1.4826 * MAD, floored)."""
 
@@ -59,16 +62,23 @@ class ColourModel(NamedTuple):
 
     @classmethod
     def fit(cls, pixels: np.ndarray, floor=(4.0, 2.0, 2.0)) -> ColourModel:
-        med = median(pixels, axis=0)
-        mad = median(np.abs(pixels - med), axis=0) * 1.4826
+        """The model of ``pixels`` given as L, a and b rows (3, N) (``colour.channel_rows``)."""
+        med = median(pixels, axis=1)
+        mad = median(np.abs(pixels - med[:, None]), axis=1) * 1.4826
         return cls(med.astype(np.float32), np.maximum(mad, floor).astype(np.float32))
 
     def distance(self, lab: np.ndarray) -> np.ndarray:
         """(h, w) float32: distance in scale units, lightness counted half."""
         w = lab.shape[1]  # per-channel values as (w, 3) rows: whole-row numpy loops (``masks.rows3``)
-        d = (lab - rows3(self.median, w)) / rows3(self.scale, w) * rows3(np.array([0.5, 1.0, 1.0], np.float32), w)
+        d = (lab - rows3(self.median, w)) / rows3(self.scale, w) * rows3(_LIGHTNESS_HALF, w)
         d *= d
         return np.sqrt(d[:, :, 0] + d[:, :, 1] + d[:, :, 2])  # the channel sum, in the order of ``sum(axis=2)``
+
+    def row_distance(self, pixels: np.ndarray) -> np.ndarray:
+        """``distance`` of pixels given as rows (3, N): (N,) float32, the same arithmetic per pixel."""
+        d = (pixels - self.median[:, None]) / self.scale[:, None] * _LIGHTNESS_HALF[:, None]
+        d *= d
+        return np.sqrt(d[0] + d[1] + d[2])
 
 
 def hair_model(lab: np.ndarray, band: np.ndarray, skin: np.ndarray, skin_model: ColourModel) -> ColourModel | None:
@@ -76,16 +86,16 @@ def hair_model(lab: np.ndarray, band: np.ndarray, skin: np.ndarray, skin_model: 
     outside the silhouette) that are not clearly skin (``skin`` likelihood < 0.5), refitted twice on the pixels
     within 2 scale units (the background behind a short haircut drops out). ``None`` with too few of them, or
     when that colour is within ``HAIR_APART`` scale units of the skin's (a bald head: the band is skin)."""
-    pixels = lab[band & (skin < 0.5)]
-    if len(pixels) < 30:
+    pixels = channel_rows(lab, band & (skin < 0.5), at_least=0)  # (3, N)
+    if pixels.shape[1] < 30:
         return None
     model = ColourModel.fit(pixels)
     for _ in range(2):
-        near = pixels[model.distance(pixels[None])[0] < 2.0]
-        if len(near) < 30:
+        near = pixels[:, model.row_distance(pixels) < 2.0]
+        if near.shape[1] < 30:
             return None
         model = ColourModel.fit(near)
-    if float(skin_model.distance(model.median[None, None])[0, 0]) < HAIR_APART:
+    if float(skin_model.row_distance(model.median[:, None])[0]) < HAIR_APART:
         return None
     return model
 
@@ -112,7 +122,7 @@ def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, boxes: np.ndarra
     weight = np.array([0.5, 1.0, 1.0], np.float32)
     for i, (x, y, bw, bh, _) in zip(ids, boxes):
         x0, y0, x1, y1 = max(x - steps, 0), max(y - steps, 0), min(x + bw + steps, w), min(y + bh + steps, h)
-        colour = median(lab[labels == i], axis=0)
+        colour = median(channel_rows(lab, labels == i, at_least=0), axis=1)
         d = ((lab[y0:y1, x0:x1] - colour) * weight) ** 2
         similar[y0:y1, x0:x1] |= d.sum(axis=2) < COLOUR_TOL * COLOUR_TOL
     similar &= inside
