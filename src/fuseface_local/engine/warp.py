@@ -107,8 +107,9 @@ class MeshRaster:
         h, w = roi.shape
         ids = np.full((h, w), -1, dtype=np.int32)
         corners = np.round((self.dst - (roi.x0, roi.y0)) * (1 << _SHIFT)).astype(np.int32)[self.tris]
-        for k in np.flatnonzero(ok).tolist():
-            cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=_SHIFT)
+        fill = cv2.fillConvexPoly  # ~1000 calls: positional arguments, corners as a list of (3, 2) arrays
+        for k, tri in zip(np.flatnonzero(ok).tolist(), list(corners[ok])):
+            fill(ids, tri, k, cv2.LINE_8, _SHIFT)
         self._index(ids)
 
     def _index(self, ids: np.ndarray) -> None:
@@ -116,7 +117,7 @@ class MeshRaster:
         self.ids = ids
         self.covered = ids >= 0
         # Per pixel: its triangle, or len(tris) for "no triangle" (an extra coefficient row: the fill).
-        self._tid = np.where(self.covered, ids, len(self.tris))
+        self._tid = np.where(self.covered, ids, len(self.tris)).astype(np.intp)  # ``np.take`` indexes by intp
         self._x = np.arange(roi.x0, roi.x1, dtype=np.float32)[None, :]  # broadcast over the rows
         self._y = np.arange(roi.y0, roi.y1, dtype=np.float32)[:, None]
 
