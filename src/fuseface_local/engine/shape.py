@@ -155,9 +155,10 @@ def keep_inside(fused: np.ndarray, template: np.ndarray, face_width: float) -> n
     local = (w @ r[idx]) / w.sum(axis=1)  # how far the silhouette near each vertex moved outward
     excess = np.zeros(len(f))
     poly = lt[idx].astype(np.float32).reshape(-1, 1, 2)
-    for i in np.flatnonzero(r > local):  # only these can exceed their limit
-        inside = cv2.pointPolygonTest(poly, (float(lt[i, 0]), float(lt[i, 1])), True)
-        excess[i] = max(r[i] - local[i] - 0.6 * max(inside, 0.0), 0.0)
+    movers = np.flatnonzero(r > local)  # only these can exceed their limit
+    test = cv2.pointPolygonTest
+    depth = np.array([test(poly, p, True) for p in map(tuple, lt[movers].tolist())])  # > 0 inside
+    excess[movers] = np.maximum(r[movers] - local[movers] - 0.6 * np.maximum(depth, 0.0), 0.0)
     excess[idx] = 0.0
     return f - excess[:, None] * radial
 
