@@ -67,7 +67,8 @@ class TemplateAnalysis(NamedTuple):
         """The occluders of face ``j`` (0-based), found on the original template once."""
         if j not in self.occluders:
             lt = self.faces[j].landmarks.astype(np.float64)
-            self.occluders[j] = template_occluders(self.image, lt, TemplateFrame.measure(lt))
+            # the segmentation needs the face's size and axes only, not the costly per-vertex contourness
+            self.occluders[j] = template_occluders(self.image, lt, TemplateFrame.measure(lt, contour=False))
         return self.occluders[j]
 
 

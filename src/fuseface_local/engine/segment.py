@@ -202,7 +202,8 @@ class FaceGrid(NamedTuple):
 
 def template_occluders(image: np.ndarray, landmarks: np.ndarray, frame: TemplateFrame) -> Occluders:
     """The occluders of the template face with ``landmarks`` (468, 2) in ``image`` ((H, W, 3) uint8 BGR), found
-    in the template's own geometry (its own silhouette and features; see the module docstring)."""
+    in the template's own geometry (its own silhouette and features; see the module docstring). Of ``frame`` only
+    the face's size and axes are used (it may be measured with ``contour=False``)."""
     lt = landmarks
     face = FaceGrid.measure(image, lt, frame)
     grid, lab, masks, stats, height, ipd = face.grid, face.lab, face.masks, face.stats, face.height, face.ipd
