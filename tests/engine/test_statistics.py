@@ -28,8 +28,9 @@ def test_percentile_is_numpys_bit_for_bit(q):
 
 def test_median_is_numpys_bit_for_bit_along_either_axis():
     rng = np.random.default_rng(5)
-    for n in (1, 2, 7, 600):
-        a = (rng.normal(size=(n, 3)) * 20.0).astype(np.float32)
+    for n, dtype in ((1, np.float32), (2, np.float32), (7, np.float64), (600, np.float32), (601, np.float64),
+                     (8, np.int32)):
+        a = (rng.normal(size=(n, 3)) * 20.0).astype(dtype)
         assert median(a, axis=0).tobytes() == np.median(a, axis=0).tobytes()
         assert median(a.T, axis=1).tobytes() == np.median(a.T, axis=1).tobytes()
         assert median(a[:, 0]).tobytes() == np.median(a[:, 0]).tobytes()

@@ -57,7 +57,15 @@ def median(a: np.ndarray, axis: Optional[int] = None):
     part = np.partition(a, kth, axis=axis)
     middle = [slice(None)] * part.ndim
     middle[axis] = slice(kth[0], k + 1)
-    return np.mean(part[tuple(middle)], axis=axis)
+    mid = part[tuple(middle)]
+    if mid.dtype not in (np.float32, np.float64):
+        return np.mean(mid, axis=axis)
+    # ``np.mean``'s own two steps for float data (the sum in the data's dtype, then the division by the count)
+    total = np.add.reduce(mid, axis=axis)
+    count = np.intp(mid.shape[axis])
+    if isinstance(total, np.ndarray):
+        return np.true_divide(total, count, out=total, casting="unsafe")
+    return total.dtype.type(total / count)
 
 
 def percentile(a: np.ndarray, q: list) -> np.ndarray:
@@ -86,7 +94,7 @@ def percentile(a: np.ndarray, q: list) -> np.ndarray:
 
 def to_lab(img_bgr: np.ndarray) -> np.ndarray:
     """``(H, W, 3) uint8`` BGR -> float32 Lab."""
-    return cv2.cvtColor(img_bgr.astype(np.float32) * (1.0 / 255.0), cv2.COLOR_BGR2Lab)
+    return cv2.cvtColor(np.multiply(img_bgr, np.float32(1.0 / 255.0), dtype=np.float32), cv2.COLOR_BGR2Lab)
 
 
 def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
@@ -135,14 +143,14 @@ def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0, dark
     sunglasses, white highlights), so shading across the face still counts as skin.
     """
     med, sc = stats.median, stats.scale
-    da = (lab[:, :, 1] - med[1]) / max(sc[1], 2.0)
-    db = (lab[:, :, 2] - med[2]) / max(sc[2], 2.0)
+    L, a, b = cv2.split(lab)  # contiguous planes: faster elementwise work than strided channel views
+    da = (a - med[1]) / max(sc[1], 2.0)
+    db = (b - med[2]) / max(sc[2], 2.0)
     d2 = da * da + db * db
-    L = lab[:, :, 0]
-    too_dark = np.clip((dark * med[0] - L) / (0.15 * med[0] + 1.0), 0.0, None)
-    bright = np.clip((L - (med[0] + 28.0)) / 10.0, 0.0, None)
+    too_dark = np.maximum((dark * med[0] - L) / (0.15 * med[0] + 1.0), 0.0)  # = np.clip(..., 0.0, None)
+    bright = np.maximum((L - (med[0] + 28.0)) / 10.0, 0.0)
     d2 = d2 / (tol * tol) + too_dark * too_dark + bright * bright
-    return np.exp(-d2).astype(np.float32)
+    return np.exp(-d2).astype(np.float32, copy=False)
 
 
 def blur_normalized(
