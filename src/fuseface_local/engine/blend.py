@@ -49,7 +49,11 @@ class UserLayer:
         recoloured = apply_gain(user_bgr, self.gain, self.skin, self.skin_median, dot=dot)
         if self.chroma_shift is not None:
             recoloured += self.chroma_shift
-        mixed = planes3(self.alpha) * (recoloured - template_bgr)  # template + alpha * (recoloured - template)
+        # template + alpha * (recoloured - template), in place where the dtypes allow (box-sized temporaries cost;
+        # a float64 alpha makes the product and the rest float64, as before)
+        recoloured -= template_bgr
+        alpha = planes3(self.alpha)
+        mixed = np.multiply(alpha, recoloured, out=recoloured if alpha.dtype == recoloured.dtype else None)
         mixed += template_bgr
         mixed += 0.5
         return np.clip(mixed, 0, 255, out=mixed).astype(np.uint8)

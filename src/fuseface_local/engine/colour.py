@@ -243,8 +243,7 @@ def apply_gain(
     out = user_bgr - mu  # above the median: top + (user_bgr - mu) * slope
     out *= slope
     out += top
-    np.multiply(user_bgr, g, out=out, where=user_bgr <= mu)
-    return out
+    return np.where(user_bgr <= mu, user_bgr * g, out)  # faster than a masked ``np.multiply(..., where=)``
 
 
 
