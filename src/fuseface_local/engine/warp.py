@@ -136,11 +136,13 @@ class MeshRaster:
         table = np.ascontiguousarray(table.transpose(1, 2, 0))  # (C, 3, K + 1): one contiguous row per term
         tid = self._tid
         fields = []
-        for c in table:
+        for c in table:  # in place: one temporary per field
             field = np.take(c[0], tid)
             field *= self._x
-            field += np.take(c[1], tid) * self._y
-            field += np.take(c[2], tid)
+            term = np.take(c[1], tid)
+            term *= self._y
+            field += term
+            field += np.take(c[2], tid, out=term)
             fields.append(field)
         return fields
 
