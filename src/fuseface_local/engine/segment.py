@@ -122,14 +122,20 @@ def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, boxes: np.ndarra
     weight = np.array([0.5, 1.0, 1.0], np.float32)
     for i, (x, y, bw, bh, _) in zip(ids, boxes):
         x0, y0, x1, y1 = max(x - steps, 0), max(y - steps, 0), min(x + bw + steps, w), min(y + bh + steps, h)
-        colour = median(channel_rows(lab, labels == i, at_least=0), axis=1)
-        d = ((lab[y0:y1, x0:x1] - colour) * weight) ** 2
-        similar[y0:y1, x0:x1] |= d.sum(axis=2) < COLOUR_TOL * COLOUR_TOL
+        own = (slice(y, y + bh), slice(x, x + bw))  # the region lies in its box; its median ignores the order
+        colour = median(channel_rows(lab[own], labels[own] == i, at_least=0), axis=1)
+        n = x1 - x0  # per-channel values as (n, 3) rows: whole-row numpy loops (``masks.rows3``)
+        d = (lab[y0:y1, x0:x1] - rows3(colour, n)) * rows3(weight, n)
+        d *= d
+        similar[y0:y1, x0:x1] |= d[:, :, 0] + d[:, :, 1] + d[:, :, 2] < COLOUR_TOL * COLOUR_TOL  # ``sum(axis=2)``
     similar &= inside
     kernel = np.ones((3, 3), np.uint8)
     g = grown.astype(np.uint8)
     for _ in range(steps):
-        g = cv2.dilate(g, kernel) & similar.view(np.uint8) | g
+        step = cv2.dilate(g, kernel) & similar.view(np.uint8) | g
+        if np.array_equal(step, g):  # nothing more to grow into: the remaining steps would change nothing
+            break
+        g = step
     return g > 0
 
 
