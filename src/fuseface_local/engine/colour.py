@@ -110,13 +110,14 @@ def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
     med_c = float(median(chroma))
     keep = (L >= max(lo, 0.45 * med_l)) & (L <= min(hi, 1.45 * med_l + 5.0))
     keep &= (chroma >= 0.45 * med_c) & (chroma <= 2.2 * med_c + 3.0)
-    if keep.sum() >= 30:
+    if np.count_nonzero(keep) >= 30:
         sel = sel[:, keep]
-    med, mad = _median_mad(sel)
-    keep = (np.abs(sel - med[:, None]) <= (2.5 * np.maximum(mad, 1.0))[:, None]).all(axis=0)
-    if keep.sum() >= 30:
+    med, mad, dev = _median_mad(sel)
+    limit = 2.5 * np.maximum(mad, 1.0)
+    keep = (dev[0] <= limit[0]) & (dev[1] <= limit[1]) & (dev[2] <= limit[2])
+    if np.count_nonzero(keep) >= 30:
         sel = sel[:, keep]
-        med, mad = _median_mad(sel)
+        med, mad, _ = _median_mad(sel)
     scale = np.maximum(mad, np.array([4.0, 1.5, 1.5]))
     return SkinStats(med.astype(np.float32), scale.astype(np.float32), int(sel.shape[1]))
 
@@ -131,9 +132,11 @@ def channel_rows(img: np.ndarray, mask: np.ndarray, *, at_least: int = 50) -> np
 
 
 def _median_mad(rows: np.ndarray) -> tuple:
-    """Per row of ``rows`` (C, N): the median and 1.4826 * the median absolute deviation from it, (C,) each."""
+    """Per row of ``rows`` (C, N): the median and 1.4826 * the median absolute deviation from it, (C,) each, and
+    the absolute deviations (C, N)."""
     med = median(rows, axis=1)
-    return med, median(np.abs(rows - med[:, None]), axis=1) * 1.4826
+    dev = np.abs(rows - med[:, None])
+    return med, median(dev, axis=1) * 1.4826, dev
 
 
 def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0, dark: float = 0.55) -> np.ndarray:
