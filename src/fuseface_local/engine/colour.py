@@ -147,13 +147,28 @@ def skin_likelihood(lab: np.ndarray, stats: SkinStats, *, tol: float = 3.0, dark
     """
     med, sc = stats.median, stats.scale
     L, a, b = cv2.split(lab)  # contiguous planes: faster elementwise work than strided channel views
-    da = (a - med[1]) / max(sc[1], 2.0)
-    db = (b - med[2]) / max(sc[2], 2.0)
-    d2 = da * da + db * db
-    too_dark = np.maximum((dark * med[0] - L) / (0.15 * med[0] + 1.0), 0.0)  # = np.clip(..., 0.0, None)
-    bright = np.maximum((L - (med[0] + 28.0)) / 10.0, 0.0)
-    d2 = d2 / (tol * tol) + too_dark * too_dark + bright * bright
-    return np.exp(-d2).astype(np.float32, copy=False)
+    # d2 = da * da + db * db, then d2 / tol^2 + too_dark^2 + bright^2, in place (the same operations in order)
+    a -= med[1]
+    a /= max(sc[1], 2.0)
+    b -= med[2]
+    b /= max(sc[2], 2.0)
+    a *= a
+    b *= b
+    d2 = a
+    d2 += b
+    d2 /= tol * tol
+    too_dark = np.subtract(dark * med[0], L)
+    too_dark /= 0.15 * med[0] + 1.0
+    np.maximum(too_dark, 0.0, out=too_dark)  # = np.clip(..., 0.0, None)
+    too_dark *= too_dark
+    d2 += too_dark
+    bright = L - (med[0] + 28.0)
+    bright /= 10.0
+    np.maximum(bright, 0.0, out=bright)
+    bright *= bright
+    d2 += bright
+    np.negative(d2, out=d2)
+    return np.exp(d2, out=d2).astype(np.float32, copy=False)
 
 
 def blur_normalized(
