@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import cv2
@@ -41,11 +42,12 @@ from .blazeface import Keypoint
 from .errors import FusionError
 from .faces import DetectedFace
 from .fuse import fuse_face
-from .fusion_mesh import ring_scale_clear_of
+from .fusion_mesh import face_region, ring_scale_clear_of
 from .params import PARAMETER_ERROR, Algorithm, Degrees
 from .params import validate as validate_params
 from .segment import Occluders, template_occluders
 from .shape import TemplateFrame
+from .warp import Roi
 
 __all__ = ["FusionEngine", "MIN_INTER_OCULAR", "MIN_SHARPNESS", "MAX_YAW"]
 
@@ -53,6 +55,7 @@ MIN_INTER_OCULAR = 28.0  # px: below this a user face cannot give a believable f
 MIN_SHARPNESS = 12.0  # variance of the Laplacian on a normalised 128 px face crop
 MAX_YAW = 60.0  # degrees: a user face turned further is refused (FaceUnusable)
 MIN_USER_PRESENCE = 0.6  # the mesh's face probability below which a user face is refused (FaceUnusable)
+FACE_WORKERS = 2  # template faces whose regions are apart are fused this many at a time (``_render``)
 
 
 class TemplateAnalysis(NamedTuple):
@@ -114,6 +117,7 @@ class FusionEngine:
         self._lock = threading.RLock()  # LiteRT interpreters and the cache are not thread-safe
         self._cache: OrderedDict[str, TemplateAnalysis] = OrderedDict()
         self._cache_size = cache_size
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     # --- public API ------------------------------------------------------------------------------------
     def detect(self, image: bytes) -> list:
@@ -291,13 +295,55 @@ class FusionEngine:
         if degrees.face == 100 and degrees.profile == 100:
             return None
         out = template.image.copy()
+        jobs = []
         for user, j in zip(users, targets):
             lt = t_faces[j].landmarks.astype(np.float64)
             others = [t_faces[k].landmarks for k in range(len(t_faces)) if k != j]
-            fuse_face(out, lt, user, degrees=degrees, algorithm=algorithm,
-                      ring_scale=ring_scale_clear_of(lt, others), template_depth=t_faces[j].landmarks_z,
-                      occluders=template.occluders_of(j))
+            jobs.append(_FaceJob(user, j, lt, ring_scale_clear_of(lt, others)))
+
+        def render(job: _FaceJob) -> None:
+            fuse_face(out, job.landmarks, job.user, degrees=degrees, algorithm=algorithm,
+                      ring_scale=job.ring_scale, template_depth=t_faces[job.face].landmarks_z,
+                      occluders=template.occluders_of(job.face))
+
+        if len(jobs) > 1 and _apart([job.reach(out.shape) for job in jobs]):
+            list(self._workers().map(render, jobs))
+        else:
+            for job in jobs:
+                render(job)
         return out
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The threads that fuse template faces concurrently (created on first use)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(FACE_WORKERS, thread_name_prefix="fuseface-face")
+        return self._pool
+
+
+class _FaceJob(NamedTuple):
+    """One user into template face ``face`` (0-based) with ``landmarks`` (468, 2), inside a ring of
+    ``ring_scale``."""
+
+    user: UserFace
+    face: int
+    landmarks: np.ndarray
+    ring_scale: float
+
+    def reach(self, shape: tuple) -> Roi:
+        """Every pixel ``fuse_face`` reads from or writes to the template for this face: the box of its outer
+        ring (the warp mesh's hull; nothing outside it changes), grown by 3 px (the ROI's 1 px pad and the
+        bilinear taps)."""
+        return Roi.around(face_region(self.landmarks, scale=self.ring_scale), shape, pad=3)
+
+
+def _apart(boxes: List[Roi]) -> bool:
+    """No two boxes share a pixel: the faces can then be fused in any order, or at once, with the same result
+    as one after the other."""
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                return False
+    return True
 
 
 def _decode_each(users: Sequence[bytes]) -> List[np.ndarray]:
