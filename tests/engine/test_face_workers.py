@@ -86,3 +86,24 @@ def test_one_face_is_fused_on_the_calling_thread(engine, analyzed, fuse_threads)
 ])
 def test_apart_means_no_shared_pixel(boxes, apart):
     assert core._apart(boxes) is apart
+
+
+def test_the_template_occluders_are_found_beside_the_user_analysis_once_per_face(engine, analyzed, monkeypatch):
+    from fuseface_local.engine.codec import encode_jpeg
+
+    calls = []
+    real = core.template_occluders
+
+    def recording(*args, **kwargs):
+        calls.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core, "template_occluders", recording)
+    template = encode_jpeg(_row(analyzed, ("obama.jpg", "astronaut.jpg"), 300, 120))
+    user = encode_jpeg(analyzed("biden.jpg")[0])
+    engine.fuse(template, [user], face_degree=100, profile_degree=100)
+    assert calls == []  # the template itself comes back: no occluders needed
+    engine.fuse(template, [user, user], face_degree=0, profile_degree=0)
+    assert len(calls) == 2 and all(name.startswith("fuseface-face") for name in calls)
+    engine.fuse(template, [user, user], face_degree=30, profile_degree=30)
+    assert len(calls) == 2  # cached with the template analysis

@@ -102,7 +102,9 @@ class FusionEngine:
 
     Template analyses (decoded image + faces) are cached by content hash (``cache_size`` entries), as
     FuseFace materials are fused again and again. Calls are serialised by a lock (one engine may serve
-    several emulator threads).
+    several emulator threads). Within a call, ``FACE_WORKERS`` threads decode the user images while the
+    template is analysed, find the template faces' occluders while the users are analysed, and fuse template
+    faces whose regions are apart at once (the result is the same as one after the other).
     """
 
     takes_overlay = True  # ``fuse(..., overlay=...)`` is honoured (the emulator draws its label through it)
@@ -144,8 +146,9 @@ class FusionEngine:
         emulator's AI label); with it, a 100/100 result is the template's pixels re-encoded."""
         degrees = self.validate(users, algorithm, face_degree, profile_degree, user_rects, template_face_ids)
         with self._lock:
+            decoding = self._workers().submit(_decode_each, users)  # while the template is decoded and analysed
             analysis = self._analysed_template(template)
-            user_imgs = _decode_each(users)
+            user_imgs = decoding.result()
             out = self._fuse(analysis, user_imgs, Algorithm(algorithm), degrees, user_rects,
                              template_face_ids)
         if overlay is None:
@@ -291,8 +294,12 @@ class FusionEngine:
         t_faces = template.faces
         targets = self._pick_template_faces(t_faces, n, template_face_ids)
         rects = list(user_rects or [None] * n)
+        blend = not (degrees.face == 100 and degrees.profile == 100)
+        # The template faces' occluders are found (once, cached with the template) while the users are analysed.
+        occluders = {j: self._workers().submit(template.occluders_of, j)
+                     for j in sorted(set(targets)) if blend and j not in template.occluders}
         users = [self._user_face(img, rects[i], i, algorithm) for i, img in enumerate(user_imgs)]
-        if degrees.face == 100 and degrees.profile == 100:
+        if not blend:
             return None
         out = template.image.copy()
         jobs = []
@@ -304,7 +311,8 @@ class FusionEngine:
         def render(job: _FaceJob) -> None:
             fuse_face(out, job.landmarks, job.user, degrees=degrees, algorithm=algorithm,
                       ring_scale=job.ring_scale, template_depth=t_faces[job.face].landmarks_z,
-                      occluders=template.occluders_of(job.face))
+                      occluders=occluders[job.face].result() if job.face in occluders
+                      else template.occluders_of(job.face))
 
         if len(jobs) > 1 and _apart([job.reach(out.shape) for job in jobs]):
             list(self._workers().map(render, jobs))
@@ -314,7 +322,9 @@ class FusionEngine:
         return out
 
     def _workers(self) -> ThreadPoolExecutor:
-        """The threads that fuse template faces concurrently (created on first use)."""
+        """Threads for work that can run beside the calling thread (created on first use): decoding the user
+        images, finding the template's occluders, fusing faces whose regions are apart. Tasks run in the order
+        they are given, so a face waiting for its occluders never holds up the task finding them."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(FACE_WORKERS, thread_name_prefix="fuseface-face")
         return self._pool
