@@ -30,18 +30,23 @@ def _row(analyzed, names, side: int, gap: int, room: float = 2.2) -> np.ndarray:
     return canvas
 
 
-@pytest.fixture
-def fuse_threads(monkeypatch):
-    """The names of the threads ``fuse_face`` ran on, call by call."""
+def _threads_of(monkeypatch, name: str) -> list:
+    """The names of the threads ``core.<name>`` runs on from now on, call by call."""
     names = []
-    real = core.fuse_face
+    real = getattr(core, name)
 
     def recording(*args, **kwargs):
         names.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(core, "fuse_face", recording)
+    monkeypatch.setattr(core, name, recording)
     return names
+
+
+@pytest.fixture
+def fuse_threads(monkeypatch):
+    """The names of the threads ``fuse_face`` ran on, call by call."""
+    return _threads_of(monkeypatch, "fuse_face")
 
 
 def test_faces_apart_are_fused_at_once_with_the_one_after_the_other_pixels(engine, analyzed, fuse_threads,
@@ -91,14 +96,7 @@ def test_apart_means_no_shared_pixel(boxes, apart):
 def test_the_template_occluders_are_found_beside_the_user_analysis_once_per_face(engine, analyzed, monkeypatch):
     from fuseface_local.engine.codec import encode_jpeg
 
-    calls = []
-    real = core.template_occluders
-
-    def recording(*args, **kwargs):
-        calls.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(core, "template_occluders", recording)
+    calls = _threads_of(monkeypatch, "template_occluders")
     template = encode_jpeg(_row(analyzed, ("obama.jpg", "astronaut.jpg"), 300, 120))
     user = encode_jpeg(analyzed("biden.jpg")[0])
     engine.fuse(template, [user], face_degree=100, profile_degree=100)
