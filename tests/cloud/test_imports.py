@@ -9,16 +9,21 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-_SCRIPT = r"""
+# Makes importing any module named in BLOCKED (or below it) raise ImportError in the script that starts with it.
+_BLOCKER = r"""
 import importlib.abc, sys
-FORBIDDEN = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "fuseface_local.engine", "fuseface_local.emulator",
-             "fuseface_local.cli", "fuseface_local.eventgen", "fuseface_local.replay", "fuseface_local.packaging")
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):
-            raise ImportError("forbidden in the function package: " + name)
+        if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+            raise ImportError("blocked: " + name)
         return None
 sys.meta_path.insert(0, Block())
+"""
+
+_SCRIPT = r"""
+BLOCKED = ("numpy", "cv2", "werkzeug", "ai_edge_litert", "fuseface_local.engine", "fuseface_local.emulator",
+           "fuseface_local.cli", "fuseface_local.eventgen", "fuseface_local.replay", "fuseface_local.packaging")
+""" + _BLOCKER + r"""
 import index
 from scf_fuseface.adapters import CosStorage, FuseFaceClient
 from scf_fuseface.config import Credentials, load_settings
@@ -68,14 +73,9 @@ def test_the_boundary_check_catches_a_local_import(tmp_path):
 
 
 _PRELOAD = r"""
-import importlib.abc, sys
-BLOCK = sys.argv[1:]
-class Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if any(name == b or name.startswith(b + ".") for b in BLOCK):
-            raise ImportError("blocked: " + name)
-        return None
-sys.meta_path.insert(0, Block())
+import sys
+BLOCKED = sys.argv[1:]
+""" + _BLOCKER + r"""
 import index
 from scf_fuseface import entry
 loaded = [m for m in ("qcloud_cos", "tencentcloud.facefusion.v20220927.models") if m in sys.modules]

@@ -17,7 +17,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["LABEL_TEXT", "add_label", "draw_label", "draw_logo", "label_pixels", "warm", "insert_comment", "read_comments", "read_metadata"]
+__all__ = [
+    "LABEL_TEXT", "add_label", "draw_label", "draw_logo", "insert_comment", "label_pixels", "read_comments",
+    "read_metadata", "warm",
+]
 
 LABEL_TEXT = "AI-generated"
 

@@ -296,11 +296,13 @@ class FusionEngine:
         rects = list(user_rects or [None] * n)
         blend = not (degrees.face == 100 and degrees.profile == 100)
         # The template faces' occluders are found (once, cached with the template) while the users are analysed.
-        occluders = {j: self._workers().submit(template.occluders_of, j)
-                     for j in sorted(set(targets)) if blend and j not in template.occluders}
+        finding = [self._workers().submit(template.occluders_of, j)
+                   for j in sorted(set(targets)) if blend and j not in template.occluders]
         users = [self._user_face(img, rects[i], i, algorithm) for i, img in enumerate(user_imgs)]
         if not blend:
             return None
+        for task in finding:
+            task.result()  # each face's occluders are now in the template analysis
         out = template.image.copy()
         jobs = []
         for user, j in zip(users, targets):
@@ -311,8 +313,7 @@ class FusionEngine:
         def render(job: _FaceJob) -> None:
             fuse_face(out, job.landmarks, job.user, degrees=degrees, algorithm=algorithm,
                       ring_scale=job.ring_scale, template_depth=t_faces[job.face].landmarks_z,
-                      occluders=occluders[job.face].result() if job.face in occluders
-                      else template.occluders_of(job.face))
+                      occluders=template.occluders_of(job.face))
 
         if len(jobs) > 1 and _apart([job.reach(out.shape) for job in jobs]):
             list(self._workers().map(render, jobs))
@@ -323,8 +324,7 @@ class FusionEngine:
 
     def _workers(self) -> ThreadPoolExecutor:
         """Threads for work that can run beside the calling thread (created on first use): decoding the user
-        images, finding the template's occluders, fusing faces whose regions are apart. Tasks run in the order
-        they are given, so a face waiting for its occluders never holds up the task finding them."""
+        images, finding the template's occluders, fusing faces whose regions are apart."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(FACE_WORKERS, thread_name_prefix="fuseface-face")
         return self._pool
@@ -349,11 +349,7 @@ class _FaceJob(NamedTuple):
 def _apart(boxes: List[Roi]) -> bool:
     """No two boxes share a pixel: the faces can then be fused in any order, or at once, with the same result
     as one after the other."""
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
-                return False
-    return True
+    return not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def _decode_each(users: Sequence[bytes]) -> List[np.ndarray]:

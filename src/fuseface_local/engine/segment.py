@@ -119,13 +119,12 @@ def _grow(lab: np.ndarray, labels: np.ndarray, ids: np.ndarray, boxes: np.ndarra
         return grown
     h, w = grown.shape
     similar = np.zeros(grown.shape, bool)
-    weight = np.array([0.5, 1.0, 1.0], np.float32)
     for i, (x, y, bw, bh, _) in zip(ids, boxes):
         x0, y0, x1, y1 = max(x - steps, 0), max(y - steps, 0), min(x + bw + steps, w), min(y + bh + steps, h)
         own = (slice(y, y + bh), slice(x, x + bw))  # the region lies in its box; its median ignores the order
         colour = median(channel_rows(lab[own], labels[own] == i, at_least=0), axis=1)
         n = x1 - x0  # per-channel values as (n, 3) rows: whole-row numpy loops (``masks.rows3``)
-        d = (lab[y0:y1, x0:x1] - rows3(colour, n)) * rows3(weight, n)
+        d = (lab[y0:y1, x0:x1] - rows3(colour, n)) * rows3(_LIGHTNESS_HALF, n)
         d *= d
         similar[y0:y1, x0:x1] |= d[:, :, 0] + d[:, :, 1] + d[:, :, 2] < COLOUR_TOL * COLOUR_TOL  # ``sum(axis=2)``
     similar &= inside

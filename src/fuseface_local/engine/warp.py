@@ -45,6 +45,10 @@ class Roi:
         """``(rows, cols)`` slices of this box in an array covering ``outer`` (which must contain it)."""
         return (slice(self.y0 - outer.y0, self.y1 - outer.y0), slice(self.x0 - outer.x0, self.x1 - outer.x0))
 
+    def overlaps(self, other: Roi) -> bool:
+        """Whether the two boxes share a pixel."""
+        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+
     def intersection(self, other: Roi) -> Roi:
         """The part of this box inside ``other`` (assumed to overlap it)."""
         return Roi(max(self.x0, other.x0), max(self.y0, other.y0),
@@ -156,8 +160,7 @@ class MeshRaster:
         coeffs = s[:, 0, :, None] * b[:, 0, None, :]  # (K, 2, 3): src = coeffs @ (x, y, 1); summed over the
         coeffs += s[:, 1, :, None] * b[:, 1, None, :]  # corners in order, as np.einsum("kvc,kvj->kcj") does,
         coeffs += s[:, 2, :, None] * b[:, 2, None, :]  # at twice its speed
-        map_x, map_y = self._fields(coeffs, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
-        return map_x, map_y
+        return tuple(self._fields(coeffs, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])))
 
     def interp(self, values: np.ndarray, *, outside: float = 0.0) -> np.ndarray:
         """Per-vertex scalars ``values`` (N,) interpolated linearly inside each triangle: ``(H, W) float32``."""

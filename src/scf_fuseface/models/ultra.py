@@ -35,7 +35,6 @@ __all__ = ["FusionUltraParam", "FuseUltraRequest", "LogoParam", "UltraMergeInfo"
            "parse_ultra_request"]
 
 
-
 def _http_url(value: Optional[str], name: str) -> Optional[str]:
     if value is None or not value.strip():
         return None
