@@ -50,7 +50,6 @@ def server(tmp_path_factory, handler):
         yield srv  # stopping re-raises any error recorded in an emulator thread
 
 
-
 @pytest.fixture(scope="module")
 def face() -> bytes:
     return small_face("obama.jpg", 320, square=False)

@@ -18,7 +18,7 @@ from .masks import planes3, rows3
 
 __all__ = [
     "ChromaMatch", "ColourGain", "SkinStats", "apply_gain", "blur_normalized", "channel_rows", "chroma_match",
-    "colour_gain", "median", "percentile", "skin_likelihood", "skin_stats", "to_lab",
+    "colour_gain", "median", "median_mad", "percentile", "skin_likelihood", "skin_stats", "to_lab",
 ]
 
 
@@ -112,12 +112,12 @@ def skin_stats(lab: np.ndarray, weight: np.ndarray) -> SkinStats:
     keep &= (chroma >= 0.45 * med_c) & (chroma <= 2.2 * med_c + 3.0)
     if np.count_nonzero(keep) >= 30:
         sel = sel[:, keep]
-    med, mad, dev = _median_mad(sel)
+    med, mad, dev = median_mad(sel)
     limit = 2.5 * np.maximum(mad, 1.0)
     keep = (dev[0] <= limit[0]) & (dev[1] <= limit[1]) & (dev[2] <= limit[2])
     if np.count_nonzero(keep) >= 30:
         sel = sel[:, keep]
-        med, mad, _ = _median_mad(sel)
+        med, mad, _ = median_mad(sel)
     scale = np.maximum(mad, np.array([4.0, 1.5, 1.5]))
     return SkinStats(med.astype(np.float32), scale.astype(np.float32), int(sel.shape[1]))
 
@@ -131,7 +131,7 @@ def channel_rows(img: np.ndarray, mask: np.ndarray, *, at_least: int = 50) -> np
     return np.stack([img[:, :, c][mask] for c in range(img.shape[2])])
 
 
-def _median_mad(rows: np.ndarray) -> tuple:
+def median_mad(rows: np.ndarray) -> tuple:
     """Per row of ``rows`` (C, N): the median and 1.4826 * the median absolute deviation from it, (C,) each, and
     the absolute deviations (C, N)."""
     med = median(rows, axis=1)
@@ -299,9 +299,8 @@ def chroma_match(lab_t: np.ndarray, lab_u: np.ndarray, weight: np.ndarray, *, ma
     under 1 Lab unit); from 3 units up (a colour photo) it stays above 0.6, so a vivid face is not washed out."""
     sel = weight > 0.5
     t, u = (channel_rows(lab[:, :, 1:], sel) for lab in (lab_t, lab_u))  # a and b as rows (2, N)
-    mt, mu = median(t, axis=1), median(u, axis=1)
-    st = median(np.abs(t - mt[:, None]), axis=1) * 1.4826
-    su = np.maximum(median(np.abs(u - mu[:, None]), axis=1) * 1.4826, 0.5)
+    (mt, st, _), (mu, su, _) = median_mad(t), median_mad(u)
+    su = np.maximum(su, 0.5)
     floor = 0.6 * np.clip((st - 1.0) / 2.0, 0.0, 1.0)
     spread = np.clip(st / su, floor, max_spread)
     return ChromaMatch(mt.astype(np.float32), mu.astype(np.float32), spread.astype(np.float32))

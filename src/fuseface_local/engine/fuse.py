@@ -107,8 +107,8 @@ def fuse_face(
     if w > 0:
         part = (slice(y, y + h), slice(x, x + w))
         a = planes3(front[part])
-        w = warped[part].astype(np.float32)
-        warped[part] = (w + a * (out[roi.slices][part] - w) + 0.5).astype(np.uint8)
+        fused_px = warped[part].astype(np.float32)
+        warped[part] = (fused_px + a * (out[roi.slices][part] - fused_px) + 0.5).astype(np.uint8)
     cv2.copyTo(warped, raster.covered.view(np.uint8), out[roi.slices])  # into the view; faster than np.copyto
     return roi
 

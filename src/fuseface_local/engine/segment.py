@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from . import topology as topo
-from .colour import SkinStats, channel_rows, median, skin_likelihood, skin_stats, to_lab
+from .colour import SkinStats, channel_rows, median, median_mad, skin_likelihood, skin_stats, to_lab
 from .fusion_mesh import face_region
 from .masks import CoarseGrid, feather, polygon_mask, rows3
 from .occlusion import FeatureMasks, sunglasses
@@ -63,8 +63,7 @@ class ColourModel(NamedTuple):
     @classmethod
     def fit(cls, pixels: np.ndarray, floor=(4.0, 2.0, 2.0)) -> ColourModel:
         """The model of ``pixels`` given as L, a and b rows (3, N) (``colour.channel_rows``)."""
-        med = median(pixels, axis=1)
-        mad = median(np.abs(pixels - med[:, None]), axis=1) * 1.4826
+        med, mad, _ = median_mad(pixels)
         return cls(med.astype(np.float32), np.maximum(mad, floor).astype(np.float32))
 
     def distance(self, lab: np.ndarray) -> np.ndarray:
